@@ -1,0 +1,8 @@
+"""The JSON API blueprint. One module per resource; each route validates, calls one function,
+shapes the JSON."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from api import stats, users  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,0 +1,60 @@
+"""One JSON error shape for everything under /api: {"success": false, "error": {...}}."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from errors import AppError, error_response, wants_json
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(exc: AppError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):
+        if wants_json():
+            return error_response(
+                400, "csrf_failed", "The CSRF token is missing or invalid; reload the page."
+            )
+        return exc
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        if not wants_json():
+            return exc
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 400 and "JSON" in (message or ""):
+            message = "The request body is not valid JSON."
+        response, status = error_response(status, _HTTP_CODES.get(status, "error"), message)
+        if getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response, status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response(500, "internal_error", "Something went wrong on our side.")
+        return "Internal server error", 500

@@ -1,0 +1,136 @@
+"""MedSync: the application factory. `python app.py` or `flask --app app run` serves it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+
+import auth
+import cli
+from api import bp as api_bp
+from api.errors import register_error_handlers
+from config import ConfigError, Settings, load_settings
+from database import (
+    DatabaseUnavailable,
+    check_connection,
+    db,
+    migrate,
+    start_embedded_postgres,
+    upgrade_schema,
+)
+from web import bp as web_bp
+
+log = logging.getLogger("medsync")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = bool(app.config.get("SESSION_COOKIE_SECURE"))
+        return configured or (has_request_context() and request.is_secure)
+
+
+def _secret_key(settings: Settings, instance_path: str) -> str:
+    """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger().setLevel(level)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Bad settings or an unreachable database exit with one clear line."""
+    test_config = test_config or {}
+    app = Flask(__name__, instance_relative_config=True)
+    try:
+        settings = test_config.get("SETTINGS") or load_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"medsync: configuration error: {exc}") from None
+    _configure_logging(settings.log_level)
+
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=_secret_key(settings, app.instance_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        AUTO_MIGRATE=True,
+    )
+    app.config.update(test_config)
+    app.session_interface = SessionInterface()
+    app.json.sort_keys = False
+
+    try:
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = (
+                settings.database_url or start_embedded_postgres(app.instance_path)
+            )
+        check_connection(app.config["SQLALCHEMY_DATABASE_URI"])
+    except DatabaseUnavailable as exc:
+        raise SystemExit(f"medsync: {exc}") from None
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    auth.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp)
+    cli.init_app(app)
+
+    if app.config["AUTO_MIGRATE"] and not _running_db_command():
+        upgrade_schema(app)
+        _create_first_admin(app, settings)
+    return app
+
+
+def _running_db_command() -> bool:
+    """`flask db …` manages the schema itself; start-up must not upgrade underneath it."""
+    if Path(sys.argv[0]).name != "flask":
+        return False
+    args = iter(sys.argv[1:])
+    for arg in args:
+        if arg in ("--app", "-A", "--env-file", "-e"):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg == "db"
+    return False
+
+
+def _create_first_admin(app: Flask, settings: Settings) -> None:
+    import accounts
+
+    with app.app_context():
+        generated = accounts.ensure_initial_admin(settings.admin_username, settings.admin_password)
+    if generated:
+        # Printed once, to the console only: never written to the log.
+        print(
+            f"\n  MedSync created the first admin.\n  username: {settings.admin_username}\n"
+            f"  password: {generated}\n  (set ADMIN_PASSWORD to choose it yourself)\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    application = create_app()
+    port = application.config["SETTINGS"].flask_port
+    application.run(host="127.0.0.1", port=port)

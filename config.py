@@ -1,0 +1,228 @@
+"""The one settings reader: every environment variable MedSync understands is parsed here.
+
+`load_settings()` reads the environment (after `.env`), validates every value and returns a frozen
+`Settings`. A bad value raises `ConfigError` naming the variable, so start-up can stop with one
+clear line instead of failing later somewhere deep inside a sync.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+DEFAULT_DAILYMED_BASE_URL = "https://dailymed.nlm.nih.gov/dailymed/services/v2"
+DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def parse_boolean(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def parse_int(
+    name: str, raw: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= minimum:
+        raise ConfigError(f"{name} must be greater than {minimum:g}, got {raw!r}")
+    return value
+
+
+def parse_url(name: str, raw: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(
+            f"{name} must be a URL starting with {' or '.join(schemes)}://, got {raw!r}"
+        )
+    return value
+
+
+def parse_cron(name: str, raw: str) -> str:
+    fields = raw.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(part) for part in fields):
+        raise ConfigError(f"{name} must be a cron string of five fields, got {raw!r}")
+    return " ".join(fields)
+
+
+def parse_class_types(name: str, raw: str) -> tuple[str, ...]:
+    wanted = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+    if not wanted:
+        raise ConfigError(
+            f"{name} must list at least one of {', '.join(DAILYMED_CLASS_TYPE_CHOICES)}"
+        )
+    unknown = [part for part in wanted if part not in DAILYMED_CLASS_TYPE_CHOICES]
+    if unknown:
+        raise ConfigError(
+            f"{name} has unknown class type(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(DAILYMED_CLASS_TYPE_CHOICES)}"
+        )
+    return wanted
+
+
+def database_url_from_parts(env: Mapping[str, str]) -> str | None:
+    """Assemble a URL from DB_* variables; None when none of them is set."""
+    names = ("DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT", "DB_NAME")
+    if not any(env.get(name) for name in names):
+        return None
+    user = quote(env.get("DB_USER", "postgres"), safe="")
+    password = env.get("DB_PASSWORD", "")
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    host = env.get("DB_HOST", "localhost")
+    port = parse_int("DB_PORT", env.get("DB_PORT", "5432"), minimum=1, maximum=65535)
+    name = env.get("DB_NAME", "medsync")
+    return f"postgresql+psycopg2://{auth}@{host}:{port}/{name}"
+
+
+def normalize_database_url(name: str, raw: str) -> str:
+    """Name the driver on purpose: SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3."""
+    value = raw.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg2://" + value[len(prefix) :]
+    if value.startswith("postgresql+psycopg2://"):
+        return value
+    raise ConfigError(f"{name} must be a postgresql:// URL, got a {value.split(':', 1)[0]!r} URL")
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, safe for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    secret_key: str | None
+    admin_username: str = "admin"
+    admin_password: str | None = None
+    flask_port: int = 5000
+    log_level: str = "INFO"
+    dailymed_base_url: str = DEFAULT_DAILYMED_BASE_URL
+    dailymed_class_types: tuple[str, ...] = DAILYMED_CLASS_TYPE_CHOICES
+    dailymed_max_classes: int | None = None
+    dailymed_concurrency: int = 4
+    dailymed_rate_limit: float = 8.0
+    portal_profile: str = "the-internet"
+    portal_base_url: str | None = None
+    portal_username: str | None = None
+    portal_password: str | None = field(default=None, repr=False)
+    selenium_headless: bool = True
+    selenium_remote_url: str | None = None
+    chrome_binary: str | None = None
+    chromedriver_path: str | None = None
+    scrape_schedule: str = "0 0 * * *"
+    analytics_schedule: str = "10 0 */2 * *"
+    scheduler_enabled: bool = False
+
+    def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
+        return f"Settings(database={redact_url(self.database_url or 'embedded')!r}, ...)"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read and validate every setting. Raises ConfigError naming the first bad variable."""
+    if environ is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(Path.cwd() / ".env", override=False)
+        environ = os.environ
+    env = {key: value for key, value in environ.items() if value != ""}
+
+    def opt(name: str) -> str | None:
+        return env.get(name)
+
+    database_url = opt("DATABASE_URL")
+    if database_url:
+        database_url = normalize_database_url("DATABASE_URL", database_url)
+    else:
+        database_url = database_url_from_parts(env)
+
+    log_level = env.get("LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
+    profile = env.get("PORTAL_PROFILE", "the-internet")
+    if profile not in ("the-internet", "sandbox") and not Path(profile).is_file():
+        raise ConfigError(
+            f"PORTAL_PROFILE must be 'the-internet', 'sandbox' or a path to a profile file; "
+            f"no file at {profile!r}"
+        )
+
+    return Settings(
+        database_url=database_url,
+        secret_key=opt("SECRET_KEY"),
+        admin_username=env.get("ADMIN_USERNAME", "admin"),
+        admin_password=opt("ADMIN_PASSWORD"),
+        flask_port=parse_int("FLASK_PORT", env.get("FLASK_PORT", "5000"), minimum=1, maximum=65535),
+        log_level=log_level,
+        dailymed_base_url=parse_url(
+            "DAILYMED_BASE_URL", env.get("DAILYMED_BASE_URL", DEFAULT_DAILYMED_BASE_URL)
+        ),
+        dailymed_class_types=parse_class_types(
+            "DAILYMED_CLASS_TYPES", env.get("DAILYMED_CLASS_TYPES", "EPC,MOA,PE,CI")
+        ),
+        dailymed_max_classes=(
+            parse_int("DAILYMED_MAX_CLASSES", env["DAILYMED_MAX_CLASSES"], minimum=1)
+            if "DAILYMED_MAX_CLASSES" in env
+            else None
+        ),
+        dailymed_concurrency=parse_int(
+            "DAILYMED_CONCURRENCY", env.get("DAILYMED_CONCURRENCY", "4"), minimum=1, maximum=64
+        ),
+        dailymed_rate_limit=parse_float("DAILYMED_RATE_LIMIT", env.get("DAILYMED_RATE_LIMIT", "8")),
+        portal_profile=profile,
+        portal_base_url=(
+            parse_url("PORTAL_BASE_URL", env["PORTAL_BASE_URL"])
+            if "PORTAL_BASE_URL" in env
+            else None
+        ),
+        portal_username=opt("PORTAL_USERNAME"),
+        portal_password=opt("PORTAL_PASSWORD"),
+        selenium_headless=parse_boolean("SELENIUM_HEADLESS", env.get("SELENIUM_HEADLESS", "true")),
+        selenium_remote_url=(
+            parse_url("SELENIUM_REMOTE_URL", env["SELENIUM_REMOTE_URL"])
+            if "SELENIUM_REMOTE_URL" in env
+            else None
+        ),
+        chrome_binary=opt("CHROME_BINARY"),
+        chromedriver_path=opt("CHROMEDRIVER_PATH"),
+        scrape_schedule=parse_cron("SCRAPE_SCHEDULE", env.get("SCRAPE_SCHEDULE", "0 0 * * *")),
+        analytics_schedule=parse_cron(
+            "ANALYTICS_SCHEDULE", env.get("ANALYTICS_SCHEDULE", "10 0 */2 * *")
+        ),
+        scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "false")),
+    )

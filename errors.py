@@ -1,0 +1,48 @@
+"""Errors the rules raise, and the one JSON error shape every /api failure is answered with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = {"field": field, **details} if field else dict(details)
+
+
+class BadRequest(AppError):
+    status, code = 400, "bad_request"
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class ValidationFailed(AppError):
+    status, code = 422, "validation_error"
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> tuple[Response, int]:
+    body = {"success": False, "error": {"code": code, "message": message, "details": details or {}}}
+    return jsonify(body), status
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"

@@ -1,0 +1,311 @@
+"""The schema. Every synced dataset shares one bookkeeping design (`TrackedRecord`):
+
+- the visible columns hold the effective value (what people see and search);
+- `source_values` holds the latest value the source sent for every synced field;
+- `manual_fields` holds, per field a person corrected, the value the source had when the person
+  last decided about it (`{"field": {"source_baseline": <value>}}`); the person's value is the
+  visible column. When the source's value moves away from that baseline, the field needs review;
+- `needs_review` and `is_manually_edited` are kept in step with those two maps by the merge rules
+  (`merge.py`) so that lists can filter on them in SQL;
+- `version` is bumped on every change, for optimistic locking of edits;
+- every change of every field lands in `record_changes`, whoever made it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from database import db
+
+ROLES = ("viewer", "editor", "admin")
+RUN_STATUSES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
+ACTIVE_RUN_STATUSES = ("queued", "running")
+AUTHORIZATION_STATUSES = ("Pending", "Approved", "Denied", "Expired")
+
+
+def utcnow() -> datetime:
+    return datetime.now().astimezone()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default="viewer")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES}", name="users_role_valid"),)
+
+    # Flask-Login's interface
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, kept in the database so every worker process sees the same count."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class ScrapeRun(db.Model):
+    """One run of any job (portal sync, DailyMed sync, analytics): created before work starts."""
+
+    __tablename__ = "scrape_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(32), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
+    triggered_by: Mapped[str] = mapped_column(sa.String(120), default="unknown")
+    triggered_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    duration_seconds: Mapped[float | None]
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(sa.String(120))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int | None]
+    current_step: Mapped[str | None] = mapped_column(sa.Text)
+    progress_details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    records_found: Mapped[int] = mapped_column(default=0)
+    records_inserted: Mapped[int] = mapped_column(default=0)
+    records_updated: Mapped[int] = mapped_column(default=0)
+    records_unchanged: Mapped[int] = mapped_column(default=0)
+    records_kept_manual: Mapped[int] = mapped_column(default=0)
+    records_missing: Mapped[int] = mapped_column(default=0)
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="scrape_runs_status_valid"),
+        # The database, not a Python lock, allows one queued-or-running job per source.
+        sa.Index(
+            "scrape_runs_one_active_per_source",
+            "source",
+            unique=True,
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    @property
+    def records_saved(self) -> int:
+        return self.records_inserted + self.records_updated
+
+
+class TrackedRecord:
+    """Columns every synced dataset shares; see the module docstring."""
+
+    version: Mapped[int] = mapped_column(default=1)
+    source_values: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    manual_fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    is_manually_edited: Mapped[bool] = mapped_column(default=False, index=True)
+    needs_review: Mapped[bool] = mapped_column(default=False, index=True)
+    missing_from_source: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    @declared_attr
+    def first_seen_run_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def last_seen_run_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
+
+
+class Authorization(TrackedRecord, db.Model):
+    __tablename__ = "authorizations"
+    dataset = "authorizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(120))
+    source_key: Mapped[str] = mapped_column(sa.String(255))
+    patient_name: Mapped[str] = mapped_column(sa.String(255))
+    authorization_number: Mapped[str | None] = mapped_column(sa.String(120))
+    status: Mapped[str] = mapped_column(sa.String(16), default="Pending")
+    payer: Mapped[str | None] = mapped_column(sa.String(255))
+    service_start: Mapped[date | None]
+    service_end: Mapped[date | None]
+    amount: Mapped[str | None] = mapped_column(sa.String(64))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+    __table_args__ = (
+        sa.UniqueConstraint("source", "source_key", name="authorizations_natural_key"),
+        sa.Index(
+            "authorizations_number_unique",
+            "authorization_number",
+            unique=True,
+            postgresql_where=sa.text("authorization_number IS NOT NULL"),
+        ),
+        sa.CheckConstraint(
+            f"status IN {AUTHORIZATION_STATUSES}", name="authorizations_status_valid"
+        ),
+        sa.Index(
+            "authorizations_patient_trgm",
+            "patient_name",
+            postgresql_using="gin",
+            postgresql_ops={"patient_name": "gin_trgm_ops"},
+        ),
+    )
+
+
+drug_class_memberships = sa.Table(
+    "drug_class_memberships",
+    db.metadata,
+    sa.Column("drug_id", sa.ForeignKey("drugs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "drug_class_id", sa.ForeignKey("drug_classes.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("first_seen_run_id", sa.ForeignKey("scrape_runs.id", ondelete="SET NULL")),
+    sa.Index("drug_class_memberships_class", "drug_class_id"),
+)
+
+
+class DrugClass(TrackedRecord, db.Model):
+    __tablename__ = "drug_classes"
+    dataset = "drug_classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    coding_system: Mapped[str] = mapped_column(sa.String(64))
+    class_type: Mapped[str] = mapped_column(sa.String(8), index=True)
+    name: Mapped[str] = mapped_column(sa.String(500))
+
+    drugs: Mapped[list[Drug]] = relationship(
+        secondary=drug_class_memberships, back_populates="classes"
+    )
+
+
+class Drug(TrackedRecord, db.Model):
+    """One DailyMed label (SPL), keyed by its set id."""
+
+    __tablename__ = "drugs"
+    dataset = "drugs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title: Mapped[str] = mapped_column(sa.Text)
+    spl_version: Mapped[int | None]
+    published_date: Mapped[date | None] = mapped_column(index=True)
+    details_version: Mapped[int | None]  # the spl_version whose NDCs/ingredients are stored
+
+    classes: Mapped[list[DrugClass]] = relationship(
+        secondary=drug_class_memberships, back_populates="drugs"
+    )
+    ndc_codes: Mapped[list[NdcCode]] = relationship(
+        back_populates="drug", cascade="all, delete-orphan", passive_deletes=True
+    )
+    ingredients: Mapped[list[ActiveIngredient]] = relationship(
+        back_populates="drug", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        sa.Index(
+            "drugs_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+    )
+
+
+class NdcCode(db.Model):
+    """An NDC as printed on a label plus its normalised forms (replaced per label version)."""
+
+    __tablename__ = "ndc_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drug_id: Mapped[int] = mapped_column(sa.ForeignKey("drugs.id", ondelete="CASCADE"), index=True)
+    ndc: Mapped[str] = mapped_column(sa.String(32), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # package | product
+    ndc_format: Mapped[str] = mapped_column(sa.String(16))  # 4-4-2 | 5-3-2 | 5-4-1 | unrecognised…
+    ndc11: Mapped[str | None] = mapped_column(sa.String(11), index=True)
+    product_ndc: Mapped[str | None] = mapped_column(sa.String(16))
+    product_ndc9: Mapped[str | None] = mapped_column(sa.String(9), index=True)
+    labeler: Mapped[str | None] = mapped_column(sa.String(8))
+    labeler5: Mapped[str | None] = mapped_column(sa.String(5), index=True)
+    package_description: Mapped[str | None] = mapped_column(sa.Text)
+
+    drug: Mapped[Drug] = relationship(back_populates="ndc_codes")
+
+
+class ActiveIngredient(db.Model):
+    __tablename__ = "active_ingredients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drug_id: Mapped[int] = mapped_column(sa.ForeignKey("drugs.id", ondelete="CASCADE"), index=True)
+    product_name: Mapped[str | None] = mapped_column(sa.Text)
+    name: Mapped[str] = mapped_column(sa.Text)
+    strength: Mapped[str | None] = mapped_column(sa.Text)
+
+    drug: Mapped[Drug] = relationship(back_populates="ingredients")
+
+
+class RecordChange(db.Model):
+    """History of every field change of every tracked record: who, when, from what, to what."""
+
+    __tablename__ = "record_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset: Mapped[str] = mapped_column(sa.String(32))
+    record_id: Mapped[int]
+    field: Mapped[str | None] = mapped_column(sa.String(64))  # None for whole-record events
+    action: Mapped[str] = mapped_column(sa.String(32))
+    old_value: Mapped[Any] = mapped_column(JSONB)
+    new_value: Mapped[Any] = mapped_column(JSONB)
+    actor_type: Mapped[str] = mapped_column(sa.String(8))  # user | sync | system
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        sa.Index("record_changes_record", "dataset", "record_id", "changed_at"),
+        sa.CheckConstraint("actor_type IN ('user', 'sync', 'system')", name="record_changes_actor"),
+    )

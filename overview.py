@@ -1,0 +1,75 @@
+"""The figures on the Overview screen: records per dataset, last sync per source, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from database import database_status, db
+from models import Authorization, Drug, DrugClass, NdcCode, ScrapeRun
+
+SYNC_SOURCES = ("portal", "dailymed")
+
+
+def dataset_counts() -> dict[str, dict[str, int]]:
+    auth = db.session.execute(
+        sa.select(
+            sa.func.count(Authorization.id),
+            sa.func.count(Authorization.id).filter(Authorization.is_manually_edited),
+            sa.func.count(Authorization.id).filter(Authorization.needs_review),
+        )
+    ).one()
+    return {
+        "authorizations": {"count": auth[0], "edited": auth[1], "needs_review": auth[2]},
+        "drugs": {"count": db.session.scalar(sa.select(sa.func.count(Drug.id)))},
+        "drug_classes": {"count": db.session.scalar(sa.select(sa.func.count(DrugClass.id)))},
+        "ndc_codes": {"count": db.session.scalar(sa.select(sa.func.count(NdcCode.id)))},
+    }
+
+
+def last_runs() -> dict[str, ScrapeRun | None]:
+    """The latest run of each sync source (any status), or None."""
+    latest = {}
+    for source in SYNC_SOURCES:
+        latest[source] = db.session.scalar(
+            sa.select(ScrapeRun)
+            .where(ScrapeRun.source == source)
+            .order_by(ScrapeRun.created_at.desc(), ScrapeRun.id.desc())
+            .limit(1)
+        )
+    return latest
+
+
+def last_successful_sync_time() -> Any:
+    return db.session.scalar(
+        sa.select(sa.func.max(ScrapeRun.completed_at)).where(
+            ScrapeRun.status == "completed", ScrapeRun.source.in_(SYNC_SOURCES)
+        )
+    )
+
+
+def run_outcomes() -> dict[str, Any]:
+    total, completed, failed = db.session.execute(
+        sa.select(
+            sa.func.count(ScrapeRun.id),
+            sa.func.count(ScrapeRun.id).filter(ScrapeRun.status == "completed"),
+            sa.func.count(ScrapeRun.id).filter(ScrapeRun.status.in_(("failed", "interrupted"))),
+        )
+    ).one()
+    finished = completed + failed
+    return {
+        "total": total,
+        "completed": completed,
+        "failed": failed,
+        "success_rate": round(completed / finished, 4) if finished else None,
+    }
+
+
+def collect() -> dict[str, Any]:
+    return {
+        "database": database_status(),
+        "datasets": dataset_counts(),
+        "last_sync": last_runs(),
+        "runs": run_outcomes(),
+    }
