@@ -1,6 +1,7 @@
 """Shared fixtures. Each area keeps its fixtures in tests/fixtures/<area>.py."""
 
 pytest_plugins = [
+    "tests.fixtures.app",
     "tests.fixtures.sandbox",
     "tests.fixtures.browser",
     "tests.fixtures.dailymed",

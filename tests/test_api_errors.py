@@ -1,0 +1,76 @@
+"""Every error under /api has the same JSON shape and never a stack trace."""
+
+import pytest
+
+SHAPE_KEYS = {"code", "message", "details"}
+
+
+def assert_error(response, status: int, code: str):
+    assert response.status_code == status
+    body = response.json
+    assert body["success"] is False
+    assert set(body["error"]) == SHAPE_KEYS
+    assert body["error"]["code"] == code
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_unknown_api_route_is_404_in_the_json_shape(client, bearer):
+    assert_error(client.get("/api/nothing-here", headers=bearer()), 404, "not_found")
+
+
+def test_wrong_method_is_405_in_the_json_shape(client, bearer):
+    assert_error(client.delete("/api/stats", headers=bearer()), 405, "method_not_allowed")
+
+
+def test_malformed_json_is_400_naming_the_problem(client, bearer):
+    response = client.post(
+        "/api/users", headers={**bearer(), "Content-Type": "application/json"}, data="{nope"
+    )
+    assert_error(response, 400, "bad_request")
+    assert "not valid JSON" in response.json["error"]["message"]
+
+
+def test_non_object_json_is_400(client, bearer):
+    assert_error(client.post("/api/users", headers=bearer(), json=[1, 2]), 400, "bad_request")
+
+
+def test_validation_error_is_422_naming_the_field(client, bearer):
+    response = client.post(
+        "/api/users", headers=bearer(), json={"username": "ok", "password": "short"}
+    )
+    assert_error(response, 422, "validation_error")
+    assert response.json["error"]["details"]["field"] == "password"
+
+
+def test_duplicate_username_is_409_naming_the_field(client, bearer):
+    headers = bearer()
+    body = {"username": "twin", "password": "long-enough-1", "role": "viewer"}
+    assert client.post("/api/users", headers=headers, json=body).status_code == 201
+    response = client.post("/api/users", headers=headers, json=body)
+    assert_error(response, 409, "conflict")
+    assert response.json["error"]["details"]["field"] == "username"
+
+
+def test_bad_paging_argument_is_400_naming_it(client, bearer):
+    response = client.get("/api/users?per_page=abc", headers=bearer())
+    assert_error(response, 400, "bad_request")
+    assert response.json["error"]["details"]["field"] == "per_page"
+
+
+def test_unexpected_failure_is_500_without_a_stack_trace(make_app, bearer):
+    app = make_app()
+
+    @app.get("/api/_explode")
+    def explode():
+        raise RuntimeError("secret internals")
+
+    with app.app_context():
+        headers = bearer()
+        response = app.test_client().get("/api/_explode", headers=headers)
+    assert_error(response, 500, "internal_error")
+    assert "secret internals" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "x"])
+def test_page_must_be_a_positive_whole_number(client, bearer, page):
+    assert_error(client.get(f"/api/users?page={page}", headers=bearer()), 400, "bad_request")

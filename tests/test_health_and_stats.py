@@ -1,0 +1,66 @@
+"""/health for probes (public, minimal) and /api/stats for the Overview cards."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from database import db
+from models import ScrapeRun, utcnow
+from tests.fixtures.app import recreate_database
+
+
+def test_health_reports_a_connected_database_and_nothing_else(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert set(response.json) == {"status", "database", "last_sync_time", "timestamp"}
+    assert response.json["status"] == "healthy"
+    assert response.json["database"] == "connected"
+    assert response.json["last_sync_time"] is None
+
+
+def test_health_reports_the_last_successful_sync(client, app):
+    finished = utcnow() - timedelta(hours=1)
+    db.session.add(
+        ScrapeRun(source="portal", status="completed", started_at=finished, completed_at=finished)
+    )
+    db.session.commit()
+    assert client.get("/health").json["last_sync_time"] == finished.isoformat()
+
+
+def test_health_is_503_when_the_database_is_down(make_app, pg_server_url):
+    url = recreate_database(pg_server_url, "medsync_health_test")
+    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    probe = app.test_client()
+    assert probe.get("/health").status_code == 200
+    engine = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text('DROP DATABASE "medsync_health_test" WITH (FORCE)'))
+    engine.dispose()
+    response = probe.get("/health")
+    assert response.status_code == 503
+    assert response.json["status"] == "degraded"
+    assert response.json["database"] == "disconnected"
+
+
+def test_stats_counts_every_dataset_and_reports_the_database(viewer):
+    body = viewer.get("/api/stats").json
+    assert body["success"] is True
+    data = body["data"]
+    assert data["datasets"]["authorizations"] == {"count": 0, "edited": 0, "needs_review": 0}
+    assert data["datasets"]["drugs"]["count"] == 0
+    assert data["datasets"]["drug_classes"]["count"] == 0
+    assert data["datasets"]["ndc_codes"]["count"] == 0
+    assert data["database"]["status"] == "connected"
+    assert data["database"]["version"].startswith("PostgreSQL")
+    assert data["last_sync"] == {"portal": None, "dailymed": None}
+    assert data["runs"]["success_rate"] is None
+
+
+def test_stats_show_the_last_run_per_source_and_the_success_rate(viewer):
+    now = utcnow()
+    for status in ("completed", "completed", "failed"):
+        db.session.add(ScrapeRun(source="portal", status=status, started_at=now, completed_at=now))
+    db.session.commit()
+    data = viewer.get("/api/stats").json["data"]
+    assert data["last_sync"]["portal"]["status"] == "failed"
+    assert data["runs"] == {"total": 3, "completed": 2, "failed": 1, "success_rate": 0.6667}
