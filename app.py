@@ -13,6 +13,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 import auth
 import cli
+import jobs
+import portal_sync  # noqa: F401  (registers the "portal" job)
 from api import bp as api_bp
 from api.errors import register_error_handlers
 from config import ConfigError, Settings, load_settings
@@ -50,10 +52,16 @@ def _secret_key(settings: Settings, instance_path: str) -> str:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    logging.getLogger().setLevel(level)
+    root = logging.getLogger()
+    if not any(getattr(h, "medsync", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.medsync = True
+        handler.addFilter(jobs.RunIdLogFilter())
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(run)s%(message)s")
+        )
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -99,6 +107,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["AUTO_MIGRATE"] and not _running_db_command():
         upgrade_schema(app)
         _create_first_admin(app, settings)
+        with app.app_context():
+            recovered = jobs.recover_on_startup()
+        if recovered:
+            log.warning("%d unfinished run(s) marked interrupted", recovered)
     return app
 
 

@@ -305,6 +305,8 @@ class RecordChange(db.Model):
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
+    user: Mapped[User | None] = relationship()
+
     __table_args__ = (
         sa.Index("record_changes_record", "dataset", "record_id", "changed_at"),
         sa.CheckConstraint("actor_type IN ('user', 'sync', 'system')", name="record_changes_actor"),

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from api import stats, users  # noqa: E402,F401  (routes register themselves on bp)
+from api import authorizations, runs, stats, users  # noqa: E402,F401  (routes register on bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from models import ApiToken, ScrapeRun, User
+from models import ApiToken, RecordChange, ScrapeRun, User, utcnow
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -48,4 +48,56 @@ def run_summary_json(run: ScrapeRun) -> dict[str, Any]:
         "records_found": run.records_found,
         "records_saved": run.records_saved,
         "error": run.error_message,
+    }
+
+
+def run_json(run: ScrapeRun) -> dict[str, Any]:
+    """A run with live progress: done / total, percent, rate per second and ETA."""
+    elapsed = None
+    if run.started_at is not None:
+        end = run.completed_at or utcnow()
+        elapsed = max((end - run.started_at).total_seconds(), 0.0)
+    done, total = run.progress_done, run.progress_total
+    rate = round(done / elapsed, 3) if elapsed and done else None
+    eta = None
+    if rate and total is not None and run.status == "running":
+        eta = round(max(total - done, 0) / rate, 1)
+    return {
+        **run_summary_json(run),
+        "job_id": run.id,
+        "triggered_by_user_id": run.triggered_by_user_id,
+        "created_at": iso(run.created_at),
+        "heartbeat_at": iso(run.heartbeat_at),
+        "cancel_requested": run.cancel_requested,
+        "progress": {
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total, 1) if total else None,
+            "step": run.current_step,
+            "rate_per_second": rate,
+            "eta_seconds": eta,
+            "elapsed_seconds": round(elapsed, 1) if elapsed is not None else None,
+            "details": run.progress_details or {},
+        },
+        "records_inserted": run.records_inserted,
+        "records_updated": run.records_updated,
+        "records_unchanged": run.records_unchanged,
+        "records_kept_manual": run.records_kept_manual,
+        "records_missing": run.records_missing,
+        "warnings": run.warnings or [],
+    }
+
+
+def change_json(change: RecordChange) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "field": change.field,
+        "action": change.action,
+        "old_value": change.old_value,
+        "new_value": change.new_value,
+        "actor_type": change.actor_type,
+        "user_id": change.user_id,
+        "username": change.user.username if change.user else None,
+        "run_id": change.run_id,
+        "changed_at": iso(change.changed_at),
     }

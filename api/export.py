@@ -1,0 +1,45 @@
+"""CSV export of what a list shows (same filters and sort), streamed so large tables fit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, stream_with_context
+
+from database import db
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    # A spreadsheet would run a cell that starts like a formula; quote it (CSV injection).
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_response(
+    query: sa.Select,
+    columns: Sequence[str],
+    serialize: Callable[[Any], dict[str, Any]],
+    filename: str,
+) -> Response:
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for record in db.session.scalars(query.execution_options(yield_per=1000)):
+            item = serialize(record)
+            writer.writerow([_cell(item.get(name)) for name in columns])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

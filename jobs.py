@@ -1,0 +1,360 @@
+"""Background jobs: every run is a row, written before work starts, read by any process.
+
+Sources plug in with `@register("portal")`; this module knows nothing about portals or DailyMed.
+One queued-or-running job per source is enforced by a partial unique index in PostgreSQL, not
+by a Python lock, so it holds across worker processes. A heartbeat thread keeps `heartbeat_at`
+fresh; a run whose heartbeat goes stale (its process died) is marked interrupted.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from database import db
+from errors import Conflict, NotFound, ValidationFailed
+from merge import MergeCounts
+from models import ACTIVE_RUN_STATUSES, ScrapeRun, utcnow
+from reporting import Cancelled, Reporter
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=30)
+PROGRESS_WRITE_INTERVAL = 0.25
+CANCEL_CHECK_INTERVAL = 0.25
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
+
+
+class RunIdLogFilter(logging.Filter):
+    """Puts `[run N]` into every log line written while a job runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        run_id = current_run_id.get()
+        record.run = f"[run {run_id}] " if run_id is not None else ""
+        return True
+
+
+@dataclass
+class JobContext:
+    run_id: int
+    reporter: Reporter
+    settings: Any
+    counts: MergeCounts = field(default_factory=MergeCounts)
+
+
+JobRunner = Callable[[JobContext], None]
+_registry: dict[str, JobRunner] = {}
+
+
+def register(source: str) -> Callable[[JobRunner], JobRunner]:
+    def decorator(runner: JobRunner) -> JobRunner:
+        _registry[source] = runner
+        return runner
+
+    return decorator
+
+
+def sources() -> tuple[str, ...]:
+    return tuple(sorted(_registry))
+
+
+class JobAlreadyRunning(Conflict):
+    def __init__(self, source: str, job_id: int) -> None:
+        super().__init__(f"A {source} job is already running (job {job_id}).", job_id=job_id)
+        self.job_id = job_id
+
+
+def _create_run(source: str, triggered_by: str, user_id: int | None) -> ScrapeRun:
+    if source not in _registry:
+        raise ValidationFailed(
+            f"Unknown source {source!r}; choose one of {', '.join(sources())}.", field="source"
+        )
+    reap_stale()
+    run = ScrapeRun(
+        source=source,
+        status="queued",
+        triggered_by=triggered_by,
+        triggered_by_user_id=user_id,
+        heartbeat_at=utcnow(),
+        worker=WORKER,
+    )
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        running = db.session.scalar(
+            sa.select(ScrapeRun.id).where(
+                ScrapeRun.source == source, ScrapeRun.status.in_(ACTIVE_RUN_STATUSES)
+            )
+        )
+        raise JobAlreadyRunning(source, running) from None
+    return run
+
+
+def start(source: str, triggered_by: str, user_id: int | None = None) -> ScrapeRun:
+    """Create the run row and start it in a background thread; returns at once."""
+    run = _create_run(source, triggered_by, user_id)
+    app = current_app._get_current_object()
+    thread = threading.Thread(
+        target=_execute, args=(app, run.id, None), name=f"job-{run.id}", daemon=True
+    )
+    thread.start()
+    return run
+
+
+def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None = None) -> ScrapeRun:
+    """Create the run row and do the work in this thread (the CLI). Returns the finished run."""
+    run = _create_run(source, triggered_by, None)
+    _execute(current_app._get_current_object(), run.id, watcher)
+    db.session.expire_all()
+    return db.session.get(ScrapeRun, run.id)
+
+
+class RunReporter(Reporter):
+    """Writes progress to the run row (throttled) and turns a cancel request into Cancelled."""
+
+    def __init__(self, app: Flask, run_id: int, watcher: Reporter | None = None) -> None:
+        self.app = app
+        self.run_id = run_id
+        self.watcher = watcher
+        self.warnings: list[str] = []
+        self._last_write = 0.0
+        self._last_cancel_check = 0.0
+
+    def _update(self, **values: Any) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(ScrapeRun).where(ScrapeRun.id == self.run_id).values(**values))
+
+    def progress(self, done: int, total: int | None, step: str, **details: Any) -> None:
+        if self.watcher:
+            self.watcher.progress(done, total, step, **details)
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if now - self._last_write < PROGRESS_WRITE_INTERVAL and not finished:
+            return
+        self._last_write = now
+        self._update(
+            progress_done=done,
+            progress_total=total,
+            current_step=step[:500],
+            progress_details=details,
+            warnings=self.warnings,
+            heartbeat_at=utcnow(),
+        )
+
+    def checkpoint(self) -> None:
+        now = time.monotonic()
+        if now - self._last_cancel_check < CANCEL_CHECK_INTERVAL:
+            return
+        self._last_cancel_check = now
+        with db.engine.connect() as conn:
+            wanted = conn.execute(
+                sa.select(ScrapeRun.cancel_requested).where(ScrapeRun.id == self.run_id)
+            ).scalar()
+        if wanted:
+            raise Cancelled()
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message[:1000])
+        if self.watcher:
+            self.watcher.warn(message)
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, app: Flask, run_id: int) -> None:
+        super().__init__(name=f"heartbeat-{run_id}", daemon=True)
+        self.app, self.run_id, self.stopped = app, run_id, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.app.app_context(), db.engine.begin() as conn:
+                    conn.execute(
+                        sa.update(ScrapeRun)
+                        .where(ScrapeRun.id == self.run_id)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is not fatal; the next one may get through
+                log.warning("heartbeat for run %s failed", self.run_id)
+
+
+def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
+    token = current_run_id.set(run_id)
+    with app.app_context():
+        run = db.session.get(ScrapeRun, run_id)
+        source = run.source
+        started = utcnow()
+        run.status, run.started_at, run.heartbeat_at, run.worker = (
+            "running",
+            started,
+            started,
+            WORKER,
+        )
+        db.session.commit()
+        log.info("%s job started (triggered by %s)", source, run.triggered_by)
+        heartbeat = _Heartbeat(app, run_id)
+        heartbeat.start()
+        reporter = RunReporter(app, run_id, watcher)
+        context = JobContext(run_id, reporter, app.config["SETTINGS"])
+        status, error = "completed", None
+        try:
+            if run.cancel_requested:
+                raise Cancelled()
+            _registry[source](context)
+        except Cancelled:
+            status = "cancelled"
+            log.info("%s job cancelled at a checkpoint", source)
+        except Exception as exc:
+            status, error = "failed", _one_line(exc)
+            log.exception("%s job failed: %s", source, error)
+        finally:
+            heartbeat.stopped.set()
+            db.session.rollback()
+            _finish(run_id, status, error, context.counts, reporter.warnings)
+            db.session.remove()
+            current_run_id.reset(token)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:1000]
+
+
+def _finish(
+    run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
+) -> None:
+    run = db.session.get(ScrapeRun, run_id)
+    now = utcnow()
+    run.status = status
+    run.completed_at = now
+    run.duration_seconds = round((now - (run.started_at or now)).total_seconds(), 3)
+    run.error_message = error
+    run.warnings = warnings
+    run.records_found = counts.found
+    run.records_inserted = counts.inserted
+    run.records_updated = counts.updated
+    run.records_unchanged = counts.unchanged
+    run.records_kept_manual = counts.kept_manual
+    run.records_missing = counts.missing
+    if status == "completed" and run.progress_total is not None:
+        run.progress_done = run.progress_total
+    if status == "completed":
+        run.current_step = "completed with errors" if warnings else "done"
+    db.session.commit()
+    log.info(
+        "%s job %s in %.1fs: found %d, inserted %d, updated %d, unchanged %d, kept manual %d",
+        run.source,
+        status,
+        run.duration_seconds,
+        counts.found,
+        counts.inserted,
+        counts.updated,
+        counts.unchanged,
+        counts.kept_manual,
+    )
+
+
+def request_cancel(run_id: int) -> ScrapeRun:
+    run = get_run(run_id)
+    if run.status not in ACTIVE_RUN_STATUSES:
+        raise Conflict(f"Job {run_id} is already {run.status}.", job_id=run_id, status=run.status)
+    run.cancel_requested = True
+    db.session.commit()
+    log.info("cancel requested for run %s", run_id)
+    return run
+
+
+def get_run(run_id: int) -> ScrapeRun:
+    run = db.session.get(ScrapeRun, run_id)
+    if run is None:
+        raise NotFound(f"No job with id {run_id}.")
+    if run.status in ACTIVE_RUN_STATUSES and _is_stale(run):
+        reap_stale()
+        db.session.refresh(run)
+    return run
+
+
+def _is_stale(run: ScrapeRun) -> bool:
+    beat = run.heartbeat_at or run.created_at
+    return beat < utcnow() - stale_after()
+
+
+def stale_after() -> timedelta:
+    return current_app.config.get("JOB_STALE_AFTER", STALE_AFTER)
+
+
+def reap_stale() -> int:
+    """Mark runs whose heartbeat stopped as interrupted (their process died)."""
+    cutoff = utcnow() - stale_after()
+    result = db.session.execute(
+        sa.update(ScrapeRun)
+        .where(
+            ScrapeRun.status.in_(ACTIVE_RUN_STATUSES),
+            sa.func.coalesce(ScrapeRun.heartbeat_at, ScrapeRun.created_at) < cutoff,
+        )
+        .values(
+            status="interrupted",
+            completed_at=utcnow(),
+            error_message="The process running this job stopped before it finished.",
+        )
+        .returning(ScrapeRun.id)
+    )
+    ids = result.scalars().all()
+    db.session.commit()
+    for run_id in ids:
+        log.warning("run %s marked interrupted: its heartbeat stopped", run_id)
+    return len(ids)
+
+
+def recover_on_startup() -> int:
+    """At start-up: runs this host's dead processes left behind, and any stale run, end
+    interrupted."""
+    host = socket.gethostname()
+    orphaned = 0
+    for run in db.session.scalars(
+        sa.select(ScrapeRun).where(
+            ScrapeRun.status.in_(ACTIVE_RUN_STATUSES), ScrapeRun.worker.like(f"{host}:%")
+        )
+    ):
+        pid = int(run.worker.rsplit(":", 1)[1])
+        if pid != os.getpid() and not _process_alive(pid):
+            run.status, run.completed_at = "interrupted", utcnow()
+            run.error_message = "The process running this job stopped before it finished."
+            orphaned += 1
+    db.session.commit()
+    return orphaned + reap_stale()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def runs_query(source: str | None = None, status: str | None = None) -> sa.Select:
+    query = sa.select(ScrapeRun)
+    if source:
+        query = query.where(ScrapeRun.source == source)
+    if status:
+        query = query.where(ScrapeRun.status == status)
+    return query

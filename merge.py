@@ -1,0 +1,391 @@
+"""The merge rules: what a sync may overwrite, what a person's edit protects, what needs review.
+
+One module for every dataset (authorizations, drugs, drug classes). See `models.TrackedRecord`
+for the bookkeeping columns. The rules:
+
+- a sync inserts new records and updates fields that nobody corrected;
+- a field a person corrected keeps the person's value; the source's latest value is kept beside it
+  (`source_values`), and when it moves away from the value the person decided against
+  (`manual_fields[f]["source_baseline"]`) the record needs review;
+- the reviewer keeps their value (the baseline moves to the source's value) or takes the source's
+  (the override goes);
+- records a complete sync no longer sees are kept and marked missing, never deleted;
+- every change is written to `record_changes` with who (user or run) and when.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from database import db
+from errors import Conflict, ValidationFailed
+from models import RecordChange, TrackedRecord, utcnow
+
+
+@dataclass
+class MergeCounts:
+    found: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_manual: int = 0
+    missing: int = 0
+    flagged: int = 0
+
+    def add(self, other: MergeCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a person (user_id) or a sync run (run_id)."""
+
+    kind: str  # user | sync | system
+    user_id: int | None = None
+    run_id: int | None = None
+
+    @classmethod
+    def user(cls, user_id: int) -> Actor:
+        return cls("user", user_id=user_id)
+
+    @classmethod
+    def sync(cls, run_id: int | None) -> Actor:
+        return cls("sync", run_id=run_id)
+
+
+@dataclass
+class Dataset:
+    """How one table takes part in syncs: its model, natural key and the fields a source owns."""
+
+    model: type[TrackedRecord]
+    key_fields: tuple[str, ...]
+    synced_fields: tuple[str, ...]
+    scope: dict[str, Any] = field(default_factory=dict)  # constant columns, e.g. source=profile
+
+    @property
+    def name(self) -> str:
+        return self.model.dataset  # type: ignore[attr-defined]
+
+
+def to_json(value: Any) -> Any:
+    """Field values as they are kept in JSONB (source_values, history)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def from_json(model: type, field_name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    python_type = model.__table__.c[field_name].type.python_type
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(to_json(a), sort_keys=True) == json.dumps(to_json(b), sort_keys=True)
+
+
+def fields_needing_review(record: TrackedRecord) -> list[str]:
+    source = record.source_values or {}
+    return [
+        name
+        for name, info in (record.manual_fields or {}).items()
+        if name in source and not _same(source[name], info.get("source_baseline"))
+    ]
+
+
+def _refresh_flags(record: TrackedRecord) -> None:
+    record.is_manually_edited = bool(record.manual_fields)
+    record.needs_review = bool(fields_needing_review(record))
+
+
+def _history(
+    dataset: str,
+    record_id: int,
+    action: str,
+    actor: Actor,
+    field_name: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> dict[str, Any]:
+    return {
+        "dataset": dataset,
+        "record_id": record_id,
+        "field": field_name,
+        "action": action,
+        "old_value": to_json(old),
+        "new_value": to_json(new),
+        "actor_type": actor.kind,
+        "user_id": actor.user_id,
+        "run_id": actor.run_id,
+        "changed_at": utcnow(),
+    }
+
+
+def _write_history(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.session.execute(sa.insert(RecordChange), rows)
+
+
+def merge_batch(
+    dataset: Dataset, incoming: Sequence[Mapping[str, Any]], run_id: int | None
+) -> MergeCounts:
+    """Merge one batch of source records (dicts of key + synced fields) in the caller's
+    transaction. Existing rows are locked while they are compared."""
+    model = dataset.model
+    counts = MergeCounts(found=len(incoming))
+    if not incoming:
+        return counts
+    actor = Actor.sync(run_id)
+    keys = [tuple(row[k] for k in dataset.key_fields) for row in incoming]
+    if len(set(keys)) != len(keys):
+        duplicate = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"two source rows share the key {duplicate}; refusing to merge them")
+
+    key_columns = [getattr(model, k) for k in dataset.key_fields]
+    query = sa.select(model).where(sa.tuple_(*key_columns).in_(keys)).with_for_update()
+    for column, value in dataset.scope.items():
+        query = query.where(getattr(model, column) == value)
+    existing = {
+        tuple(getattr(row, k) for k in dataset.key_fields): row for row in db.session.scalars(query)
+    }
+
+    history: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
+    for key, values in zip(keys, incoming, strict=True):
+        record = existing.get(key)
+        if record is None:
+            new_rows.append(values)
+            continue
+        changed = _merge_into(dataset, record, values, actor, history, counts)
+        record.last_seen_run_id = run_id
+        if record.missing_from_source:
+            record.missing_from_source = False
+            history.append(_history(dataset.name, record.id, "sync_reappeared", actor))
+            changed = True
+        if changed:
+            record.version += 1
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    if new_rows:
+        _insert_new(dataset, new_rows, run_id, actor, history)
+        counts.inserted += len(new_rows)
+    db.session.flush()
+    _write_history(history)
+    return counts
+
+
+def _merge_into(
+    dataset: Dataset,
+    record: TrackedRecord,
+    values: Mapping[str, Any],
+    actor: Actor,
+    history: list[dict[str, Any]],
+    counts: MergeCounts,
+) -> bool:
+    source_values = dict(record.source_values or {})
+    manual = record.manual_fields or {}
+    was_flagged = record.needs_review
+    changed = False
+    kept = False
+    for name in dataset.synced_fields:
+        if name not in values:
+            continue
+        new_source = to_json(values[name])
+        old_source = source_values.get(name)
+        source_values[name] = new_source
+        if name in manual:
+            if not _same(new_source, getattr(record, name)):
+                kept = True
+            if not _same(new_source, old_source):
+                history.append(
+                    _history(
+                        dataset.name,
+                        record.id,
+                        "sync_source_changed",
+                        actor,
+                        name,
+                        old_source,
+                        new_source,
+                    )
+                )
+                changed = True
+            continue
+        current = getattr(record, name)
+        if not _same(current, new_source):
+            setattr(record, name, from_json(type(record), name, new_source))
+            history.append(
+                _history(dataset.name, record.id, "sync_update", actor, name, current, new_source)
+            )
+            changed = True
+    record.source_values = source_values
+    _refresh_flags(record)
+    counts.kept_manual += kept
+    counts.flagged += record.needs_review and not was_flagged
+    return changed
+
+
+def _insert_new(
+    dataset: Dataset,
+    rows: list[dict[str, Any]],
+    run_id: int | None,
+    actor: Actor,
+    history: list[dict[str, Any]],
+) -> None:
+    model = dataset.model
+    now = utcnow()
+    payload = []
+    for values in rows:
+        source_values = {
+            name: to_json(values[name]) for name in dataset.synced_fields if name in values
+        }
+        payload.append(
+            {
+                **dataset.scope,
+                **values,
+                "source_values": source_values,
+                "manual_fields": {},
+                "first_seen_run_id": run_id,
+                "last_seen_run_id": run_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    ids = db.session.scalars(sa.insert(model).returning(model.id), payload).all()
+    for record_id, values in zip(ids, payload, strict=True):
+        history.append(
+            _history(
+                dataset.name, record_id, "sync_insert", actor, None, None, values["source_values"]
+            )
+        )
+
+
+def mark_missing(dataset: Dataset, run_id: int) -> int:
+    """After a complete sync: rows of this scope the run did not see are marked, never deleted."""
+    model = dataset.model
+    query = (
+        sa.update(model)
+        .where(
+            model.last_seen_run_id.is_distinct_from(run_id), model.missing_from_source.is_(False)
+        )
+        .values(missing_from_source=True, updated_at=utcnow())
+        .returning(model.id)
+    )
+    for column, value in dataset.scope.items():
+        query = query.where(getattr(model, column) == value)
+    ids = db.session.scalars(query).all()
+    actor = Actor.sync(run_id)
+    _write_history([_history(dataset.name, i, "marked_missing", actor) for i in ids])
+    return len(ids)
+
+
+# --- people's changes -------------------------------------------------------------------------
+
+
+def lock(model: type, record_id: int) -> Any:
+    return db.session.scalar(sa.select(model).where(model.id == record_id).with_for_update())
+
+
+def apply_manual_edit(
+    record: TrackedRecord,
+    changes: Mapping[str, Any],
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    action: str = "manual_edit",
+) -> list[str]:
+    """Apply a person's edit (already validated and typed). Returns the fields that changed.
+
+    A stale `expected_version` is a Conflict. A field set back to the source's own value stops
+    being an override.
+    """
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(
+            "Someone else changed this record since you opened it.",
+            field="version",
+            current_version=record.version,
+        )
+    source_values = record.source_values or {}
+    manual = dict(record.manual_fields or {})
+    history = []
+    changed = []
+    for name, value in changes.items():
+        current = getattr(record, name)
+        if _same(current, value):
+            continue
+        if name in source_values and _same(value, source_values[name]):
+            manual.pop(name, None)
+        else:
+            manual[name] = {"source_baseline": source_values.get(name)}
+        setattr(record, name, value)
+        history.append(_history(record.dataset, record.id, action, actor, name, current, value))
+        changed.append(name)
+    if not changed:
+        return []
+    record.manual_fields = manual
+    _refresh_flags(record)
+    record.version += 1
+    _write_history(history)
+    return changed
+
+
+def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor: Actor) -> None:
+    """Settle a field that needs review: keep the person's value, or take the source's."""
+    if field_name not in fields_needing_review(record):
+        raise ValidationFailed(f"{field_name!r} does not need review.", field="field")
+    source_value = record.source_values[field_name]
+    manual = dict(record.manual_fields)
+    if decision == "keep":
+        manual[field_name] = {"source_baseline": source_value}
+        history = _history(
+            record.dataset,
+            record.id,
+            "review_keep",
+            actor,
+            field_name,
+            getattr(record, field_name),
+            getattr(record, field_name),
+        )
+    elif decision == "source":
+        old = getattr(record, field_name)
+        setattr(record, field_name, from_json(type(record), field_name, source_value))
+        manual.pop(field_name)
+        history = _history(
+            record.dataset, record.id, "review_take_source", actor, field_name, old, source_value
+        )
+    else:
+        raise ValidationFailed("decision must be 'keep' or 'source'.", field="decision")
+    record.manual_fields = manual
+    _refresh_flags(record)
+    record.version += 1
+    _write_history([history])
+
+
+def history_query(dataset: str, record_id: int) -> sa.Select:
+    return (
+        sa.select(RecordChange)
+        .where(RecordChange.dataset == dataset, RecordChange.record_id == record_id)
+        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc())
+    )
+
+
+def change_to_revert(dataset: str, record_id: int, change_id: int) -> RecordChange:
+    change = db.session.get(RecordChange, change_id)
+    if change is None or change.dataset != dataset or change.record_id != record_id:
+        raise ValidationFailed(
+            f"Change {change_id} is not part of this record's history.", field="change_id"
+        )
+    if change.field is None:
+        raise ValidationFailed("Only a change of one field can be reverted.", field="change_id")
+    return change
