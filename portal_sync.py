@@ -1,0 +1,88 @@
+"""The portal sync job: scrape the portal's authorization table, merge it by the merge rules."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+import authorizations
+import jobs
+import merge
+from database import db
+from scraper.browser import make_driver
+from scraper.portal import AuthorizationRecord, scrape_portal
+from scraper.portal_profile import load_profile
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Public demo defaults, so `make run` can sync the seed's demo site out of the box.
+PROFILE_DEFAULTS = {
+    "the-internet": ("https://the-internet.herokuapp.com", "tomsmith", "SuperSecretPassword!"),
+    "sandbox": ("http://127.0.0.1:5050/portal", "demo", "demo-password"),
+}
+
+
+class PortalNotConfigured(RuntimeError):
+    pass
+
+
+def record_row(record: AuthorizationRecord) -> dict[str, Any]:
+    return {
+        "source_key": record.key,
+        "patient_name": record.patient_name,
+        "authorization_number": record.authorization_number or None,
+        "status": record.status,
+        "payer": record.payer,
+        "service_start": record.service_start,
+        "service_end": record.service_end,
+        "amount": record.amount,
+        "extra": dict(record.extra),
+    }
+
+
+def _connection(settings: Any, profile_name: str) -> tuple[str, str, str]:
+    default_url, default_user, default_password = PROFILE_DEFAULTS.get(profile_name, (None,) * 3)
+    base_url = settings.portal_base_url or default_url
+    username = settings.portal_username or default_user
+    password = settings.portal_password or default_password
+    for value, variable in (
+        (base_url, "PORTAL_BASE_URL"),
+        (username, "PORTAL_USERNAME"),
+        (password, "PORTAL_PASSWORD"),
+    ):
+        if not value:
+            raise PortalNotConfigured(f"{variable} is not set for portal profile {profile_name!r}")
+    return base_url, username, password
+
+
+@jobs.register("portal")
+def sync_portal(ctx: jobs.JobContext) -> None:
+    settings = ctx.settings
+    profile = load_profile(settings.portal_profile)
+    base_url, username, password = _connection(settings, profile.name)
+    driver_factory = partial(
+        make_driver,
+        headless=settings.selenium_headless,
+        remote_url=settings.selenium_remote_url,
+        chrome_binary=settings.chrome_binary,
+        chromedriver_path=settings.chromedriver_path,
+    )
+    log.info("syncing portal profile %s at %s", profile.name, base_url)
+    records = scrape_portal(
+        profile, base_url, username, password, driver_factory=driver_factory, reporter=ctx.reporter
+    )
+    dataset = authorizations.dataset(profile.name)
+    total = len(records)
+    ctx.reporter.progress(0, total, f"saving {total} records", phase="saving")
+    for start in range(0, total, BATCH_SIZE):
+        ctx.reporter.checkpoint()
+        batch = [record_row(r) for r in records[start : start + BATCH_SIZE]]
+        counts = merge.merge_batch(dataset, batch, ctx.run_id)
+        db.session.commit()  # each batch is its own transaction: all of it or none of it
+        ctx.counts.add(counts)
+        done = min(start + BATCH_SIZE, total)
+        ctx.reporter.progress(done, total, f"saved {done} of {total} records", phase="saving")
+    ctx.counts.missing = merge.mark_missing(dataset, ctx.run_id)
+    db.session.commit()
