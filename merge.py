@@ -7,6 +7,7 @@ for the bookkeeping columns. The rules:
 - a field a person corrected keeps the person's value; the source's latest value is kept beside it
   (`source_values`), and when it moves away from the value the person decided against
   (`manual_fields[f]["source_baseline"]`) the record needs review;
+- when the source comes to agree with the person, the override ends (nothing is left to protect);
 - the reviewer keeps their value (the baseline moves to the source's value) or takes the source's
   (the override goes);
 - records a complete sync no longer sees are kept and marked missing, never deleted;
@@ -195,7 +196,7 @@ def _merge_into(
     counts: MergeCounts,
 ) -> bool:
     source_values = dict(record.source_values or {})
-    manual = record.manual_fields or {}
+    manual = dict(record.manual_fields or {})
     was_flagged = record.needs_review
     changed = False
     kept = False
@@ -206,8 +207,23 @@ def _merge_into(
         old_source = source_values.get(name)
         source_values[name] = new_source
         if name in manual:
-            if not _same(new_source, getattr(record, name)):
-                kept = True
+            if _same(new_source, getattr(record, name)):
+                # The source now says what the person said: nothing left to protect.
+                del manual[name]
+                history.append(
+                    _history(
+                        dataset.name,
+                        record.id,
+                        "sync_caught_up",
+                        actor,
+                        name,
+                        old_source,
+                        new_source,
+                    )
+                )
+                changed = True
+                continue
+            kept = True
             if not _same(new_source, old_source):
                 history.append(
                     _history(
@@ -229,6 +245,7 @@ def _merge_into(
                 _history(dataset.name, record.id, "sync_update", actor, name, current, new_source)
             )
             changed = True
+    record.manual_fields = manual
     record.source_values = source_values
     _refresh_flags(record)
     counts.kept_manual += kept
@@ -322,9 +339,13 @@ def apply_manual_edit(
     changed = []
     for name, value in changes.items():
         current = getattr(record, name)
+        agrees_with_source = name in source_values and _same(value, source_values[name])
         if _same(current, value):
+            if agrees_with_source and name in manual:  # re-affirming the source's value
+                del manual[name]
+                changed.append(name)
             continue
-        if name in source_values and _same(value, source_values[name]):
+        if agrees_with_source:
             manual.pop(name, None)
         else:
             manual[name] = {"source_baseline": source_values.get(name)}

@@ -147,6 +147,16 @@ def test_editing_a_field_back_to_the_source_value_ends_the_override(app, reviewe
     assert not record("1").is_manually_edited
 
 
+def test_when_the_source_catches_up_with_a_correction_the_override_ends(app, reviewer):
+    sync(row("1"))
+    edit(record("1").id, reviewer, status="Denied")
+    sync(row("1", status="Denied"))
+    rec = record("1")
+    assert rec.status == "Denied" and not rec.is_manually_edited and not rec.needs_review
+    sync(row("1", status="Expired"))
+    assert record("1").status == "Expired"
+
+
 def test_rows_missing_from_the_source_are_kept_and_marked(app):
     sync(row("1"), row("2"))
     counts = sync(row("1"))
@@ -196,6 +206,8 @@ def test_no_interleaving_of_syncs_and_edits_loses_a_persons_value(app, reviewer,
         if op == "sync":
             source = {"status": status, "payer": payer}
             sync(row("1", **source))
+            for name in [n for n, v in mine.items() if v == source[n]]:
+                del mine[name]  # the source caught up with the person
         elif op in ("edit", "edit_payer"):
             name, value = ("status", status) if op == "edit" else ("payer", payer)
             edit(rec_id, reviewer, **{name: value})
