@@ -88,7 +88,13 @@ def serve_in_thread(
     Port 0 picks a free port, so parallel test runs never collide.
     """
     server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
+    # A short poll interval so shutdown() returns at once (the default waits up to 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="sandbox-server",
+        daemon=True,
+    )
     thread.start()
 
     def shutdown() -> None:

@@ -1,0 +1,171 @@
+"""The sandbox DailyMed's state: its catalogue, the misbehaviour knobs and what it served.
+
+Misbehaviour is deterministic: faults are decided by hashing (seed, URL, attempt number), so a
+run is reproducible whatever the thread interleaving, and 429 bursts open after a fixed count
+of admitted requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from email.utils import formatdate
+from typing import Literal
+
+from flask import Response, jsonify
+
+from sandbox.catalogue import Catalogue, CatalogueTotals
+
+FAULT_STATUSES = (500, 502, 503)
+PER_LABEL_ENDPOINTS = {"packaging", "ndcs", "history"}
+
+
+@dataclass(frozen=True)
+class ServedRequest:
+    at: float  # time.monotonic() when the answer was ready
+    endpoint: str
+    path: str  # path and query string
+    status: int
+
+
+class DailymedState:
+    """The catalogue, the misbehaviour knobs and what was served. Knobs may change any time."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue | None = None,
+        *,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        fault_seed: int = 0,
+        max_consecutive_faults: int = 2,
+        burst_every: int = 0,
+        burst_seconds: float = 1.0,
+        retry_after_format: Literal["seconds", "http-date"] = "seconds",
+        failing_set_ids: Iterable[str] = (),
+    ) -> None:
+        self.catalogue = catalogue or Catalogue()
+        self.latency_ms = latency_ms
+        # Share of requests answered 500/502/503. Decided by hashing (seed, URL, attempt), so a
+        # run is reproducible whatever the thread interleaving; after `max_consecutive_faults`
+        # in a row the same URL succeeds, so a client with enough retries always gets through.
+        self.fault_rate = fault_rate
+        self.fault_seed = fault_seed
+        self.max_consecutive_faults = max_consecutive_faults
+        # Every `burst_every`-th admitted request opens a window of `burst_seconds` during
+        # which everything is answered 429 with Retry-After (0 = never).
+        self.burst_every = burst_every
+        self.burst_seconds = burst_seconds
+        self.retry_after_format = retry_after_format
+        self.failing_set_ids: set[str] = set(failing_set_ids)
+        self._lock = threading.Lock()
+        self._attempts: Counter[str] = Counter()
+        self._consecutive_faults: Counter[str] = Counter()
+        self._throttled_until = 0.0
+        self._admitted = 0
+        self.in_flight = 0
+        self.reset_counters()
+
+    # -- what was served -----------------------------------------------------------------
+
+    def reset_counters(self) -> None:
+        """Forget requests served so far (not the fault pattern's per-URL attempt numbers)."""
+        with self._lock:
+            self.counters: Counter[str] = Counter()
+            self.status_counts: Counter[int] = Counter()
+            self.user_agents: Counter[str] = Counter()
+            self.bursts = 0  # 429 windows opened by `burst_every`
+            self.max_in_flight = self.in_flight
+            self.log: deque[ServedRequest] = deque(maxlen=200_000)
+
+    # -- changes between syncs -----------------------------------------------------------
+
+    def publish_new_versions(self, count: int, on: date | None = None) -> list[str]:
+        """Give `count` labels a new version (one more package) published today; their ids."""
+        return self.catalogue.publish_new_versions(count, on)
+
+    def add_labels(self, count: int, on: date | None = None) -> list[str]:
+        """Add `count` new labels published today; returns their set ids."""
+        return self.catalogue.add_labels(count, on)
+
+    def fail_permanently(self, set_id: str) -> None:
+        """Answer 500 to every request about `set_id`, however often it is retried."""
+        self.failing_set_ids.add(set_id)
+
+    def throttle(self, seconds: float | None = None) -> None:
+        """Answer 429 to everything for `seconds` (default `burst_seconds`) from now."""
+        with self._lock:
+            self._throttled_until = time.monotonic() + (seconds or self.burst_seconds)
+
+    @property
+    def totals(self) -> CatalogueTotals:
+        """Counts a complete fetch must reproduce (classes per type, labels, memberships...)."""
+        return self.catalogue.totals
+
+    # -- called by the blueprint around every request ------------------------------------
+
+    def request_started(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def request_finished(self, endpoint: str, path: str, status: int, user_agent: str) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            self.counters[endpoint] += 1
+            self.status_counts[status] += 1
+            self.user_agents[user_agent] += 1
+            self.log.append(ServedRequest(time.monotonic(), endpoint, path, status))
+
+    def misbehaviour_for(self, endpoint: str, path: str, set_id: str | None) -> Response | None:
+        """The error answer this request gets instead of data, if any."""
+        with self._lock:
+            now = time.monotonic()
+            if now < self._throttled_until:
+                return self._too_many_requests(self._throttled_until - now)
+            self._admitted += 1
+            if self.burst_every and self._admitted % self.burst_every == 0:
+                self._throttled_until = now + self.burst_seconds
+                self.bursts += 1
+                return self._too_many_requests(self.burst_seconds)
+            if set_id in self.failing_set_ids and endpoint in PER_LABEL_ENDPOINTS:
+                return error_response(500, f"Internal error while reading SPL {set_id}")
+            attempt = self._attempts[path]
+            self._attempts[path] += 1
+            draw = _unit_hash(self.fault_seed, path, attempt)
+            if self._consecutive_faults[path] < self.max_consecutive_faults and (
+                draw < self.fault_rate
+            ):
+                self._consecutive_faults[path] += 1
+                status = FAULT_STATUSES[int(draw * 1_000_003) % len(FAULT_STATUSES)]
+                return error_response(status, "The server is temporarily unable to answer")
+            self._consecutive_faults[path] = 0
+            return None
+
+    def _too_many_requests(self, remaining: float) -> Response:
+        response = error_response(429, "Too many requests")
+        if self.retry_after_format == "http-date":
+            response.headers["Retry-After"] = formatdate(
+                math.ceil(time.time() + remaining), usegmt=True
+            )
+        else:
+            response.headers["Retry-After"] = str(max(1, math.ceil(remaining)))
+        return response
+
+
+def _unit_hash(*parts: object) -> float:
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def error_response(status: int, message: str) -> Response:
+    """The one error shape of the sandbox DailyMed: {"error": {"status", "message"}}."""
+    response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response
