@@ -13,11 +13,15 @@ def wait(browser, timeout: float = 10) -> WebDriverWait:
     return WebDriverWait(browser, timeout, poll_frequency=0.05)
 
 
-def sign_in(browser, live_server: str, username: str, password: str = TEST_PASSWORD) -> None:
+def sign_in(
+    browser, live_server: str, username: str, password: str = TEST_PASSWORD, expect_success=True
+) -> None:
     browser.get(f"{live_server}/login")
     browser.find_element(By.ID, "username").send_keys(username)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.ID, "login-submit").click()
+    if expect_success:
+        wait(browser).until(EC.visibility_of_element_located((By.ID, "view-overview")))
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def test_sign_in_see_the_stats_cards_and_sign_out(browser, live_server, admin_us
 
 
 def test_a_wrong_password_shows_a_generic_message(browser, live_server, admin_user):
-    sign_in(browser, live_server, "alice", "not-the-password")
+    sign_in(browser, live_server, "alice", "not-the-password", expect_success=False)
     error = wait(browser).until(EC.visibility_of_element_located((By.ID, "login-error")))
     assert "Invalid username or password." in error.text
 
