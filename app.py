@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -142,7 +143,13 @@ def _create_first_admin(app: Flask, settings: Settings) -> None:
         )
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (docker stop, kill) exits through atexit, so the embedded PostgreSQL stops too."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 if __name__ == "__main__":
+    _exit_on_sigterm()
     application = create_app()
     port = application.config["SETTINGS"].flask_port
     application.run(host="127.0.0.1", port=port)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -63,6 +65,7 @@ def start_embedded_postgres(instance_path: str) -> str:
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     pgdata = Path(instance_path) / "pgdata"
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    _forget_dead_handles(pgdata)
     try:
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:  # the package raises assorted errors; one line is enough
@@ -72,6 +75,30 @@ def start_embedded_postgres(instance_path: str) -> str:
     uri = server.get_uri("postgres")
     _ensure_database(uri, "medsync")
     return "postgresql+psycopg2" + server.get_uri("medsync")[len("postgresql") :]
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """embedded_postgres stops the server when its last user exits, counting users in a pid
+    list. A process that was killed never leaves that list, and then nobody ever stops the
+    server; drop such pids before joining."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ensure_database(admin_uri: str, name: str) -> None:
