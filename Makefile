@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-CHROMEDRIVER ?= $(or $(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
+CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
+CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
 .PHONY: run test lint format css demo browser sandbox clean
 
@@ -36,7 +37,7 @@ format: $(VENV)/.dev
 
 ## browser: Debian's chromium + chromium-driver (installed when missing and running as root)
 browser:
-	@if [ -x /usr/bin/chromium ] && [ -x "$(CHROMEDRIVER)" ]; then exit 0; fi; \
+	@if [ -n "$(SELENIUM_REMOTE_URL)" ] || { [ -x "$(CHROME)" ] && [ -x "$(CHROMEDRIVER)" ]; }; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Debian's chromium and chromium-driver for the browser tests…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \

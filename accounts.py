@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from config import MIN_PASSWORD_LENGTH
 from database import db
 from errors import Conflict, NotFound, ValidationFailed
 from models import ROLES, ApiToken, LoginAttempt, User, utcnow
@@ -22,7 +23,6 @@ _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps timing the same either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
-MIN_PASSWORD_LENGTH = 8
 LOGIN_FAILURES_ALLOWED = 5
 LOGIN_WINDOW = timedelta(minutes=1)
 TOKEN_PREFIX = "msk_"  # noqa: S105 - a marker, not a secret
@@ -141,10 +141,20 @@ def _recent_failures(username: str, remote_addr: str) -> int:
     )
 
 
+def _serialize_attempts(username: str, remote_addr: str) -> None:
+    """Concurrent attempts for one user or address take turns (until this transaction ends),
+    so a burst of parallel guesses cannot all pass the count before any failure is written."""
+    for key in (f"user:{username}", f"addr:{remote_addr}"):
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
+
+
 def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     """The active user with these credentials, or None. Raises LoginThrottled when throttled."""
-    username = (username or "").strip()
+    username = (username or "").strip()[:80]
+    remote_addr = (remote_addr or "unknown")[:64]
+    _serialize_attempts(username, remote_addr)
     if _recent_failures(username, remote_addr) >= LOGIN_FAILURES_ALLOWED:
+        db.session.rollback()
         raise LoginThrottled()
     user = db.session.scalar(sa.select(User).where(User.username == username))
     try:
@@ -153,12 +163,12 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        db.session.add(LoginAttempt(username=username[:80], remote_addr=remote_addr[:64]))
+        db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
         db.session.execute(
             sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1))
         )
         db.session.commit()
-        log.info("failed login for %r from %s", username[:80], remote_addr)
+        log.info("failed login for %r from %s", username, remote_addr)
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -219,6 +229,24 @@ def user_for_token(plaintext: str) -> User | None:
         token.last_used_at = now  # coarse, so a polling script does not write on every request
         db.session.commit()
     return token.user
+
+
+def find_user(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return user
+
+
+def find_token(id_or_prefix: str) -> ApiToken:
+    """A token by its id or its printed prefix (the CLI's way of naming one)."""
+    token_id = int(id_or_prefix) if id_or_prefix.isascii() and id_or_prefix.isdecimal() else -1
+    found = db.session.scalars(
+        sa.select(ApiToken).where(sa.or_(ApiToken.prefix == id_or_prefix, ApiToken.id == token_id))
+    ).all()
+    if len(found) != 1:
+        raise NotFound(f"No single token matches {id_or_prefix!r}.")
+    return found[0]
 
 
 def list_tokens_query() -> sa.Select:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
 import cli
@@ -18,6 +19,7 @@ import jobs
 import portal_sync  # noqa: F401  (registers the "portal" job)
 from api import bp as api_bp
 from api.errors import register_error_handlers
+from api.validation import reject_nul_in_query
 from config import ConfigError, Settings, load_settings
 from database import (
     DatabaseUnavailable,
@@ -86,6 +88,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(test_config)
     app.session_interface = SessionInterface()
+    if settings.trusted_proxies:
+        # Behind a reverse proxy: take client address and scheme from X-Forwarded-* (as many
+        # hops as configured), so throttling and Secure cookies see the real request.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.sort_keys = False
 
     try:
@@ -100,6 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     auth.init_app(app)
+    app.before_request(reject_nul_in_query)
     register_error_handlers(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -11,7 +10,7 @@ import accounts
 import jobs
 from database import db
 from errors import AppError
-from models import ROLES, ApiToken, User
+from models import ROLES
 from reporting import Reporter
 
 users_cli = AppGroup("users", help="Manage dashboard users.")
@@ -51,11 +50,8 @@ def list_users() -> None:
 @click.option("--name", default="cli", show_default=True, help="A label for the token.")
 def create_token(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it (shown only this once)."""
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"No user named {username!r}.")
     try:
-        issued = accounts.create_token(user, name)
+        issued = accounts.create_token(accounts.find_user(username), name)
     except AppError as exc:
         _fail(exc)
     click.echo(issued.plaintext)
@@ -75,15 +71,11 @@ def list_tokens() -> None:
 @click.argument("token", metavar="ID_OR_PREFIX")
 def revoke_token(token: str) -> None:
     """Revoke a token by its id or its printed prefix."""
-    found = db.session.scalars(
-        sa.select(ApiToken).where(
-            sa.or_(ApiToken.prefix == token, ApiToken.id == (int(token) if token.isdigit() else -1))
-        )
-    ).all()
-    if len(found) != 1:
-        raise click.ClickException(f"No single token matches {token!r}.")
-    accounts.revoke_token(found[0])
-    click.echo(f"Revoked token {found[0].prefix}….")
+    try:
+        revoked = accounts.revoke_token(accounts.find_token(token))
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"Revoked token {revoked.prefix}….")
 
 
 class ProgressBar(Reporter):

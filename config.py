@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 DEFAULT_DAILYMED_BASE_URL = "https://dailymed.nlm.nih.gov/dailymed/services/v2"
 DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_PASSWORD_LENGTH = 8
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
 
@@ -105,13 +106,33 @@ def database_url_from_parts(env: Mapping[str, str]) -> str | None:
 
 def normalize_database_url(name: str, raw: str) -> str:
     """Name the driver on purpose: SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3."""
+    from sqlalchemy.engine import make_url
+
     value = raw.strip()
     for prefix in ("postgres://", "postgresql://"):
         if value.startswith(prefix):
-            return "postgresql+psycopg2://" + value[len(prefix) :]
-    if value.startswith("postgresql+psycopg2://"):
-        return value
-    raise ConfigError(f"{name} must be a postgresql:// URL, got a {value.split(':', 1)[0]!r} URL")
+            value = "postgresql+psycopg2://" + value[len(prefix) :]
+    if not value.startswith("postgresql+psycopg2://"):
+        scheme = value.split(":", 1)[0]
+        raise ConfigError(f"{name} must be a postgresql:// URL, got a {scheme!r} URL")
+    try:
+        make_url(value).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(f"{name} is not a valid URL (check the host and port)") from None
+    return value
+
+
+def parse_admin_username(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value or len(value) > 80 or not all(c.isalnum() or c in "._-@" for c in value):
+        raise ConfigError(f"{name} may hold letters, digits and . _ - @ (at most 80 characters)")
+    return value
+
+
+def parse_admin_password(name: str, raw: str) -> str:
+    if len(raw) < MIN_PASSWORD_LENGTH:
+        raise ConfigError(f"{name} must be at least {MIN_PASSWORD_LENGTH} characters")
+    return raw
 
 
 def redact_url(url: str) -> str:
@@ -147,6 +168,7 @@ class Settings:
     scrape_schedule: str = "0 0 * * *"
     analytics_schedule: str = "10 0 */2 * *"
     scheduler_enabled: bool = False
+    trusted_proxies: int = 0
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
         return f"Settings(database={redact_url(self.database_url or 'embedded')!r}, ...)"
@@ -185,8 +207,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     return Settings(
         database_url=database_url,
         secret_key=opt("SECRET_KEY"),
-        admin_username=env.get("ADMIN_USERNAME", "admin"),
-        admin_password=opt("ADMIN_PASSWORD"),
+        admin_username=parse_admin_username("ADMIN_USERNAME", env.get("ADMIN_USERNAME", "admin")),
+        admin_password=(
+            parse_admin_password("ADMIN_PASSWORD", env["ADMIN_PASSWORD"])
+            if "ADMIN_PASSWORD" in env
+            else None
+        ),
         flask_port=parse_int("FLASK_PORT", env.get("FLASK_PORT", "5000"), minimum=1, maximum=65535),
         log_level=log_level,
         dailymed_base_url=parse_url(
@@ -225,4 +251,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "ANALYTICS_SCHEDULE", env.get("ANALYTICS_SCHEDULE", "10 0 */2 * *")
         ),
         scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "false")),
+        trusted_proxies=parse_int(
+            "TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"), minimum=0, maximum=5
+        ),
     )

@@ -72,6 +72,11 @@ def sources() -> tuple[str, ...]:
     return tuple(sorted(_registry))
 
 
+class RunAbandoned(Cancelled):
+    """The run was marked interrupted (its heartbeat looked dead) while this thread still ran:
+    stop at once and leave the row as it is, since another run may already own the source."""
+
+
 class JobAlreadyRunning(Conflict):
     def __init__(self, source: str, job_id: int) -> None:
         super().__init__(f"A {source} job is already running (job {job_id}).", job_id=job_id)
@@ -89,7 +94,7 @@ def _create_run(source: str, triggered_by: str, user_id: int | None) -> ScrapeRu
         status="queued",
         triggered_by=triggered_by,
         triggered_by_user_id=user_id,
-        heartbeat_at=utcnow(),
+        heartbeat_at=sa.func.now(),  # the database's clock: every worker compares against it
         worker=WORKER,
     )
     db.session.add(run)
@@ -138,7 +143,11 @@ class RunReporter(Reporter):
 
     def _update(self, **values: Any) -> None:
         with db.engine.begin() as conn:
-            conn.execute(sa.update(ScrapeRun).where(ScrapeRun.id == self.run_id).values(**values))
+            conn.execute(
+                sa.update(ScrapeRun)
+                .where(ScrapeRun.id == self.run_id, ScrapeRun.status == "running")
+                .values(**values)
+            )
 
     def progress(self, done: int, total: int | None, step: str, **details: Any) -> None:
         if self.watcher:
@@ -154,7 +163,7 @@ class RunReporter(Reporter):
             current_step=step[:500],
             progress_details=details,
             warnings=self.warnings,
-            heartbeat_at=utcnow(),
+            heartbeat_at=sa.func.now(),
         )
 
     def checkpoint(self) -> None:
@@ -163,9 +172,13 @@ class RunReporter(Reporter):
             return
         self._last_cancel_check = now
         with db.engine.connect() as conn:
-            wanted = conn.execute(
-                sa.select(ScrapeRun.cancel_requested).where(ScrapeRun.id == self.run_id)
-            ).scalar()
+            status, wanted = conn.execute(
+                sa.select(ScrapeRun.status, ScrapeRun.cancel_requested).where(
+                    ScrapeRun.id == self.run_id
+                )
+            ).one()
+        if status != "running":
+            raise RunAbandoned()
         if wanted:
             raise Cancelled()
 
@@ -187,8 +200,8 @@ class _Heartbeat(threading.Thread):
                 with self.app.app_context(), db.engine.begin() as conn:
                     conn.execute(
                         sa.update(ScrapeRun)
-                        .where(ScrapeRun.id == self.run_id)
-                        .values(heartbeat_at=utcnow())
+                        .where(ScrapeRun.id == self.run_id, ScrapeRun.status == "running")
+                        .values(heartbeat_at=sa.func.now())
                     )
             except Exception:  # a missed beat is not fatal; the next one may get through
                 log.warning("heartbeat for run %s failed", self.run_id)
@@ -200,33 +213,37 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
         run = db.session.get(ScrapeRun, run_id)
         source = run.source
         started = utcnow()
-        run.status, run.started_at, run.heartbeat_at, run.worker = (
-            "running",
-            started,
-            started,
-            WORKER,
-        )
+        run.status, run.started_at, run.worker = "running", started, WORKER
+        run.heartbeat_at = sa.func.now()
         db.session.commit()
         log.info("%s job started (triggered by %s)", source, run.triggered_by)
         heartbeat = _Heartbeat(app, run_id)
         heartbeat.start()
         reporter = RunReporter(app, run_id, watcher)
         context = JobContext(run_id, reporter, app.config["SETTINGS"])
-        status, error = "completed", None
+        status: str | None = None
+        error: str | None = None
         try:
             if run.cancel_requested:
                 raise Cancelled()
             _registry[source](context)
+            status = "completed"
+        except RunAbandoned:
+            log.warning("%s job stopped: the run was marked interrupted meanwhile", source)
         except Cancelled:
             status = "cancelled"
             log.info("%s job cancelled at a checkpoint", source)
         except Exception as exc:
             status, error = "failed", _one_line(exc)
             log.exception("%s job failed: %s", source, error)
+        except BaseException as exc:  # Ctrl-C in the CLI, SystemExit: record, then let it go
+            status, error = "interrupted", f"Stopped before it finished ({type(exc).__name__})."
+            raise
         finally:
             heartbeat.stopped.set()
             db.session.rollback()
-            _finish(run_id, status, error, context.counts, reporter.warnings)
+            if status is not None:
+                _finish(run_id, status, error, context.counts, reporter.warnings)
             db.session.remove()
             current_run_id.reset(token)
 
@@ -239,7 +256,10 @@ def _one_line(exc: Exception) -> str:
 def _finish(
     run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
 ) -> None:
-    run = db.session.get(ScrapeRun, run_id)
+    run = db.session.scalar(sa.select(ScrapeRun).where(ScrapeRun.id == run_id).with_for_update())
+    if run.status != "running":  # marked interrupted meanwhile: that verdict stands
+        db.session.rollback()
+        return
     now = utcnow()
     run.status = status
     run.completed_at = now
@@ -284,15 +304,9 @@ def get_run(run_id: int) -> ScrapeRun:
     run = db.session.get(ScrapeRun, run_id)
     if run is None:
         raise NotFound(f"No job with id {run_id}.")
-    if run.status in ACTIVE_RUN_STATUSES and _is_stale(run):
-        reap_stale()
+    if run.status in ACTIVE_RUN_STATUSES and reap_stale():
         db.session.refresh(run)
     return run
-
-
-def _is_stale(run: ScrapeRun) -> bool:
-    beat = run.heartbeat_at or run.created_at
-    return beat < utcnow() - stale_after()
 
 
 def stale_after() -> timedelta:
@@ -300,17 +314,18 @@ def stale_after() -> timedelta:
 
 
 def reap_stale() -> int:
-    """Mark runs whose heartbeat stopped as interrupted (their process died)."""
-    cutoff = utcnow() - stale_after()
+    """Mark runs whose heartbeat stopped as interrupted (their process died). Heartbeats and
+    this cutoff both use the database's clock, so clock skew between hosts cannot fake a death."""
     result = db.session.execute(
         sa.update(ScrapeRun)
         .where(
             ScrapeRun.status.in_(ACTIVE_RUN_STATUSES),
-            sa.func.coalesce(ScrapeRun.heartbeat_at, ScrapeRun.created_at) < cutoff,
+            sa.func.coalesce(ScrapeRun.heartbeat_at, ScrapeRun.created_at)
+            < sa.func.now() - stale_after(),
         )
         .values(
             status="interrupted",
-            completed_at=utcnow(),
+            completed_at=sa.func.now(),
             error_message="The process running this job stopped before it finished.",
         )
         .returning(ScrapeRun.id)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, stream_with_context
 
+from api.pagination import with_stable_order
 from database import db
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,7 +33,8 @@ def csv_response(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        for record in db.session.scalars(query.execution_options(yield_per=1000)):
+        ordered = with_stable_order(query).execution_options(yield_per=1000)
+        for record in db.session.scalars(ordered):
             item = serialize(record)
             writer.writerow([_cell(item.get(name)) for name in columns])
             yield buffer.getvalue()

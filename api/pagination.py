@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import jsonify, request
 
+from api.validation import whole_number
 from database import db
 from errors import BadRequest
 
@@ -15,25 +16,28 @@ DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
 
 
-def _int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got {raw!r}.", field=name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        limit = f" and at most {maximum}" if maximum is not None else ""
-        raise BadRequest(f"{name} must be at least {minimum}{limit}.", field=name)
-    return value
+MAX_PAGE = 1_000_000
 
 
 def page_args() -> tuple[int, int]:
     return (
-        _int_arg("page", 1, 1),
-        _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        whole_number(
+            "page", request.args.get("page") or 1, minimum=1, maximum=MAX_PAGE, error=BadRequest
+        ),
+        whole_number(
+            "per_page",
+            request.args.get("per_page") or DEFAULT_PER_PAGE,
+            minimum=1,
+            maximum=MAX_PER_PAGE,
+            error=BadRequest,
+        ),
     )
+
+
+def with_stable_order(query: sa.Select) -> sa.Select:
+    """Ties in the requested order are broken by primary key, so pages never overlap or skip."""
+    entity = query.column_descriptions[0]["entity"]
+    return query.order_by(*entity.__mapper__.primary_key)
 
 
 def sort_clause(allowed: dict[str, Any], default: str) -> list[Any]:
@@ -54,7 +58,8 @@ def paginate(query: sa.Select, serialize: Callable[[Any], dict[str, Any]]):
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     )
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.scalars(page_query).all()
     data = [serialize(row) for row in rows]
     return jsonify(
         {

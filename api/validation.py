@@ -1,27 +1,69 @@
-"""Reading request bodies: always a JSON object, or a 400 that says what was wrong."""
+"""Reading request input: JSON objects, whole numbers, text PostgreSQL can store."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
 
-from errors import BadRequest, ValidationFailed
+from errors import AppError, BadRequest, ValidationFailed
+
+NUL_MESSAGE = "Text may not contain NUL characters."
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None:
-        if request.get_data(cache=True):
-            raise BadRequest("The request body is not valid JSON.")
+    """The request's JSON object, or a 400 saying what is wrong with it."""
+    raw = request.get_data(cache=True, as_text=True)
+    if not raw.strip():
         return {}
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
+    if "\x00" in raw or "\\u0000" in raw:
+        raise BadRequest(NUL_MESSAGE)
     return body
 
 
+def whole_number(
+    name: str,
+    value: object,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    error: type[AppError] = ValidationFailed,
+) -> int:
+    """An int from JSON or a query string ("12"), within bounds, or `error` naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise error(f"{name} must be a whole number.", field=name)
+    text = str(value).strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 18:
+        raise error(f"{name} must be a whole number, got {str(value)[:40]!r}.", field=name)
+    number = int(text)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = f" at least {minimum}" if minimum is not None else ""
+        high = f" at most {maximum}" if maximum is not None else ""
+        both = " and" if low and high else ""
+        raise error(f"{name} must be{low}{both}{high}.", field=name)
+    return number
+
+
 def int_field(body: dict[str, Any], name: str) -> int:
-    value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ValidationFailed(f"{name} must be a whole number.", field=name)
-    return int(value)
+    return whole_number(name, body.get(name), minimum=1)
+
+
+def reject_nul_in_query() -> None:
+    """Before every request: PostgreSQL cannot store NUL, so refuse it up front (400)."""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise BadRequest(NUL_MESSAGE, field=key.replace("\x00", ""))

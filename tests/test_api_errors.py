@@ -74,3 +74,54 @@ def test_unexpected_failure_is_500_without_a_stack_trace(make_app, bearer):
 @pytest.mark.parametrize("page", ["0", "-3", "x"])
 def test_page_must_be_a_positive_whole_number(client, bearer, page):
     assert_error(client.get(f"/api/users?page={page}", headers=bearer()), 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/users?page=99999999999999999999",
+        "/api/users?page=%C2%B2",
+        "/api/users?per_page=1e3",
+        "/api/authorizations?q=%00",
+        "/api/scrape-runs?source=%00",
+    ],
+)
+def test_hostile_query_arguments_are_400_not_500(client, bearer, path):
+    response = client.get(path, headers=bearer())
+    assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("null", "must be a JSON object"),
+        ('{"name": "a\\u0000b"}', "NUL"),
+    ],
+)
+def test_hostile_json_bodies_are_400_naming_the_problem(client, bearer, body, message):
+    response = client.post(
+        "/api/tokens", headers={**bearer(), "Content-Type": "application/json"}, data=body
+    )
+    assert_error(response, 400, "bad_request")
+    assert message in response.json["error"]["message"]
+
+
+def test_unicode_digits_are_not_whole_numbers(client, bearer):
+    response = client.post("/api/tokens", headers=bearer(), json={"name": "x", "user_id": "²"})
+    assert_error(response, 422, "validation_error")
+    assert response.json["error"]["details"]["field"] == "user_id"
+
+
+def test_pages_never_repeat_or_skip_rows_when_the_sort_key_ties(client, bearer):
+    from database import db
+    from models import ScrapeRun
+
+    db.session.add_all(ScrapeRun(source="portal", status="completed") for _ in range(120))
+    db.session.commit()
+    headers = bearer()
+    seen = []
+    for page in range(1, 5):
+        body = client.get(f"/api/scrape-runs?sort=status&per_page=30&page={page}", headers=headers)
+        seen += [run["id"] for run in body.json["data"]]
+    assert len(seen) == len(set(seen)) == 120

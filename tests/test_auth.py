@@ -178,3 +178,49 @@ def test_first_start_without_a_password_generates_one(app, client):
     assert generated and len(generated) >= 12
     assert sign_in(client, "boss", generated).status_code == 302
     assert accounts.ensure_initial_admin("other", None) is None  # only when there are no users
+
+
+def test_parallel_guesses_cannot_outrun_the_throttle(app, live_server):
+    """Thirty simultaneous wrong passwords: at most the allowed few are even checked."""
+    import threading
+
+    import requests
+
+    accounts.create_user("nora", TEST_PASSWORD, "viewer")
+    codes: list[int] = []
+    barrier = threading.Barrier(12)
+
+    def guess() -> None:
+        session = requests.Session()
+        page = session.get(f"{live_server}/login").text
+        barrier.wait()
+        response = session.post(
+            f"{live_server}/login",
+            data={"username": "nora", "password": "guess", "csrf_token": csrf_from(page)},
+            allow_redirects=False,
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes.count(401) == accounts.LOGIN_FAILURES_ALLOWED
+    assert codes.count(429) == 12 - accounts.LOGIN_FAILURES_ALLOWED
+
+
+def test_a_nul_byte_in_the_login_form_is_a_clean_400(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"username": "a\x00b", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_makes_cookies_secure(make_app):
+    from tests.fixtures.app import test_settings
+
+    proxied = make_app(SETTINGS=test_settings(TRUSTED_PROXIES="1"))
+    response = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in response.headers["Set-Cookie"]

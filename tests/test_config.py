@@ -48,6 +48,10 @@ def test_database_url_is_assembled_from_db_parts():
         ("SCRAPE_SCHEDULE", "every night"),
         ("ANALYTICS_SCHEDULE", "* * *"),
         ("SCHEDULER_ENABLED", "2"),
+        ("DATABASE_URL", "postgresql://u:pw@localhost:54x2/db"),
+        ("ADMIN_USERNAME", "bad name"),
+        ("ADMIN_PASSWORD", "short"),
+        ("TRUSTED_PROXIES", "-1"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(variable, value):

@@ -214,3 +214,45 @@ def test_run_history_filters_sorts_and_pages(client, bearer):
     assert [r["status"] for r in failed["data"]] == ["failed"]
     bad = client.get("/api/scrape-runs?status=exploded", headers=headers)
     assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "status"
+
+
+def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(
+    app, make_app, bearer, monkeypatch
+):
+    """Two syncs of one source must never write at once, even after a false death verdict."""
+    impatient = make_app(JOB_STALE_AFTER=timedelta(milliseconds=300))
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 60.0)  # starve the heartbeat…
+    monkeypatch.setattr(jobs, "PROGRESS_WRITE_INTERVAL", 60.0)  # …and progress writes
+    client = impatient.test_client()
+    headers = bearer("editor")
+    first = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
+    time.sleep(0.6)
+    body = client.get(f"/api/scrape/status/{first}", headers=headers).json
+    assert body["status"] == "interrupted"
+    second = client.post("/api/scrape", json={"source": SLOW}, headers=headers)
+    assert second.status_code == 202
+    for thread in threading.enumerate():
+        if thread.name == f"job-{first}":
+            thread.join(10)
+    db.session.expire_all()
+    abandoned = db.session.get(ScrapeRun, first)
+    assert abandoned.status == "interrupted"
+    assert abandoned.records_found == 0  # the zombie did not write its counts over it
+    client.post(f"/api/scrape/{second.json['job_id']}/cancel", headers=headers)
+
+
+def test_ctrl_c_in_a_foreground_sync_records_the_run_as_interrupted(app):
+    @jobs.register("_test_ctrl_c")
+    def pressed_ctrl_c(ctx: jobs.JobContext) -> None:
+        ctx.counts.found = 3
+        raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            jobs.run_in_foreground("_test_ctrl_c", "cli")
+        db.session.expire_all()
+        run = db.session.scalar(sa.select(ScrapeRun).where(ScrapeRun.source == "_test_ctrl_c"))
+        assert run.status == "interrupted"
+        assert "KeyboardInterrupt" in run.error_message
+    finally:
+        jobs._registry.pop("_test_ctrl_c", None)
