@@ -17,7 +17,7 @@ function toastRegion() {
   if (!region) region = htmlEl`<div id="toasts" class="toast-region" role="region" aria-label="Notifications"></div>`;
   // An open modal <dialog> sits in the top layer and makes the rest of the page inert; inside
   // it the toasts stay readable and dismissable. modal.js moves the region back on close.
-  const host = document.querySelector("dialog[open]") || document.body;
+  const host = [...document.querySelectorAll("dialog[open]")].at(-1) || document.body;
   if (region.parentElement !== host) host.append(region);
   return region;
 }

@@ -80,3 +80,17 @@ export function capitalize(text) {
 export function withArticle(word) {
   return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }
+
+const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** "2026-06-04" (a calendar day, no time zone) → "Jun 4, 2026"; other values as formatDate. */
+export function formatDay(value) {
+  const match = typeof value === "string" ? DAY_PATTERN.exec(value) : null;
+  if (!match) return formatDate(value);
+  return dateFormat.format(new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+}
+
+/** plural(3, "record") → "3 records"; plural(1, "entry", "entries") → "1 entry". */
+export function plural(count, one, many = `${one}s`) {
+  return `${formatNumber(count)} ${Number(count) === 1 ? one : many}`;
+}

@@ -12,9 +12,16 @@ function focusables(root) {
   return [...root.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
 }
 
+/** The open dialogs, topmost last (dialogs can stack: a confirm over a drawer, say). */
+export function openDialogs() {
+  return [...document.querySelectorAll("dialog[open]")];
+}
+
 /**
- * openModal({title, description?, content, id?, size?, initialFocus?, closeOnBackdrop?, onClose?, opener?})
+ * openModal({title, description?, content, id?, size?, variant?, initialFocus?, closeOnBackdrop?, onClose?, opener?})
  * `content` is a Node: usually a <form> holding a .modal-body and a .modal-footer.
+ * `variant: "drawer"` slides the dialog in from the right edge at full height (a side sheet);
+ * its content should scroll itself (class "drawer-body").
  * Focus returns to `opener` (default: the focused element) when the dialog closes.
  * Returns {dialog, close(result), setDismissible(bool)}; `closed` resolves with the result.
  */
@@ -24,6 +31,7 @@ export function openModal({
   content,
   id = uniqueId("modal"),
   size = "max-w-lg",
+  variant = "modal",
   initialFocus = null,
   closeOnBackdrop = false,
   onClose = null,
@@ -32,8 +40,8 @@ export function openModal({
   const titleId = `${id}-title`;
   const descriptionId = `${id}-description`;
   const dialog = htmlEl`
-    <dialog id="${id}" class="modal-panel ${size}" aria-labelledby="${titleId}">
-      <div class="flex items-start justify-between gap-4 px-6 pt-5">
+    <dialog id="${id}" class="${variant === "drawer" ? "drawer-panel" : "modal-panel"} ${size}" aria-labelledby="${titleId}">
+      <div class="flex shrink-0 items-start justify-between gap-4 px-6 pt-5 ${variant === "drawer" ? "border-b border-slate-200 pb-4" : ""}">
         <div class="min-w-0">
           <h2 id="${titleId}" class="text-lg font-semibold text-slate-900">${title}</h2>
           ${description ? html`<p id="${descriptionId}" class="mt-1 text-sm text-slate-600">${description}</p>` : ""}
@@ -59,9 +67,10 @@ export function openModal({
 
   dialog.addEventListener("close", () => {
     const toasts = dialog.querySelector("#toasts");
-    if (toasts) document.body.append(toasts); // see toastRegion() in feedback.js
+    const below = openDialogs().filter((other) => other !== dialog);
+    if (toasts) (below.at(-1) || document.body).append(toasts); // see toastRegion() in feedback.js
     dialog.remove();
-    document.documentElement.classList.remove("overflow-hidden");
+    if (!below.length) document.documentElement.classList.remove("overflow-hidden");
     if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
     onClose?.(result);
     resolveClosed(result);
@@ -131,6 +140,7 @@ export function confirmDialog({
   cancelLabel = "Cancel",
   tone = "danger",
   onConfirm = null,
+  opener = document.activeElement,
 }) {
   const content = htmlEl`
     <div>
@@ -145,7 +155,7 @@ export function confirmDialog({
         <button type="button" class="btn ${tone === "danger" ? "btn-danger" : "btn-primary"}" id="confirm-accept">${confirmLabel}</button>
       </div>
     </div>`;
-  const modal = openModal({ id: "confirm-dialog", title, content, size: "max-w-md", initialFocus: "#confirm-cancel", closeOnBackdrop: true });
+  const modal = openModal({ id: "confirm-dialog", title, content, size: "max-w-md", initialFocus: "#confirm-cancel", closeOnBackdrop: true, opener });
   const accept = content.querySelector("#confirm-accept");
   accept.addEventListener("click", async () => {
     if (!onConfirm) {

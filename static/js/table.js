@@ -24,7 +24,10 @@
 // `fetchPage` resolves with the API's list envelope ({data, total, page, pages, per_page}).
 // Sort strings are "field" (ascending) or "-field" (descending). Column options: key, label,
 // render(row) → string | Node, sortable, sortKey (when it differs from key), align,
-// className, headerClassName, srOnlyLabel, emptyText (shown for null/"" — default "—").
+// className, headerClassName, title (the header's tooltip), srOnlyLabel, emptyText (shown for
+// null/"" — default "—").
+// `onRowClick(row, event)` makes a click on a row (outside its buttons and links) do something,
+// e.g. open the row's editor; keyboard users reach the same action through a button in the row.
 import { html, htmlEl, on, raw } from "./dom.js";
 import { icon } from "./icons.js";
 import { formatNumber } from "./format.js";
@@ -67,8 +70,11 @@ export function createDataTable({
   skeletonRows = 5,
   onStateChange = null,
   onRender = null,
+  onRowClick = null,
+  dense = false,
 }) {
   const state = { page: 1, perPage, sort, filters: { ...filters } };
+  const rowData = new WeakMap(); // <tr> → its row object
   let rows = [];
   let meta = null; // last envelope: total, pages, …
   let loadedOnce = false;
@@ -77,8 +83,8 @@ export function createDataTable({
 
   const el = htmlEl`
     <div class="data-table-container" data-table="${id}">
-      <div class="overflow-x-auto">
-        <table id="${id}" class="data-table">
+      <div class="relative overflow-x-auto">
+        <table id="${id}" class="data-table ${dense ? "data-table-dense" : ""}">
           <caption class="sr-only">${caption}</caption>
           <thead><tr></tr></thead>
           <tbody></tbody>
@@ -112,6 +118,7 @@ export function createDataTable({
       ...columns.map((column) => {
         const sortKey = column.sortKey || column.key;
         const th = htmlEl`<th scope="col" class="${ALIGN[column.align || "left"]} ${column.headerClassName || ""}"></th>`;
+        if (column.title) th.title = column.title;
         if (!column.sortable) {
           th.append(column.srOnlyLabel ? htmlEl`<span class="sr-only">${column.label}</span>` : column.label);
           return th;
@@ -135,7 +142,8 @@ export function createDataTable({
   }
 
   function renderRow(row) {
-    const tr = htmlEl`<tr></tr>`;
+    const tr = htmlEl`<tr class="${onRowClick ? "cursor-pointer" : ""}"></tr>`;
+    rowData.set(tr, row);
     for (const [name, value] of Object.entries(rowAttributes?.(row) || {})) tr.setAttribute(name, value);
     tr.append(...columns.map((column) => cell(column, row)));
     return tr;
@@ -299,6 +307,14 @@ export function createDataTable({
     }
   });
   on(el, "click", "button[data-action='table-retry']", () => load());
+  if (onRowClick) {
+    on(el, "click", "tbody tr", (event, tr) => {
+      if (!rowData.has(tr)) return;
+      if (event.target.closest("a, button, input, select, textarea, label, summary, [data-no-row-click]")) return;
+      if (window.getSelection()?.toString()) return; // selecting text to copy is not a click
+      onRowClick(rowData.get(tr), event);
+    });
+  }
   perPageSelect.addEventListener("change", () => setState({ perPage: Number(perPageSelect.value) }));
 
   renderHead();

@@ -1,11 +1,15 @@
 // Overview: the stats cards, fed by GET /api/stats and refreshed every 15 s while visible.
 // Cards carry data-stat="…"; the headline figure of each is in .stat-value (data-value holds
-// the raw number for scripts and tests).
+// the raw number for scripts and tests). The sync cards show the last run's status (an amber
+// "Completed with errors" badge, data-warnings=N, when it had warnings) and duration, and a live
+// progress bar while a run is going; the portal card has a "Sync now" button for editors
+// (#overview-sync-portal-button, #overview-sync-portal-progress, #overview-sync-portal-cancel).
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
 import { EMPTY, formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime } from "../format.js";
 import { pageHeader, statusBadge, toastError, withBusy } from "../ui.js";
+import { syncControl, syncWatcher } from "../sync.js";
 
 const REFRESH_MS = 15_000;
 
@@ -17,9 +21,10 @@ const DATASETS = [
 ];
 
 const SOURCES = [
-  { key: "portal", label: "Payer portal", icon: "portal" },
-  { key: "dailymed", label: "DailyMed", icon: "dailymed" },
+  { key: "portal", label: "Payer portal", icon: "portal", startable: true },
+  { key: "dailymed", label: "DailyMed", icon: "dailymed", startable: false },
 ];
+const FINISHED = new Set(["completed", "failed", "cancelled", "interrupted"]);
 
 function card({ stat, label, iconName }) {
   return htmlEl`
@@ -82,26 +87,68 @@ function renderDataset(cardEl, dataset, figures) {
   }
 }
 
-function renderSync(cardEl, run) {
+/** The badge of a last run: its status, or "Completed with errors" when it had warnings. */
+function runBadge(run) {
+  const warnings = run.warnings?.length || 0;
+  if (run.status === "completed" && warnings) {
+    return htmlEl`<span class="badge badge-amber" data-status="completed" data-warnings="${warnings}"
+      title="${warnings === 1 ? "1 warning" : `${warnings} warnings`}: ${run.warnings[0]}"><span class="dot"></span>Completed with errors</span>`;
+  }
+  return statusBadge(run.status);
+}
+
+function renderSync(cardEl, run, source) {
   if (!run) {
     setBadges(cardEl);
     setValue(cardEl, "No sync yet", { muted: true });
     setDetail(cardEl, html`<p>The last run appears here once this source has synced.</p>`);
     return;
   }
-  setBadges(cardEl, statusBadge(run.status));
-  const when = run.completed_at || run.started_at;
-  setValue(cardEl, formatRelative(when), { words: true, title: formatDateTime(when) });
+  setBadges(cardEl, runBadge(run));
+  const when = run.completed_at || run.started_at || run.created_at;
   const running = run.status === "running" || run.status === "queued";
+  setValue(cardEl, formatRelative(when), { words: true, title: formatDateTime(when) });
+  const warnings = run.warnings?.length || 0;
   setDetail(
     cardEl,
     html`<p>${running ? "Started" : "Finished"} ${formatDateTime(when)}</p>
-      <p class="tabular-nums">
+      <p class="tabular-nums" data-sync-duration>
         ${running ? "In progress" : html`Took ${formatDuration(run.duration_seconds)}`}
         · ${formatNumber(run.records_found ?? 0)} found · ${formatNumber(run.records_saved ?? 0)} saved
       </p>
+      ${
+        warnings
+          ? html`<p class="text-amber-800"><a class="underline underline-offset-2 hover:text-amber-950" href="#/runs?source=${source}">${
+              warnings === 1 ? "1 warning" : `${warnings} warnings`
+            }</a> — some records may need a look.</p>`
+          : ""
+      }
       ${run.error ? html`<p class="line-clamp-2 text-red-700" title="${run.error}">${run.error}</p>` : ""}`,
   );
+}
+
+/**
+ * The stats carry a summary of each last run; its warnings come with the run's status. Fetched
+ * once per finished run (a finished run doesn't change).
+ */
+const runDetails = new Map();
+async function withWarnings(run) {
+  if (!run || Array.isArray(run.warnings) || !FINISHED.has(run.status)) return run;
+  const key = `${run.id}:${run.completed_at}`;
+  if (!runDetails.has(key)) {
+    runDetails.set(
+      key,
+      api.get(`/api/scrape/status/${run.id}`).then(
+        (full) => full.warnings || [],
+        () => {
+          runDetails.delete(key);
+          return undefined;
+        },
+      ),
+    );
+  }
+  const warnings = await runDetails.get(key);
+  return warnings ? { ...run, warnings } : run;
 }
 
 function renderDatabase(cardEl, database) {
@@ -145,7 +192,7 @@ function renderSuccessRate(cardEl, runs) {
   );
 }
 
-export function mount(root) {
+export function mount(root, context) {
   const refreshButton = htmlEl`<button type="button" id="overview-refresh" class="btn btn-secondary">${icon("refresh", "size-4")}Refresh</button>`;
   const updated = htmlEl`<p class="text-xs text-slate-500" id="overview-updated"></p>`;
   const banner = htmlEl`<div id="overview-error" class="mb-6 flex items-start gap-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" role="alert" hidden></div>`;
@@ -154,6 +201,28 @@ export function mount(root) {
   const syncCards = new Map(
     SOURCES.map((s) => [s.key, card({ stat: `last_sync_${s.key}`, label: `${s.label} sync`, iconName: s.icon })]),
   );
+  // A live progress bar in each sync card (and a Sync button on the portal's, for editors).
+  for (const source of SOURCES) {
+    const control = syncControl({
+      source: source.key,
+      user: source.startable ? context.user : { can: () => false },
+      idPrefix: `overview-sync-${source.key}`,
+      label: "Sync now",
+      compact: true,
+      keepResultMs: 8000,
+    });
+    const slot = htmlEl`<div class="mt-4 space-y-3 border-t border-slate-100 pt-3" data-sync-slot></div>`;
+    slot.append(control.panel);
+    if (control.button) {
+      slot.append(htmlEl`<div class="flex justify-end">${control.button}</div>`);
+    } else {
+      // Nothing to start here: the slot shows only while a run's progress does.
+      const follow = () => (slot.hidden = control.panel.hidden);
+      new MutationObserver(follow).observe(control.panel, { attributes: true, attributeFilter: ["hidden"] });
+      follow();
+    }
+    syncCards.get(source.key).append(slot);
+  }
   const databaseCard = card({ stat: "database", label: "Database", iconName: "database" });
   const successCard = card({ stat: "success_rate", label: "Run success rate", iconName: "trend" });
 
@@ -184,9 +253,13 @@ export function mount(root) {
   let failing = false;
   let inFlight = null;
 
-  function render(stats) {
+  async function render(stats) {
+    const lastRuns = await Promise.all(SOURCES.map((source) => withWarnings(stats.last_sync?.[source.key] ?? null)));
     for (const dataset of DATASETS) renderDataset(datasetCards.get(dataset.key), dataset, stats.datasets?.[dataset.key]);
-    for (const source of SOURCES) renderSync(syncCards.get(source.key), stats.last_sync?.[source.key] ?? null);
+    SOURCES.forEach((source, i) => {
+      renderSync(syncCards.get(source.key), lastRuns[i], source.key);
+      syncWatcher(source.key).observe(lastRuns[i]); // a run started elsewhere shows its progress here too
+    });
     renderDatabase(databaseCard, stats.database);
     renderSuccessRate(successCard, stats.runs);
     cardsBox.removeAttribute("aria-busy");
@@ -217,7 +290,7 @@ export function mount(root) {
     inFlight = (async () => {
       try {
         const { data } = await api.get("/api/stats");
-        render(data);
+        await render(data);
         lastSuccess = new Date();
         updated.textContent = `Updated ${formatTime(lastSuccess)}`;
         banner.hidden = true;
@@ -246,6 +319,10 @@ export function mount(root) {
     schedule();
   });
   refreshButton.addEventListener("click", () => withBusy(refreshButton, refresh, "Refreshing"));
+  // A sync just ended (here or on another screen): show its outcome without waiting 15 s.
+  window.addEventListener("medsync:sync-finished", () => {
+    if (visible) refresh(); // otherwise show() refreshes on the next visit
+  });
 
   return {
     show() {
