@@ -140,6 +140,22 @@ class RunReporter(Reporter):
         self.warnings: list[str] = []
         self._last_write = 0.0
         self._last_cancel_check = 0.0
+        self._phase: object = None
+        self._phase_started = time.monotonic()
+        self._phase_first_done = 0
+
+    def _pace(self, done: int, total: int | None, phase: object) -> dict[str, float | None]:
+        """Rate and ETA within the current phase (pages and records are not mixed)."""
+        now = time.monotonic()
+        if phase != self._phase:
+            self._phase, self._phase_started, self._phase_first_done = phase, now, done
+        elapsed, progressed = now - self._phase_started, done - self._phase_first_done
+        rate = progressed / elapsed if elapsed > 0.2 and progressed > 0 else None
+        eta = max(total - done, 0) / rate if rate and total is not None else None
+        return {
+            "rate_per_second": round(rate, 3) if rate else None,
+            "eta_seconds": round(eta, 1) if eta is not None else None,
+        }
 
     def _update(self, **values: Any) -> None:
         with db.engine.begin() as conn:
@@ -152,6 +168,7 @@ class RunReporter(Reporter):
     def progress(self, done: int, total: int | None, step: str, **details: Any) -> None:
         if self.watcher:
             self.watcher.progress(done, total, step, **details)
+        details = {**details, **self._pace(done, total, details.get("phase"))}
         now = time.monotonic()
         finished = total is not None and done >= total
         if now - self._last_write < PROGRESS_WRITE_INTERVAL and not finished:

@@ -75,7 +75,7 @@ def sync_portal(ctx: jobs.JobContext) -> None:
     )
     dataset = authorizations.dataset(profile.name)
     total = len(records)
-    ctx.reporter.progress(0, total, f"saving {total} records", phase="saving")
+    ctx.reporter.progress(0, total, f"saving {total} records", phase="saving", unit="records")
     for start in range(0, total, BATCH_SIZE):
         ctx.reporter.checkpoint()
         batch = [record_row(r) for r in records[start : start + BATCH_SIZE]]
@@ -83,6 +83,8 @@ def sync_portal(ctx: jobs.JobContext) -> None:
         db.session.commit()  # each batch is its own transaction: all of it or none of it
         ctx.counts.add(counts)
         done = min(start + BATCH_SIZE, total)
-        ctx.reporter.progress(done, total, f"saved {done} of {total} records", phase="saving")
+        ctx.reporter.progress(
+            done, total, f"saved {done} of {total} records", phase="saving", unit="records"
+        )
     ctx.counts.missing = merge.mark_missing(dataset, ctx.run_id)
     db.session.commit()

@@ -48,6 +48,7 @@ def run_summary_json(run: ScrapeRun) -> dict[str, Any]:
         "records_found": run.records_found,
         "records_saved": run.records_saved,
         "error": run.error_message,
+        "warnings": run.warnings or [],
     }
 
 
@@ -58,10 +59,9 @@ def run_json(run: ScrapeRun) -> dict[str, Any]:
         end = run.completed_at or utcnow()
         elapsed = max((end - run.started_at).total_seconds(), 0.0)
     done, total = run.progress_done, run.progress_total
-    rate = round(done / elapsed, 3) if elapsed and done else None
-    eta = None
-    if rate and total is not None and run.status == "running":
-        eta = round(max(total - done, 0) / rate, 1)
+    details = run.progress_details or {}
+    rate = details.get("rate_per_second")  # measured per phase by the job
+    eta = details.get("eta_seconds") if run.status == "running" else None
     return {
         **run_summary_json(run),
         "job_id": run.id,
@@ -77,14 +77,13 @@ def run_json(run: ScrapeRun) -> dict[str, Any]:
             "rate_per_second": rate,
             "eta_seconds": eta,
             "elapsed_seconds": round(elapsed, 1) if elapsed is not None else None,
-            "details": run.progress_details or {},
+            "details": details,
         },
         "records_inserted": run.records_inserted,
         "records_updated": run.records_updated,
         "records_unchanged": run.records_unchanged,
         "records_kept_manual": run.records_kept_manual,
         "records_missing": run.records_missing,
-        "warnings": run.warnings or [],
     }
 
 

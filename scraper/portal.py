@@ -191,10 +191,10 @@ def scrape_portal(
     """
     profile = profile if isinstance(profile, PortalProfile) else load_profile(profile)
     reporter = reporter or Reporter()
-    reporter.progress(0, None, "starting browser")
+    reporter.progress(0, None, "starting browser", phase="reading", unit="pages")
     driver = driver_factory()
     try:
-        reporter.progress(0, None, "logging in")
+        reporter.progress(0, None, "logging in", phase="reading", unit="pages")
         log_in(driver, profile, base_url, username, password, page_timeout)
         records: list[AuthorizationRecord] = []
         first_seen: dict[str, str] = {}
@@ -204,7 +204,13 @@ def scrape_portal(
             driver.get(join_url(base_url, path))
             pages_before_path = pages_done
             while True:
-                reporter.progress(pages_done, total, f"reading page {pages_done + 1}")
+                reporter.progress(
+                    pages_done,
+                    total,
+                    f"reading page {pages_done + 1}",
+                    phase="reading",
+                    unit="pages",
+                )
                 page = read_table_page(wait_for_rows(driver, profile, page_timeout), profile)
                 pages_done += 1
                 if page.page_count is not None:
@@ -219,7 +225,11 @@ def scrape_portal(
                 if not go_to_next_page(driver, profile, page_timeout):
                     break
         reporter.progress(
-            pages_done, pages_done, f"read {len(records)} rows from {pages_done} pages"
+            pages_done,
+            pages_done,
+            f"read {len(records)} rows from {pages_done} pages",
+            phase="reading",
+            unit="pages",
         )
         return records
     finally:
