@@ -29,6 +29,7 @@ from database import (
     start_embedded_postgres,
     upgrade_schema,
 )
+from scraper.portal_profile import ProfileError, load_profile
 from web import bp as web_bp
 
 log = logging.getLogger("medsync")
@@ -75,6 +76,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         settings = test_config.get("SETTINGS") or load_settings()
     except ConfigError as exc:
         raise SystemExit(f"medsync: configuration error: {exc}") from None
+    try:
+        load_profile(settings.portal_profile)
+    except ProfileError as exc:
+        raise SystemExit(f"medsync: configuration error: PORTAL_PROFILE: {exc}") from None
     _configure_logging(settings.log_level)
 
     app.config.update(

@@ -32,3 +32,12 @@ def test_bad_setting_exits_naming_the_variable():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "FLASK_PORT" in result.stderr
+
+
+def test_a_broken_portal_profile_file_exits_naming_the_variable(tmp_path):
+    profile = tmp_path / "portal.json"
+    profile.write_text('{"login": {"path": "/login"}}')
+    result = run_app({"PORTAL_PROFILE": str(profile)})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "PORTAL_PROFILE" in result.stderr
