@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
 import cli
+import dailymed_sync  # noqa: F401  (registers the "dailymed" job)
 import jobs
 import portal_sync  # noqa: F401  (registers the "portal" job)
 from api import bp as api_bp

@@ -120,6 +120,12 @@ def sync_portal() -> None:
     _sync("portal")
 
 
+@sync_cli.command("dailymed")
+def sync_dailymed() -> None:
+    """Sync drug classes, labels, NDCs and ingredients from DailyMed (DAILYMED_BASE_URL …)."""
+    _sync("dailymed")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(sync_cli)

@@ -20,10 +20,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 
+import bulk
 from database import db
 from errors import Conflict, ValidationFailed
 from models import RecordChange, TrackedRecord, utcnow
@@ -104,7 +106,7 @@ def fields_needing_review(record: TrackedRecord) -> list[str]:
     ]
 
 
-def _refresh_flags(record: TrackedRecord) -> None:
+def _refresh_flags(record: Any) -> None:
     record.is_manually_edited = bool(record.manual_fields)
     record.needs_review = bool(fields_needing_review(record))
 
@@ -132,9 +134,35 @@ def _history(
     }
 
 
+_HISTORY_COLUMNS = tuple(c.name for c in RecordChange.__table__.c if c.name != "id")
+
+
 def _write_history(rows: list[dict[str, Any]]) -> None:
-    if rows:
-        db.session.execute(sa.insert(RecordChange), rows)
+    bulk.copy_rows(
+        RecordChange.__table__,
+        _HISTORY_COLUMNS,
+        (tuple(row[name] for name in _HISTORY_COLUMNS) for row in rows),
+    )
+
+
+# The bookkeeping a merge reads and writes, and what a record starts with.
+_STATE = ("version", "source_values", "manual_fields", "needs_review", "missing_from_source")
+_SEEN = ("is_manually_edited", "last_seen_run_id", "updated_at")
+_FRESH = {
+    "version": 1,
+    "manual_fields": {},
+    "is_manually_edited": False,
+    "needs_review": False,
+    "missing_from_source": False,
+}
+
+
+@dataclass
+class MergeResult:
+    """What merging one batch did: the counts, and every incoming key's record id."""
+
+    counts: MergeCounts
+    ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
 
 def merge_batch(
@@ -142,54 +170,89 @@ def merge_batch(
 ) -> MergeCounts:
     """Merge one batch of source records (dicts of key + synced fields) in the caller's
     transaction. Existing rows are locked while they are compared."""
-    model = dataset.model
-    counts = MergeCounts(found=len(incoming))
+    return merge_rows(dataset, incoming, run_id).counts
+
+
+def merge_rows(
+    dataset: Dataset, incoming: Sequence[Mapping[str, Any]], run_id: int | None
+) -> MergeResult:
+    """`merge_batch`, also answering each key's record id. Set-based whatever the batch size:
+    one locking SELECT, one multi-row UPDATE of the changed rows, one of the rows only seen,
+    one multi-row INSERT of the new rows and one of their history."""
+    table = dataset.model.__table__
+    result = MergeResult(MergeCounts(found=len(incoming)))
+    counts = result.counts
     if not incoming:
-        return counts
+        return result
     actor = Actor.sync(run_id)
     keys = [tuple(row[k] for k in dataset.key_fields) for row in incoming]
     if len(set(keys)) != len(keys):
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise ValueError(f"two source rows share the key {duplicate}; refusing to merge them")
 
-    key_columns = [getattr(model, k) for k in dataset.key_fields]
-    query = sa.select(model).where(sa.tuple_(*key_columns).in_(keys)).with_for_update()
-    for column, value in dataset.scope.items():
-        query = query.where(getattr(model, column) == value)
-    existing = {
-        tuple(getattr(row, k) for k in dataset.key_fields): row for row in db.session.scalars(query)
-    }
-
+    existing = _locked_snapshots(dataset, keys)
     history: list[dict[str, Any]] = []
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[Mapping[str, Any]] = []
+    changed: list[SimpleNamespace] = []
+    seen: list[int] = []
     for key, values in zip(keys, incoming, strict=True):
         record = existing.get(key)
         if record is None:
             new_rows.append(values)
             continue
-        changed = _merge_into(dataset, record, values, actor, history, counts)
-        record.last_seen_run_id = run_id
+        result.ids[key] = record.id
+        was_changed = _merge_into(dataset, record, values, actor, history, counts)
         if record.missing_from_source:
             record.missing_from_source = False
             history.append(_history(dataset.name, record.id, "sync_reappeared", actor))
-            changed = True
-        if changed:
+            was_changed = True
+        if was_changed:
             record.version += 1
+            record.last_seen_run_id, record.updated_at = run_id, utcnow()
+            changed.append(record)
             counts.updated += 1
         else:
+            seen.append(record.id)
             counts.unchanged += 1
 
+    written = ("id", *dataset.synced_fields, *_STATE, *_SEEN)
+    bulk.update_rows(table, [{name: getattr(r, name) for name in written} for r in changed])
+    if seen:
+        db.session.execute(
+            sa.update(table).where(table.c.id.in_(seen)).values(last_seen_run_id=run_id)
+        )
     if new_rows:
-        _insert_new(dataset, new_rows, run_id, actor, history)
+        result.ids.update(_insert_new(dataset, new_rows, run_id, actor, history))
         counts.inserted += len(new_rows)
-    db.session.flush()
     _write_history(history)
-    return counts
+    bulk.expire_cached(dataset.model, [record.id for record in changed] + seen)
+    return result
+
+
+def _locked_snapshots(
+    dataset: Dataset, keys: list[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], SimpleNamespace]:
+    """The existing rows of these keys, locked, as plain attribute bags (no ORM objects)."""
+    table = dataset.model.__table__
+    names = dict.fromkeys(("id", *dataset.key_fields, *dataset.synced_fields, *_STATE))
+    key_columns = [table.c[k] for k in dataset.key_fields]
+    query = (
+        sa.select(*(table.c[name] for name in names))
+        .where(sa.tuple_(*key_columns).in_(keys))
+        .with_for_update()
+    )
+    for column, value in dataset.scope.items():
+        query = query.where(table.c[column] == value)
+    snapshots = {}
+    for row in db.session.execute(query).mappings():
+        record = SimpleNamespace(**row, is_manually_edited=bool(row["manual_fields"]))
+        snapshots[tuple(row[k] for k in dataset.key_fields)] = record
+    return snapshots
 
 
 def _merge_into(
     dataset: Dataset,
-    record: TrackedRecord,
+    record: Any,
     values: Mapping[str, Any],
     actor: Actor,
     history: list[dict[str, Any]],
@@ -240,7 +303,7 @@ def _merge_into(
             continue
         current = getattr(record, name)
         if not _same(current, new_source):
-            setattr(record, name, from_json(type(record), name, new_source))
+            setattr(record, name, from_json(dataset.model, name, new_source))
             history.append(
                 _history(dataset.name, record.id, "sync_update", actor, name, current, new_source)
             )
@@ -255,13 +318,14 @@ def _merge_into(
 
 def _insert_new(
     dataset: Dataset,
-    rows: list[dict[str, Any]],
+    rows: list[Mapping[str, Any]],
     run_id: int | None,
     actor: Actor,
     history: list[dict[str, Any]],
-) -> None:
-    model = dataset.model
+) -> dict[tuple[Any, ...], int]:
+    table = dataset.model.__table__
     now = utcnow()
+    names = list(dict.fromkeys(name for values in rows for name in values))
     payload = []
     for values in rows:
         source_values = {
@@ -270,31 +334,34 @@ def _insert_new(
         payload.append(
             {
                 **dataset.scope,
-                **values,
+                **{name: values.get(name, bulk.column_default(table.c[name])) for name in names},
+                **_FRESH,
                 "source_values": source_values,
-                "manual_fields": {},
                 "first_seen_run_id": run_id,
                 "last_seen_run_id": run_id,
                 "created_at": now,
                 "updated_at": now,
             }
         )
-    ids = db.session.scalars(sa.insert(model).returning(model.id), payload).all()
-    for record_id, values in zip(ids, payload, strict=True):
-        history.append(
-            _history(
-                dataset.name, record_id, "sync_insert", actor, None, None, values["source_values"]
-            )
-        )
+    returned = bulk.insert_rows(table, payload, returning=("id", *dataset.key_fields))
+    ids = {tuple(row[1:]): row[0] for row in returned}
+    for values in payload:
+        record_id = ids[tuple(values[k] for k in dataset.key_fields)]
+        new = values["source_values"]
+        history.append(_history(dataset.name, record_id, "sync_insert", actor, new=new))
+    return ids
 
 
 def mark_missing(dataset: Dataset, run_id: int) -> int:
-    """After a complete sync: rows of this scope the run did not see are marked, never deleted."""
+    """After a complete sync: rows of this scope a sync once saw and this run did not are
+    marked, never deleted. (A record a person created was never in the source to go missing.)"""
     model = dataset.model
     query = (
         sa.update(model)
         .where(
-            model.last_seen_run_id.is_distinct_from(run_id), model.missing_from_source.is_(False)
+            model.last_seen_run_id.is_not(None),
+            model.last_seen_run_id != run_id,
+            model.missing_from_source.is_(False),
         )
         .values(missing_from_source=True, updated_at=utcnow())
         .returning(model.id)
@@ -305,6 +372,13 @@ def mark_missing(dataset: Dataset, run_id: int) -> int:
     actor = Actor.sync(run_id)
     _write_history([_history(dataset.name, i, "marked_missing", actor) for i in ids])
     return len(ids)
+
+
+def record_event(
+    record: TrackedRecord, action: str, actor: Actor, *, old: Any = None, new: Any = None
+) -> None:
+    """A whole-record event in the record's history (a person created or deleted it)."""
+    _write_history([_history(record.dataset, record.id, action, actor, None, old, new)])
 
 
 # --- people's changes -------------------------------------------------------------------------
@@ -391,22 +465,3 @@ def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor:
     _refresh_flags(record)
     record.version += 1
     _write_history([history])
-
-
-def history_query(dataset: str, record_id: int) -> sa.Select:
-    return (
-        sa.select(RecordChange)
-        .where(RecordChange.dataset == dataset, RecordChange.record_id == record_id)
-        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc())
-    )
-
-
-def change_to_revert(dataset: str, record_id: int, change_id: int) -> RecordChange:
-    change = db.session.get(RecordChange, change_id)
-    if change is None or change.dataset != dataset or change.record_id != record_id:
-        raise ValidationFailed(
-            f"Change {change_id} is not part of this record's history.", field="change_id"
-        )
-    if change.field is None:
-        raise ValidationFailed("Only a change of one field can be reverted.", field="change_id")
-    return change

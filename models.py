@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from database import db
 
@@ -217,6 +217,14 @@ class DrugClass(TrackedRecord, db.Model):
     coding_system: Mapped[str] = mapped_column(sa.String(64))
     class_type: Mapped[str] = mapped_column(sa.String(8), index=True)
     name: Mapped[str] = mapped_column(sa.String(500))
+    # Counted in SQL, and only when a query asks for it (`undefer`), so lists can sort on it.
+    drug_count: Mapped[int] = column_property(
+        sa.select(sa.func.count())
+        .where(drug_class_memberships.c.drug_class_id == id)
+        .correlate_except(drug_class_memberships)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
     drugs: Mapped[list[Drug]] = relationship(
         secondary=drug_class_memberships, back_populates="classes"
@@ -253,6 +261,9 @@ class Drug(TrackedRecord, db.Model):
             postgresql_using="gin",
             postgresql_ops={"title": "gin_trgm_ops"},
         ),
+        sa.Index("drugs_title_order", "title", "id"),  # sorted pages of common terms (0003)
+        # Room for heap-only updates: syncs rewrite every seen row (migration 0003).
+        {"postgresql_with": {"fillfactor": 50}},
     )
 
 

@@ -5,4 +5,11 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from api import authorizations, runs, stats, users  # noqa: E402,F401  (routes register on bp)
+from api import (  # noqa: E402,F401  (routes register on bp)
+    authorizations,
+    drug_classes,
+    drugs,
+    runs,
+    stats,
+    users,
+)

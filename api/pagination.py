@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,23 +50,59 @@ def sort_clause(allowed: dict[str, Any], default: str) -> list[Any]:
             f"Cannot sort by {key!r}; choose one of {', '.join(sorted(allowed))}.", field="sort"
         )
     column = allowed[key]
-    return [column.desc().nulls_last() if raw.startswith("-") else column.asc().nulls_last()]
+    descending = raw.startswith("-")
+    if not getattr(column, "nullable", True):  # a plain ORDER BY can walk an index both ways
+        return [column.desc() if descending else column.asc()]
+    return [column.desc().nulls_last() if descending else column.asc().nulls_last()]
 
 
-def paginate(query: sa.Select, serialize: Callable[[Any], dict[str, Any]]):
-    """Run `query` for the requested page and answer the list envelope."""
+@contextmanager
+def _matches_through_content_indexes() -> Iterator[None]:
+    """For the statements inside: find rows by bitmap index scans (the trigram index of a text
+    search), not by walking a sort index or the table (SET LOCAL: this transaction only)."""
+    settings = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    for name in settings:
+        db.session.execute(sa.text(f"SET LOCAL {name} = off"))
+    try:
+        yield
+    finally:
+        for name in settings:
+            db.session.execute(sa.text(f"SET LOCAL {name} TO DEFAULT"))
+
+
+def paginate(
+    query: sa.Select, serialize: Callable[[Any], dict[str, Any]], *, count_limit: int | None = None
+):
+    """Run `query` for the requested page and answer the list envelope.
+
+    With `count_limit` (text searches), counting stops there: `total` is then at most that and
+    `total_exact` says whether there are more. The count reads matches through the content
+    (trigram) index only, so it costs at most `count_limit` rows; when that found them all, the
+    page is sorted from those same matches. With more matches than that, PostgreSQL walks the
+    sort order instead. Left to itself, the planner guesses how many rows '%term%' matches and
+    walks all 100,000 titles for a rare term, or sorts 40,000 matches of a common one."""
     page, per_page = page_args()
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
     page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
-    rows = db.session.scalars(page_query).all()
+    if count_limit is None:
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        )
+        exact, rows = True, db.session.scalars(page_query).all()
+    else:
+        with _matches_through_content_indexes():
+            counted = query.order_by(None).limit(count_limit + 1).subquery()
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+            exact = total <= count_limit
+            rows = db.session.scalars(page_query).all() if exact else None
+        if not exact:
+            total, rows = count_limit, db.session.scalars(page_query).all()
     data = [serialize(row) for row in rows]
     return jsonify(
         {
             "success": True,
             "count": len(data),
             "total": total,
+            "total_exact": exact,
             "page": page,
             "per_page": per_page,
             "pages": max(1, -(-total // per_page)),

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.browser",
     "tests.fixtures.dailymed",
+    "tests.fixtures.dailymed_sync",
 ]

@@ -15,7 +15,18 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_empty_database_upgrades_to_head_and_downgrades_one_step(make_app, pg_server_url):
+def drugs_options(url: str) -> list[str] | None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT reloptions FROM pg_class WHERE relname = 'drugs'")
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server_url):
     url = recreate_database(pg_server_url, "medsync_migrations_test")
     app = make_app(SQLALCHEMY_DATABASE_URI=url, AUTO_MIGRATE=False)
     with app.app_context():
@@ -33,6 +44,9 @@ def test_empty_database_upgrades_to_head_and_downgrades_one_step(make_app, pg_se
             "record_changes",
         }
         assert expected <= tables(url)
+        assert drugs_options(url) == ["fillfactor=50"]
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")
+        assert drugs_options(url) is None
         downgrade(directory=MIGRATIONS_DIR, revision="-1")
         engine = sa.create_engine(url)
         with engine.connect() as conn:

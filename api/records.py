@@ -1,0 +1,87 @@
+"""The routes every record dataset shares, declared once: list, CSV export, detail, edit,
+review, revert, history — and, for datasets people may create and delete, POST, PUT, DELETE.
+
+Each route validates, calls one method of the dataset's `records.RecordService`, shapes the
+JSON. Reading needs a signed-in user; editing the editor role; deleting the admin role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, jsonify, request
+from flask_login import current_user
+
+from api.export import csv_response
+from api.pagination import paginate, sort_clause
+from api.serializers import change_json
+from api.validation import json_body
+from auth import require_role
+from records import RecordService
+
+
+def add_record_routes(
+    bp: Blueprint, path: str, service: RecordService, *, full_crud: bool = False
+) -> None:
+    """Register `path` (e.g. "/drugs") and `path/<id>/…` on `bp` for `service`."""
+    name = path.strip("/").replace("-", "_")
+
+    def filtered():
+        query = service.list_query(request.args)
+        return query.order_by(*sort_clause(service.sortable, service.default_sort))
+
+    def one(record, status: int = 200) -> tuple[Response, int]:
+        return jsonify({"success": True, "data": service.detail_json(record)}), status
+
+    def list_records():
+        limit = service.count_limit(request.args)
+        return paginate(filtered(), service.to_json, count_limit=limit)
+
+    def export_records():
+        return csv_response(filtered(), service.csv_columns, service.to_json, service.csv_filename)
+
+    def get_record(record_id: int):
+        return one(service.get(record_id))
+
+    def update_record(record_id: int):
+        return one(service.update(record_id, json_body(), current_user.id))
+
+    def review_record(record_id: int):
+        return one(service.review(record_id, json_body(), current_user.id))
+
+    def revert_record(record_id: int):
+        return one(service.revert(record_id, json_body(), current_user.id))
+
+    def record_history(record_id: int):
+        return paginate(service.history_query(record_id), change_json)
+
+    def create_record():
+        return one(service.create(json_body(), current_user.id), 201)
+
+    def replace_record(record_id: int):
+        return one(service.replace(record_id, json_body(), current_user.id))
+
+    def delete_record(record_id: int):
+        service.delete(record_id, current_user.id)
+        return jsonify({"success": True, "deleted": record_id})
+
+    def route(rule: str, endpoint: str, view: Callable, method: str, role: str | None) -> None:
+        view.__name__ = f"{endpoint}_{name}"
+        bp.add_url_rule(
+            path + rule,
+            view.__name__,
+            require_role(role)(view) if role else view,
+            methods=[method],
+        )
+
+    route("", "list", list_records, "GET", None)
+    route("/export.csv", "export", export_records, "GET", None)
+    route("/<int:record_id>", "get", get_record, "GET", None)
+    route("/<int:record_id>", "update", update_record, "PATCH", "editor")
+    route("/<int:record_id>/review", "review", review_record, "POST", "editor")
+    route("/<int:record_id>/revert", "revert", revert_record, "POST", "editor")
+    route("/<int:record_id>/history", "history", record_history, "GET", None)
+    if full_crud:
+        route("", "create", create_record, "POST", "editor")
+        route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
+        route("/<int:record_id>", "delete", delete_record, "DELETE", "admin")

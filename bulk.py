@@ -1,0 +1,137 @@
+"""Set-based writes: one statement for many rows, in the session's transaction.
+
+The one place where syncs write in bulk. Each helper sends a single statement for a whole batch
+(psycopg2's `execute_values` for INSERT and UPDATE … FROM (VALUES …), `COPY … FROM STDIN` for
+append-only rows), never one statement per row. Values are typed by the target column: JSONB
+values are serialised here, every VALUES cell is cast to its column's type.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg2.extras import execute_values
+from sqlalchemy.dialects import postgresql
+
+from database import db
+
+_DIALECT = postgresql.dialect()
+# COPY's text format: backslash escapes; PostgreSQL text cannot hold NUL at all.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+
+
+def _cursor() -> Any:
+    """A DB-API cursor on the session's connection (pending ORM changes flushed first)."""
+    db.session.flush()
+    return db.session.connection().connection.cursor()
+
+
+def _sql_type(column: sa.Column) -> str:
+    # VARCHAR, not VARCHAR(n): an explicit cast to varchar(n) would truncate silently, while
+    # the assignment to the column rejects an over-long value.
+    return re.sub(r"\(\d+\)", "", column.type.compile(dialect=_DIALECT))
+
+
+def _is_json(column: sa.Column) -> bool:
+    return isinstance(column.type, sa.JSON)
+
+
+def _adapt(column: sa.Column, value: Any) -> Any:
+    return json.dumps(value) if _is_json(column) else value
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def insert_rows(
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    returning: Sequence[str] = (),
+    on_conflict: str = "",
+) -> list[tuple[Any, ...]]:
+    """One multi-row INSERT of `rows` (dicts sharing their keys); `on_conflict` is appended
+    as written (e.g. "ON CONFLICT DO NOTHING"). Returns the `returning` columns per row."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    template = "(" + ", ".join(f"%s::{_sql_type(c)}" for c in columns) + ")"
+    sql = f"INSERT INTO {table.name} ({_quoted(names)}) VALUES %s {on_conflict}"
+    if returning:
+        sql += f" RETURNING {_quoted(returning)}"
+    values = [tuple(_adapt(c, row[c.name]) for c in columns) for row in rows]
+    with _cursor() as cursor:
+        result = execute_values(
+            cursor, sql, values, template=template, page_size=len(values), fetch=bool(returning)
+        )
+    return [tuple(r) for r in result] if returning else []
+
+
+def update_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "id") -> None:
+    """One UPDATE table SET c = v.c, … FROM (VALUES …) v WHERE table.key = v.key for all rows
+    (dicts sharing their keys, each holding `key`)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    template = "(" + ", ".join(f"%s::{_sql_type(c)}" for c in columns) + ")"
+    assignments = ", ".join(f'"{name}" = v."{name}"' for name in names if name != key)
+    sql = (
+        f"UPDATE {table.name} AS t SET {assignments} FROM (VALUES %s) AS v ({_quoted(names)}) "
+        f'WHERE t."{key}" = v."{key}"'
+    )
+    values = [tuple(_adapt(c, row[c.name]) for c in columns) for row in rows]
+    with _cursor() as cursor:
+        execute_values(cursor, sql, values, template=template, page_size=len(values))
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    return (value if type(value) is str else str(value)).translate(_COPY_ESCAPES)
+
+
+def copy_rows(table: sa.Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Append rows (tuples in `names` order) with one COPY … FROM STDIN; returns the count."""
+    json_positions = [i for i, name in enumerate(names) if _is_json(table.c[name])]
+    buffer = io.StringIO()
+    write = buffer.write
+    count = 0
+    for row in rows:
+        if json_positions:
+            row = list(row)
+            for i in json_positions:
+                row[i] = json.dumps(row[i])
+        write("\t".join(map(_copy_text, row)))
+        write("\n")
+        count += 1
+    if count:
+        buffer.seek(0)
+        with _cursor() as cursor:
+            cursor.copy_expert(f"COPY {table.name} ({_quoted(names)}) FROM STDIN", buffer)
+    return count
+
+
+def expire_cached(model: type, ids: list[int]) -> None:
+    """ORM objects of rows just written with SQL would show old values: reload them on use."""
+    wanted = set(ids)
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, model) and sa.inspect(instance).identity[0] in wanted:
+            db.session.expire(instance)
+
+
+def column_default(column: sa.Column) -> Any:
+    """A column's Python-side default, for source rows that leave a column out."""
+    default = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg

@@ -1,0 +1,303 @@
+"""The DailyMed sync job: drug classes → the labels in each → packaging of new or changed labels.
+
+Three phases, each reported in the run's progress details for the dashboard:
+
+1. classes — every class of the configured types (DAILYMED_CLASS_TYPES, the first
+   DAILYMED_MAX_CLASSES of them when set), merged by the merge rules;
+2. labels — each class's labels, `DAILYMED_CONCURRENCY` classes at a time. Labels are merged
+   into drugs (people's corrections protected) and every (label, class) pair is kept. After a
+   completed run only labels published since it started, minus SAFETY_MARGIN, are asked for; a
+   class first seen since then is listed in full, and every FULL_LISTING_EVERY the whole
+   listing is read again so labels gone from DailyMed can be marked missing;
+3. details — packaging.json of every label whose stored NDCs and ingredients lag its version:
+   new labels, changed ones, and those a cancelled or failed run left behind.
+
+Every batch is its own transaction, so a cancelled or failed run keeps what it wrote and the
+next run carries on from there. A label that keeps failing is reported and skipped; the run then
+completes with errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import TypeVar
+
+from flask import current_app
+
+import dailymed_store as store
+import drug_classes
+import drugs
+import jobs
+import merge
+from config import DAILYMED_CLASS_TYPE_CHOICES
+from database import db
+from models import ScrapeRun, utcnow
+from reporting import Cancelled, Reporter
+from scraper.dailymed import DailyMedClient, DrugClass, FetchError, LabelFailure, LabelSummary
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SAFETY_MARGIN = timedelta(days=3)
+FULL_LISTING_EVERY = timedelta(days=7)
+BATCH_SIZE = 1000  # labels per transaction
+FLUSH_SECONDS = 5.0  # …or fewer, when DailyMed is slow: never hold fetched work for long
+
+
+class SharedReporter(Reporter):
+    """The run's reporter, usable from the client's listing threads too.
+
+    The run's own reporter reads the database, which only the job's thread may do; from other
+    threads a checkpoint stops work once the job's thread has seen a cancel request."""
+
+    def __init__(self, run_reporter: Reporter) -> None:
+        self.run_reporter = run_reporter
+        self.owner = threading.get_ident()
+        self.stopped = threading.Event()
+
+    def checkpoint(self) -> None:
+        if threading.get_ident() != self.owner:
+            if self.stopped.is_set():
+                raise Cancelled()
+            return
+        try:
+            self.run_reporter.checkpoint()
+        except Cancelled:
+            self.stopped.set()
+            raise
+
+    def warn(self, message: str) -> None:
+        self.run_reporter.warn(message)
+
+    def progress(self, done: int, total: int | None, step: str, **details: object) -> None:
+        self.run_reporter.progress(done, total, step, **details)
+
+
+@dataclass
+class Progress:
+    phase: str = "classes"
+    mode: str = "full"  # or "incremental"
+    since: str | None = None
+    classes_done: int = 0
+    classes_total: int = 0
+    labels_listed: int = 0
+    labels_done: int = 0
+    labels_total: int = 0
+    labels_failed: int = 0
+    listing_complete: bool = False
+
+
+@jobs.register("dailymed")
+def sync_dailymed(ctx: jobs.JobContext) -> None:
+    settings = ctx.settings
+    reporter = SharedReporter(ctx.reporter)
+    # Tests and benchmarks tune the client (tiny backoff, say) through the app config.
+    options = current_app.config.get("DAILYMED_CLIENT_OPTIONS", {})
+    with DailyMedClient(
+        settings.dailymed_base_url,
+        concurrency=settings.dailymed_concurrency,
+        rate_limit=settings.dailymed_rate_limit,
+        reporter=reporter,
+        **options,
+    ) as client:
+        DailymedSync(ctx, client, reporter).run()
+
+
+class DailymedSync:
+    def __init__(
+        self, ctx: jobs.JobContext, client: DailyMedClient, reporter: SharedReporter
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.reporter = reporter
+        self.settings = ctx.settings
+        self.progress = Progress()
+        self.classes_complete = True
+        self.drug_ids: dict[str, int] = {}  # set id → drug id, for labels seen in this run
+
+    def run(self) -> None:
+        last_good, last_full = store.last_good_run(), store.last_good_run(full=True)
+        since: date | None = None
+        if last_good and last_full and last_full.started_at > utcnow() - FULL_LISTING_EVERY:
+            since = last_good.started_at.date() - SAFETY_MARGIN
+            self.progress.mode, self.progress.since = "incremental", since.isoformat()
+        log.info("DailyMed sync (%s) from %s", self.progress.mode, self.settings.dailymed_base_url)
+        classes = self.sync_classes()
+        labels_complete = self.list_labels(classes, since, last_good)
+        self.progress.listing_complete = self.classes_complete and labels_complete
+        self.fetch_details()
+        if self.progress.mode == "full" and self.progress.listing_complete and self.everything:
+            self.ctx.counts.missing = merge.mark_missing(drugs.DATASET, self.ctx.run_id)
+            db.session.commit()
+        self.progress.phase = "done"
+        failed = self.progress.labels_failed
+        self.report(f"done: {self.progress.labels_done} labels fetched, {failed} failed")
+
+    @property
+    def everything(self) -> bool:
+        """Whether this run walks all of DailyMed (every class type, no cap)."""
+        return (
+            set(self.settings.dailymed_class_types) == set(DAILYMED_CLASS_TYPE_CHOICES)
+            and self.settings.dailymed_max_classes is None
+        )
+
+    # -- phase 1 ----------------------------------------------------------------------------
+
+    def sync_classes(self) -> list[tuple[DrugClass, store.StoredClass]]:
+        self.report("reading drug classes")
+        wanted = [kind.lower() for kind in self.settings.dailymed_class_types]
+        cap = self.settings.dailymed_max_classes
+        found: dict[str, DrugClass] = {}
+        try:
+            for drug_class in self.client.iter_drug_classes(wanted):
+                found.setdefault(drug_class.code, drug_class)
+                if cap is not None and len(found) >= cap:
+                    break
+        except FetchError as error:
+            if not found:
+                raise  # nothing to go on: the run fails with the reason
+            self.classes_complete = False  # carry on with the classes read so far
+            self.reporter.warn(f"DailyMed drug classes: not all read: {error}")
+        classes = list(found.values())
+        stored: dict[str, store.StoredClass] = {}
+        for batch in _batches(classes):
+            stored.update(store.save_classes(batch, self.ctx.run_id))
+            db.session.commit()
+        if self.everything and self.classes_complete:
+            merge.mark_missing(drug_classes.DATASET, self.ctx.run_id)
+            db.session.commit()
+        self.progress.classes_total = len(classes)
+        log.info("%d drug classes", len(classes))
+        return [(c, stored[c.code]) for c in classes]
+
+    # -- phase 2 ----------------------------------------------------------------------------
+
+    def list_labels(
+        self,
+        classes: Sequence[tuple[DrugClass, store.StoredClass]],
+        since: date | None,
+        last_good: ScrapeRun | None,
+    ) -> bool:
+        """Every class's labels, `concurrency` classes at a time; True when none failed."""
+        self.progress.phase = "labels"
+        self.report("listing labels")
+        last_good_id = last_good.id if last_good else 0
+        complete = True
+        pool = ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="dailymed-list")
+        futures: dict[Future[list[LabelSummary]], tuple[DrugClass, int]] = {}
+        for drug_class, stored in classes:
+            # A class first seen after the last good run may hold older labels: list it all.
+            first_seen = stored.first_seen_run_id
+            is_new = first_seen is None or first_seen > last_good_id
+            future = pool.submit(self._list_class, drug_class, None if is_new else since)
+            futures[future] = (drug_class, stored.id)
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                self.reporter.checkpoint()
+                for future in done:
+                    drug_class, class_id = futures.pop(future)
+                    try:
+                        labels = future.result()
+                    except FetchError as error:
+                        complete = False
+                        self.reporter.warn(
+                            f"DailyMed class {drug_class.code} ({drug_class.name}): "
+                            f"labels not read: {error}"
+                        )
+                    else:
+                        self.save_class_labels(class_id, labels)
+                    self.progress.classes_done += 1
+                    self.report(
+                        f"listed {self.progress.classes_done} of "
+                        f"{self.progress.classes_total} classes"
+                    )
+        finally:
+            self.reporter.stopped.set()  # listing threads still paging stop at their next page
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.reporter.stopped.clear()
+        log.info("%d labels listed", self.progress.labels_listed)
+        return complete
+
+    def _list_class(self, drug_class: DrugClass, since: date | None) -> list[LabelSummary]:
+        return list(self.client.iter_class_labels(drug_class, since))
+
+    def save_class_labels(self, class_id: int, labels: Sequence[LabelSummary]) -> None:
+        new = [label for label in labels if label.set_id not in self.drug_ids]
+        for batch in _batches(new):
+            result = store.save_labels(batch, self.ctx.run_id)
+            self.ctx.counts.add(result.counts)
+            self.drug_ids.update((key[0], drug_id) for key, drug_id in result.ids.items())
+        store.save_memberships(
+            ((self.drug_ids[label.set_id], class_id) for label in labels), self.ctx.run_id
+        )
+        db.session.commit()
+        self.progress.labels_listed = len(self.drug_ids)
+
+    # -- phase 3 ----------------------------------------------------------------------------
+
+    def fetch_details(self) -> None:
+        targets = store.labels_needing_details()
+        self.progress.phase = "details"
+        self.progress.labels_total = len(targets)
+        self.report(f"fetching {len(targets)} labels")
+        fetched = []
+        last_write = time.monotonic()
+
+        def write() -> None:
+            nonlocal last_write
+            if fetched:
+                store.save_details(fetched, targets)
+                db.session.commit()
+                fetched.clear()
+            last_write = time.monotonic()
+
+        try:
+            for result in self.client.fetch_label_details(list(targets)):
+                self.progress.labels_done += 1
+                if isinstance(result, LabelFailure):  # the client has reported it
+                    self.progress.labels_failed += 1
+                else:
+                    fetched.append(result)
+                if len(fetched) >= BATCH_SIZE or time.monotonic() - last_write > FLUSH_SECONDS:
+                    write()
+                self.report(
+                    f"fetched {self.progress.labels_done} of {self.progress.labels_total} labels"
+                )
+        except Cancelled:
+            write()  # keep what was fetched before the cancel
+            raise
+        write()
+
+    # -- progress ---------------------------------------------------------------------------
+
+    def report(self, step: str) -> None:
+        progress = self.progress
+        if progress.phase == "labels":
+            done, total = progress.classes_done, progress.classes_total
+        elif progress.phase in ("details", "done"):
+            done, total = progress.labels_done, progress.labels_total
+        else:
+            done, total = 0, None
+        stats = self.client.stats
+        self.reporter.progress(
+            done,
+            total,
+            step,
+            **asdict(progress),
+            requests=stats.requests,
+            retries=stats.retries,
+            throttled=stats.throttled,
+            rate=round(stats.current_rate, 2),
+        )
+
+
+def _batches(items: Sequence[T], size: int = BATCH_SIZE) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -1,0 +1,84 @@
+"""Drug classes (EPC, MOA, PE, CI): how the DailyMed sync merges them, what people may correct,
+the list filters and the JSON shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import undefer
+
+import merge
+import records
+from config import DAILYMED_CLASS_TYPE_CHOICES
+from models import DrugClass
+
+DATASET = merge.Dataset(
+    model=DrugClass, key_fields=("code",), synced_fields=("coding_system", "class_type", "name")
+)
+
+
+class DrugClassService(records.RecordService):
+    model = DrugClass
+    noun = "drug class"
+    fields = {
+        "name": records.Text(required=True, max_length=500),
+        "class_type": records.Text(required=True, choices=DAILYMED_CLASS_TYPE_CHOICES),
+    }
+    create_only = {
+        "code": records.Text(required=True, max_length=64),
+        "coding_system": records.Text(max_length=64),
+    }
+    unique = ("code",)
+    sortable = {
+        "id": DrugClass.id,
+        "name": DrugClass.name,
+        "code": DrugClass.code,
+        "class_type": DrugClass.class_type,
+        "drug_count": DrugClass.drug_count,
+        "updated_at": DrugClass.updated_at,
+    }
+    default_sort = "name"
+    csv_columns = (
+        "id",
+        "code",
+        "name",
+        "class_type",
+        "coding_system",
+        "drug_count",
+        "is_manually_edited",
+        "needs_review",
+        "missing_from_source",
+        "updated_at",
+    )
+    csv_filename = "drug-classes.csv"
+
+    def list_query(self, args: Mapping[str, str]) -> sa.Select:
+        """Classes matching name (partial; `q` is the same), class_type, edited, needs_review,
+        missing — each with its number of drugs."""
+        query = sa.select(DrugClass).options(undefer(DrugClass.drug_count))
+        name = (args.get("name") or args.get("q") or "").strip()
+        if name:
+            query = query.where(DrugClass.name.ilike(records.contains(name)))
+        class_type = records.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
+        if class_type:
+            query = query.where(DrugClass.class_type == class_type)
+        return records.with_bookkeeping_filters(query, DrugClass, args)
+
+    def new_record(self, values: Mapping[str, Any]) -> DrugClass:
+        return DrugClass(**{**values, "coding_system": values.get("coding_system") or ""})
+
+    def to_json(self, record: DrugClass) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "code": record.code,
+            "coding_system": record.coding_system,
+            "class_type": record.class_type,
+            "name": record.name,
+            "drug_count": record.drug_count,
+            **records.bookkeeping_json(record),
+        }
+
+
+service = DrugClassService()

@@ -1,0 +1,188 @@
+"""Drugs (DailyMed labels): how the sync merges them, what people may correct, the list
+filters (name, class, class type, any form of NDC) and the JSON shape with NDCs and
+ingredients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+import merge
+import records
+from config import DAILYMED_CLASS_TYPE_CHOICES
+from database import db
+from errors import ValidationFailed
+from models import Drug, DrugClass, NdcCode, drug_class_memberships
+from scraper.dailymed import LABEL_PAGE_URL
+from scraper.ndc import ndc_search_keys
+
+DATASET = merge.Dataset(
+    model=Drug, key_fields=("set_id",), synced_fields=("title", "spl_version", "published_date")
+)
+SEARCH_COUNT_LIMIT = 1000
+_SET_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def label_url(set_id: str) -> str:
+    return LABEL_PAGE_URL.format(set_id=set_id)
+
+
+def ndc_filter(text: str) -> sa.ColumnElement[bool]:
+    """Drugs carrying the NDC `text` in any printed form: 4-4-2, 5-3-2, 5-4-1, 11 digits with
+    or without hyphens, or a product NDC — compared on the indexed normalised columns, plus
+    the code exactly as printed (so even a code that fits no form can be found)."""
+    keys = ndc_search_keys(text)
+    package_keys = [key for key in keys if len(key) == 11]
+    product_keys = [key for key in keys if len(key) == 9]
+    matches = [NdcCode.ndc == text.strip()]
+    if package_keys:
+        matches.append(NdcCode.ndc11.in_(package_keys))
+    if product_keys:
+        matches.append(NdcCode.product_ndc9.in_(product_keys))
+    return Drug.id.in_(sa.select(NdcCode.drug_id).where(sa.or_(*matches)))
+
+
+class DrugService(records.RecordService):
+    model = Drug
+    noun = "drug"
+    fields = {
+        "title": records.Text(required=True, max_length=2000),
+        "published_date": records.Date(),
+    }
+    create_only = {
+        "set_id": records.Text(required=True, max_length=64),
+        "spl_version": records.WholeNumber(minimum=1),
+    }
+    unique = ("set_id",)
+    sortable = {
+        "id": Drug.id,
+        "title": Drug.title,
+        "set_id": Drug.set_id,
+        "spl_version": Drug.spl_version,
+        "published_date": Drug.published_date,
+        "updated_at": Drug.updated_at,
+    }
+    default_sort = "title"
+    csv_columns = (
+        "id",
+        "set_id",
+        "title",
+        "spl_version",
+        "published_date",
+        "label_url",
+        "is_manually_edited",
+        "needs_review",
+        "missing_from_source",
+        "updated_at",
+    )
+    csv_filename = "drugs.csv"
+
+    def list_query(self, args: Mapping[str, str]) -> sa.Select:
+        """Drugs matching name (partial), ndc (any form), q (name or NDC), drug_class_id,
+        class_type, edited, needs_review, missing."""
+        query = sa.select(Drug)
+        name = (args.get("name") or "").strip()
+        if name:
+            query = query.where(Drug.title.ilike(records.contains(name)))
+        ndc = (args.get("ndc") or "").strip()
+        if ndc:
+            query = query.where(ndc_filter(ndc))
+        q = (args.get("q") or "").strip()
+        if q:
+            by_name = Drug.title.ilike(records.contains(q))
+            query = query.where(sa.or_(by_name, ndc_filter(q)) if ndc_search_keys(q) else by_name)
+        class_id = records.int_arg(args, "drug_class_id")
+        if class_id is not None:
+            members = sa.select(drug_class_memberships.c.drug_id).where(
+                drug_class_memberships.c.drug_class_id == class_id
+            )
+            query = query.where(Drug.id.in_(members))
+        class_type = records.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
+        if class_type:
+            members = (
+                sa.select(drug_class_memberships.c.drug_id)
+                .join(DrugClass, DrugClass.id == drug_class_memberships.c.drug_class_id)
+                .where(DrugClass.class_type == class_type)
+            )
+            query = query.where(Drug.id.in_(members))
+        return records.with_bookkeeping_filters(query, Drug, args)
+
+    def count_limit(self, args: Mapping[str, str]) -> int | None:
+        """A name search counts its matches up to SEARCH_COUNT_LIMIT ("1,000+"): counting
+        every drug whose title holds "tablet" would cost more than finding the page."""
+        searching = (args.get("name") or args.get("q") or "").strip()
+        return SEARCH_COUNT_LIMIT if searching else None
+
+    def check(self, record: Drug | None, changes: Mapping[str, Any]) -> None:
+        set_id = changes.get("set_id")
+        if record is None and not _SET_ID.fullmatch(set_id or ""):
+            raise ValidationFailed(
+                "set_id must be a DailyMed set id (a UUID such as "
+                "'0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10').",
+                field="set_id",
+            )
+
+    def to_json(self, record: Drug) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "set_id": record.set_id,
+            "title": record.title,
+            "spl_version": record.spl_version,
+            "published_date": merge.to_json(record.published_date),
+            "details_version": record.details_version,
+            "label_url": label_url(record.set_id),
+            **records.bookkeeping_json(record),
+        }
+
+    def detail_json(self, record: Drug) -> dict[str, Any]:
+        """A drug with its classes, NDCs (as printed and 11-digit) and ingredients."""
+        loaded = _with_details(record.id)
+        ndcs = sorted(loaded.ndc_codes, key=lambda n: (n.kind != "product", n.ndc))
+        return {
+            **self.to_json(loaded),
+            "classes": [
+                {"id": c.id, "code": c.code, "name": c.name, "class_type": c.class_type}
+                for c in sorted(loaded.classes, key=lambda c: (c.class_type, c.name))
+            ],
+            "ndcs": [
+                {
+                    "ndc": n.ndc,
+                    "kind": n.kind,
+                    "format": n.ndc_format,
+                    "ndc11": n.ndc11,
+                    "ndc11_hyphenated": _hyphenated(n.ndc11),
+                    "product_ndc": n.product_ndc,
+                    "labeler": n.labeler,
+                    "package_description": n.package_description,
+                }
+                for n in ndcs
+            ],
+            "ingredients": [
+                {"product_name": i.product_name, "name": i.name, "strength": i.strength}
+                for i in sorted(loaded.ingredients, key=lambda i: (i.product_name or "", i.name))
+            ],
+        }
+
+
+def _with_details(record_id: int) -> Drug:
+    return db.session.scalars(
+        sa.select(Drug)
+        .where(Drug.id == record_id)
+        .options(
+            selectinload(Drug.classes),
+            selectinload(Drug.ndc_codes),
+            selectinload(Drug.ingredients),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _hyphenated(ndc11: str | None) -> str | None:
+    return f"{ndc11[:5]}-{ndc11[5:9]}-{ndc11[9:]}" if ndc11 else None
+
+
+service = DrugService()

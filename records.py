@@ -1,0 +1,366 @@
+"""What every dataset people can browse and correct has in common, declared once.
+
+A dataset module (authorizations, drugs, drug classes) describes its fields and filters in a
+`RecordService` subclass; this module supplies lookup-or-404 (with a row lock for writes),
+validation that names the field, edits carrying `version` (stale → 409 with the current record),
+create, replace, delete, review, revert and history — all through the merge rules of `merge.py`,
+so a person's value is protected from later syncs the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+import merge
+from database import db
+from errors import BadRequest, Conflict, NotFound, ValidationFailed
+from models import RecordChange, TrackedRecord
+
+# -- field parsers: a person's JSON value → a typed value, or a 422 naming the field -----------
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Text:
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] | None = None
+
+    def parse(self, name: str, value: Any) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed(f"{name} must be text.", field=name)
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            if self.required:
+                raise ValidationFailed(f"{_label(name)} is required.", field=name)
+            return None
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValidationFailed(
+                f"{_label(name)} must be at most {self.max_length} characters.", field=name
+            )
+        if self.choices is not None and text not in self.choices:
+            raise ValidationFailed(
+                f"{_label(name)} must be one of {', '.join(self.choices)}.", field=name
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class Date:
+    required: bool = False
+
+    def parse(self, name: str, value: Any) -> date | None:
+        if value in (None, ""):
+            if self.required:
+                raise ValidationFailed(f"{_label(name)} is required.", field=name)
+            return None
+        if not isinstance(value, str):
+            raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD).", field=name)
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed(
+                f"{name} must be a date (YYYY-MM-DD), got {value!r}.", field=name
+            ) from None
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    minimum: int = 0
+
+    def parse(self, name: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < self.minimum:
+            raise ValidationFailed(
+                f"{name} must be a whole number of at least {self.minimum}.", field=name
+            )
+        return value
+
+
+Field = Text | Date | WholeNumber
+
+
+# -- list helpers ---------------------------------------------------------------------------------
+
+
+def flag_arg(args: Mapping[str, str], name: str) -> bool | None:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise BadRequest(f"{name} must be true or false, got {raw!r}.", field=name)
+
+
+def int_arg(args: Mapping[str, str], name: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"{name} must be a whole number, got {raw!r}.", field=name)
+    return int(raw)
+
+
+def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}.", field=name)
+    return raw
+
+
+def contains(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def with_bookkeeping_filters(query: sa.Select, model: type, args: Mapping[str, str]) -> sa.Select:
+    """The filters every tracked dataset has: edited, needs_review, missing."""
+    for name, column in (
+        ("edited", model.is_manually_edited),
+        ("needs_review", model.needs_review),
+        ("missing", model.missing_from_source),
+    ):
+        wanted = flag_arg(args, name)
+        if wanted is not None:
+            query = query.where(column.is_(wanted))
+    return query
+
+
+def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
+    """The JSON every tracked record carries: version, edit and review state, timestamps."""
+    return {
+        "version": record.version,
+        "is_manually_edited": record.is_manually_edited,
+        "edited_fields": sorted(record.manual_fields or {}),
+        "needs_review": record.needs_review,
+        "review": [
+            {
+                "field": name,
+                "yours": merge.to_json(getattr(record, name)),
+                "source": record.source_values.get(name),
+            }
+            for name in merge.fields_needing_review(record)
+        ],
+        "missing_from_source": record.missing_from_source,
+        "last_seen_run_id": record.last_seen_run_id,
+        "created_at": merge.to_json(record.created_at),
+        "updated_at": merge.to_json(record.updated_at),
+    }
+
+
+def expected_version(body: Mapping[str, Any]) -> int | None:
+    version = body.get("version")
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed("version must be a whole number.", field="version")
+    return version
+
+
+# -- the service ----------------------------------------------------------------------------------
+
+
+class RecordService:
+    """Operations on one tracked dataset. Subclasses declare the fields and the list query."""
+
+    model: ClassVar[type]
+    noun: ClassVar[str]  # "drug", for messages
+    fields: ClassVar[dict[str, Field]]  # what a person may set (PATCH, PUT, POST)
+    create_only: ClassVar[dict[str, Field]] = {}  # set once, when a person creates a record
+    unique: ClassVar[tuple[str, ...]] = ()  # natural keys: a duplicate is a 409 naming it
+    sortable: ClassVar[dict[str, Any]]
+    default_sort: ClassVar[str]
+    csv_columns: ClassVar[tuple[str, ...]]
+    csv_filename: ClassVar[str]
+
+    # -- what a dataset supplies --
+
+    def list_query(self, args: Mapping[str, str]) -> sa.Select:
+        raise NotImplementedError
+
+    def to_json(self, record: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def detail_json(self, record: Any) -> dict[str, Any]:
+        return self.to_json(record)
+
+    def count_limit(self, args: Mapping[str, str]) -> int | None:
+        """Where a list stops counting for these filters (None: count everything)."""
+        return None
+
+    def check(self, record: Any | None, changes: Mapping[str, Any]) -> None:
+        """Rules across fields or records (uniqueness, date order); raise 409/422."""
+
+    def new_record(self, values: Mapping[str, Any]) -> Any:
+        return self.model(**values)
+
+    # -- lookups --
+
+    def get(self, record_id: int) -> Any:
+        record = db.session.get(self.model, record_id)
+        if record is None:
+            raise NotFound(f"No {self.noun} with id {record_id}.")
+        return record
+
+    def locked(self, record_id: int) -> Any:
+        record = merge.lock(self.model, record_id)
+        if record is None:
+            raise NotFound(f"No {self.noun} with id {record_id}.")
+        return record
+
+    def history_query(self, record_id: int) -> sa.Select:
+        """Every change of the record, newest first."""
+        self.get(record_id)
+        return (
+            sa.select(RecordChange)
+            .where(RecordChange.dataset == self.model.dataset, RecordChange.record_id == record_id)
+            .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc())
+        )
+
+    def _change_to_revert(self, record_id: int, change_id: int) -> RecordChange:
+        change = db.session.get(RecordChange, change_id)
+        if change is None or change.dataset != self.model.dataset or change.record_id != record_id:
+            raise ValidationFailed(
+                f"Change {change_id} is not part of this record's history.", field="change_id"
+            )
+        if change.field is None:
+            raise ValidationFailed("Only a change of one field can be reverted.", field="change_id")
+        if change.field not in self.fields:
+            raise ValidationFailed(f"{change.field!r} cannot be reverted.", field="change_id")
+        return change
+
+    # -- validation --
+
+    def validate(
+        self, body: Mapping[str, Any], names: tuple[str, ...], *, complete: bool = False
+    ) -> dict[str, Any]:
+        """Typed values of `names` found in `body` (all of them when `complete`: a missing one
+        counts as empty). Any other field is a 422 naming it."""
+        allowed = (*names, "version")
+        unknown = [name for name in body if name not in allowed]
+        if unknown:
+            raise ValidationFailed(f"{unknown[0]!r} cannot be edited.", field=unknown[0])
+        spec = {**self.fields, **self.create_only}
+        return {
+            name: spec[name].parse(name, body.get(name))
+            for name in names
+            if complete or name in body
+        }
+
+    # -- people's changes --
+
+    def update(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+        """PATCH: the fields given change; `version`, when given, must be current."""
+        changes = self.validate(body, tuple(self.fields))
+        return self._edit(record_id, changes, body, user_id)
+
+    def replace(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+        """PUT: every editable field takes the given value (a missing one is emptied)."""
+        record = self.get(record_id)
+        fixed = {name: body[name] for name in self.create_only if name in body}
+        for name, value in fixed.items():
+            if value != getattr(record, name):
+                raise ValidationFailed(f"{name} cannot be changed.", field=name)
+        rest = {name: value for name, value in body.items() if name not in fixed}
+        changes = self.validate(rest, tuple(self.fields), complete=True)
+        return self._edit(record_id, changes, body, user_id)
+
+    def _edit(
+        self, record_id: int, changes: dict[str, Any], body: Mapping[str, Any], user_id: int
+    ) -> Any:
+        record = self.locked(record_id)
+        self.check(record, changes)
+        try:
+            merge.apply_manual_edit(
+                record, changes, merge.Actor.user(user_id), expected_version=expected_version(body)
+            )
+        except Conflict as exc:
+            db.session.rollback()
+            exc.details["current"] = self.detail_json(self.get(record_id))
+            raise
+        db.session.commit()
+        return record
+
+    def create(self, body: Mapping[str, Any], user_id: int) -> Any:
+        """POST: a record a person makes. Every value they give is theirs: a later sync that
+        brings a different one asks for review instead of overwriting it."""
+        if "version" in body:
+            raise ValidationFailed("'version' cannot be set on a new record.", field="version")
+        values = self.validate(body, (*self.create_only, *self.fields), complete=True)
+        self.check(None, values)
+        for name in self.unique:
+            taken = db.session.scalar(
+                sa.select(self.model.id).where(getattr(self.model, name) == values[name])
+            )
+            if taken is not None:
+                raise Conflict(
+                    f"A {self.noun} with {name} {values[name]} already exists (record {taken}).",
+                    field=name,
+                    other_id=taken,
+                )
+        manual = {
+            name: {"source_baseline": None}
+            for name, value in values.items()
+            if name in self.fields and value is not None
+        }
+        record = self.new_record(values)
+        record.manual_fields = manual
+        record.source_values = {}
+        record.is_manually_edited = bool(manual)
+        db.session.add(record)
+        db.session.flush()
+        merge.record_event(
+            record,
+            "manual_create",
+            merge.Actor.user(user_id),
+            new={name: merge.to_json(value) for name, value in values.items()},
+        )
+        db.session.commit()
+        return record
+
+    def delete(self, record_id: int, user_id: int) -> None:
+        record = self.locked(record_id)
+        merge.record_event(
+            record, "manual_delete", merge.Actor.user(user_id), old=self.to_json(record)
+        )
+        db.session.delete(record)
+        db.session.commit()
+
+    def review(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+        record = self.locked(record_id)
+        merge.resolve_review(
+            record,
+            str(body.get("field", "")),
+            str(body.get("decision", "")),
+            merge.Actor.user(user_id),
+        )
+        db.session.commit()
+        return record
+
+    def revert(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+        change_id = body.get("change_id")
+        if isinstance(change_id, bool) or not isinstance(change_id, int):
+            raise ValidationFailed("change_id must be a whole number.", field="change_id")
+        record = self.locked(record_id)
+        change = self._change_to_revert(record_id, change_id)
+        changes = {change.field: merge.from_json(self.model, change.field, change.old_value)}
+        self.check(record, changes)
+        merge.apply_manual_edit(
+            record, changes, merge.Actor.user(user_id), expected_version=None, action="revert"
+        )
+        db.session.commit()
+        return record
