@@ -31,6 +31,7 @@ def dataset(source: str) -> merge.Dataset:
         key_fields=("source_key",),
         synced_fields=SYNCED_FIELDS,
         scope={"source": source},
+        unique_fields=("authorization_number",),
     )
 
 

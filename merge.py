@@ -71,6 +71,9 @@ class Dataset:
     key_fields: tuple[str, ...]
     synced_fields: tuple[str, ...]
     scope: dict[str, Any] = field(default_factory=dict)  # constant columns, e.g. source=profile
+    # Synced columns that must be unique across records (authorization_number, say). A source
+    # value already held by another record is held back for review instead of failing the batch.
+    unique_fields: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -163,6 +166,7 @@ class MergeResult:
 
     counts: MergeCounts
     ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def merge_batch(
@@ -201,6 +205,7 @@ def merge_rows(
             new_rows.append(values)
             continue
         result.ids[key] = record.id
+        record.before = {name: getattr(record, name) for name in dataset.unique_fields}
         was_changed = _merge_into(dataset, record, values, actor, history, counts)
         if record.missing_from_source:
             record.missing_from_source = False
@@ -215,6 +220,7 @@ def merge_rows(
             seen.append(record.id)
             counts.unchanged += 1
 
+    held = _hold_back_collisions(dataset, keys, new_rows, changed, result.warnings)
     written = ("id", *dataset.synced_fields, *_STATE, *_SEEN)
     bulk.update_rows(table, [{name: getattr(r, name) for name in written} for r in changed])
     if seen:
@@ -222,11 +228,69 @@ def merge_rows(
             sa.update(table).where(table.c.id.in_(seen)).values(last_seen_run_id=run_id)
         )
     if new_rows:
-        result.ids.update(_insert_new(dataset, new_rows, run_id, actor, history))
+        result.ids.update(_insert_new(dataset, new_rows, run_id, actor, history, held))
         counts.inserted += len(new_rows)
     _write_history(history)
     bulk.expire_cached(dataset.model, [record.id for record in changed] + seen)
     return result
+
+
+def _hold_back_collisions(
+    dataset: Dataset,
+    keys: list[tuple[Any, ...]],
+    new_rows: list[Mapping[str, Any]],
+    changed: list[SimpleNamespace],
+    warnings: list[str],
+) -> dict[tuple[Any, ...], set[str]]:
+    """Source values of unique columns that another record already holds (a person's
+    correction, a vanished row) are not written: the column keeps its value (empty for a new
+    record), the source's value stays in `source_values`, and the record needs review. Returns
+    the held-back fields of new rows by key; changed records are adjusted in place."""
+    if not dataset.unique_fields:
+        return {}
+    table = dataset.model.__table__
+    by_key = dict(zip(keys, range(len(keys)), strict=True))
+    held: dict[tuple[Any, ...], set[str]] = {}
+    moving = [record.id for record in changed]  # their old values are released by this batch
+    for name in dataset.unique_fields:
+        claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
+        for record in changed:
+            if getattr(record, name) is not None and getattr(record, name) != record.before[name]:
+                key = tuple(getattr(record, k) for k in dataset.key_fields)
+                claims.setdefault(getattr(record, name), []).append((key, record))
+        for row in new_rows:
+            if row.get(name) is not None:
+                key = tuple(row[k] for k in dataset.key_fields)
+                claims.setdefault(row[name], []).append((key, None))
+        if not claims:
+            continue
+        column = table.c[name]
+        query = sa.select(column, table.c.id).where(column.in_(list(claims)))
+        if moving:
+            query = query.where(table.c.id.not_in(moving))
+        owners = dict(db.session.execute(query).all())
+        for value, claimants in claims.items():
+            losers = (
+                claimants if value in owners else sorted(claimants, key=lambda c: by_key[c[0]])[1:]
+            )
+            for key, record in losers:
+                holder = (
+                    f"record {owners[value]}" if value in owners else "another row of this sync"
+                )
+                warnings.append(
+                    f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
+                    f"{holder}; kept out and marked for review"
+                )
+                if record is None:
+                    held.setdefault(key, set()).add(name)
+                    continue
+                setattr(record, name, record.before[name])
+                record.manual_fields = {
+                    **record.manual_fields,
+                    name: {"source_baseline": record.before[name]},
+                }
+                _refresh_flags(record)
+    return held
 
 
 def _locked_snapshots(
@@ -322,6 +386,7 @@ def _insert_new(
     run_id: int | None,
     actor: Actor,
     history: list[dict[str, Any]],
+    held: dict[tuple[Any, ...], set[str]],
 ) -> dict[tuple[Any, ...], int]:
     table = dataset.model.__table__
     now = utcnow()
@@ -331,18 +396,22 @@ def _insert_new(
         source_values = {
             name: to_json(values[name]) for name in dataset.synced_fields if name in values
         }
-        payload.append(
-            {
-                **dataset.scope,
-                **{name: values.get(name, bulk.column_default(table.c[name])) for name in names},
-                **_FRESH,
-                "source_values": source_values,
-                "first_seen_run_id": run_id,
-                "last_seen_run_id": run_id,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        row = {
+            **dataset.scope,
+            **{name: values.get(name, bulk.column_default(table.c[name])) for name in names},
+            **_FRESH,
+            "source_values": source_values,
+            "first_seen_run_id": run_id,
+            "last_seen_run_id": run_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        kept_out = held.get(tuple(values[k] for k in dataset.key_fields), set())
+        if kept_out:  # see _hold_back_collisions
+            row.update({name: None for name in kept_out})
+            row["manual_fields"] = {name: {"source_baseline": None} for name in kept_out}
+            row["is_manually_edited"] = row["needs_review"] = True
+        payload.append(row)
     returned = bulk.insert_rows(table, payload, returning=("id", *dataset.key_fields))
     ids = {tuple(row[1:]): row[0] for row in returned}
     for values in payload:

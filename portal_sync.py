@@ -79,9 +79,11 @@ def sync_portal(ctx: jobs.JobContext) -> None:
     for start in range(0, total, BATCH_SIZE):
         ctx.reporter.checkpoint()
         batch = [record_row(r) for r in records[start : start + BATCH_SIZE]]
-        counts = merge.merge_batch(dataset, batch, ctx.run_id)
+        merged = merge.merge_rows(dataset, batch, ctx.run_id)
         db.session.commit()  # each batch is its own transaction: all of it or none of it
-        ctx.counts.add(counts)
+        ctx.counts.add(merged.counts)
+        for warning in merged.warnings:
+            ctx.reporter.warn(warning)
         done = min(start + BATCH_SIZE, total)
         ctx.reporter.progress(
             done, total, f"saved {done} of {total} records", phase="saving", unit="records"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from database import db
 from errors import AppError, error_response, wants_json
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError):
         return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(exc: IntegrityError):
+        """Two requests racing for one unique value: the loser gets a 409 naming the field."""
+        db.session.rollback()
+        match = re.search(r"Key \((\w+)\)=", str(exc.orig))
+        field = match.group(1) if match else None
+        label = field.replace("_", " ").capitalize() if field else "A value"
+        details = {"field": field} if field else {}
+        return error_response(
+            409, "conflict", f"{label} is already used by another record.", details
+        )
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):

@@ -219,3 +219,32 @@ def test_csv_export_neutralises_spreadsheet_formulas(editor, records):
     editor.patch(f"/api/authorizations/{ada['id']}", json={"payer": '=HYPERLINK("x")'})
     text = editor.get("/api/authorizations/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+
+
+def test_two_editors_racing_for_one_number_get_a_409_not_a_500(app, make_person, records):
+    import threading
+
+    first, second = make_person("editor"), make_person("editor")
+    ada, grace = records["Ada Lovelace"], records["Grace Hopper"]
+    statuses = []
+    for attempt in range(5):
+        number = f"PA-RACE-{attempt}"
+        barrier = threading.Barrier(2)
+
+        def claim(person, record, number=number, barrier=barrier):
+            barrier.wait()
+            response = person.patch(
+                f"/api/authorizations/{record['id']}", json={"authorization_number": number}
+            )
+            statuses.append(response.status_code)
+
+        threads = [
+            threading.Thread(target=claim, args=(first, ada)),
+            threading.Thread(target=claim, args=(second, grace)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert set(statuses) <= {200, 409}
+    assert statuses.count(200) == 5

@@ -229,3 +229,30 @@ def test_no_interleaving_of_syncs_and_edits_loses_a_persons_value(app, reviewer,
             assert rec.source_values[name] == source[name]
         flagged = merge.fields_needing_review(rec)
         assert rec.needs_review == bool(flagged)
+
+
+def test_a_source_number_already_taken_by_a_correction_is_held_for_review(app, reviewer):
+    """A person gave record 1 the number the source later uses for a new row: the sync
+    still completes, the new row keeps the number aside and asks for review."""
+    sync(row("1"), row("2"))
+    edit(record("1").id, reviewer, authorization_number="PA-3")
+    run_id = new_run()
+    result = merge.merge_rows(DATASET, [row("1"), row("2"), row("3")], run_id)
+    db.session.commit()
+    assert result.counts.inserted == 1
+    assert result.warnings and "PA-3" in result.warnings[0]
+    newcomer = record("3")
+    assert newcomer.authorization_number is None and newcomer.needs_review
+    assert newcomer.source_values["authorization_number"] == "PA-3"
+    assert record("1").authorization_number == "PA-3"  # the person's value stands
+    again = sync(row("1"), row("2"), row("3"))  # and later syncs do not fail either
+    assert again.inserted == 0
+
+
+def test_a_source_renumbering_onto_a_taken_number_keeps_the_old_one_for_review(app, reviewer):
+    sync(row("1"), row("2"))
+    edit(record("1").id, reviewer, authorization_number="PA-9")
+    sync(row("1"), row("2", authorization_number="PA-9"))
+    moved = record("2")
+    assert moved.authorization_number == "PA-2" and moved.needs_review
+    assert merge.fields_needing_review(moved) == ["authorization_number"]
