@@ -6,7 +6,7 @@
   last decided about it (`{"field": {"source_baseline": <value>}}`); the person's value is the
   visible column. When the source's value moves away from that baseline, the field needs review;
 - `needs_review` and `is_manually_edited` are kept in step with those two maps by the merge rules
-  (`merge.py`) so that lists can filter on them in SQL;
+  (`merge/`) so that lists can filter on them in SQL;
 - `version` is bumped on every change, for optimistic locking of edits;
 - every change of every field lands in `record_changes`, whoever made it.
 """

@@ -3,7 +3,7 @@
 A dataset module (authorizations, drugs, drug classes) describes its fields and filters in a
 `RecordService` subclass; this module supplies lookup-or-404 (with a row lock for writes),
 validation that names the field, edits carrying `version` (stale → 409 with the current record),
-create, replace, delete, review, revert and history — all through the merge rules of `merge.py`,
+create, replace, delete, review, revert and history — all through the merge rules of `merge/`,
 so a person's value is protected from later syncs the same way everywhere.
 """
 

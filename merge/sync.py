@@ -1,25 +1,9 @@
-"""The merge rules: what a sync may overwrite, what a person's edit protects, what needs review.
-
-One module for every dataset (authorizations, drugs, drug classes). See `models.TrackedRecord`
-for the bookkeeping columns. The rules:
-
-- a sync inserts new records and updates fields that nobody corrected;
-- a field a person corrected keeps the person's value; the source's latest value is kept beside it
-  (`source_values`), and when it moves away from the value the person decided against
-  (`manual_fields[f]["source_baseline"]`) the record needs review;
-- when the source comes to agree with the person, the override ends (nothing is left to protect);
-- the reviewer keeps their value (the baseline moves to the source's value) or takes the source's
-  (the override goes);
-- records a complete sync no longer sees are kept and marked missing, never deleted;
-- every change is written to `record_changes` with who (user or run) and when.
-"""
+"""What a sync may write: set-based merging of source batches, missing rows."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,137 +11,21 @@ import sqlalchemy as sa
 
 import bulk
 from database import db
-from errors import Conflict, ValidationFailed
-from models import RecordChange, TrackedRecord, utcnow
-
-
-@dataclass
-class MergeCounts:
-    found: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    kept_manual: int = 0
-    missing: int = 0
-    flagged: int = 0
-
-    def add(self, other: MergeCounts) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change: a person (user_id) or a sync run (run_id)."""
-
-    kind: str  # user | sync | system
-    user_id: int | None = None
-    run_id: int | None = None
-
-    @classmethod
-    def user(cls, user_id: int) -> Actor:
-        return cls("user", user_id=user_id)
-
-    @classmethod
-    def sync(cls, run_id: int | None) -> Actor:
-        return cls("sync", run_id=run_id)
-
-
-@dataclass
-class Dataset:
-    """How one table takes part in syncs: its model, natural key and the fields a source owns."""
-
-    model: type[TrackedRecord]
-    key_fields: tuple[str, ...]
-    synced_fields: tuple[str, ...]
-    scope: dict[str, Any] = field(default_factory=dict)  # constant columns, e.g. source=profile
-    # Synced columns that must be unique across records (authorization_number, say). A source
-    # value already held by another record is held back for review instead of failing the batch.
-    unique_fields: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.model.dataset  # type: ignore[attr-defined]
-
-
-def to_json(value: Any) -> Any:
-    """Field values as they are kept in JSONB (source_values, history)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def from_json(model: type, field_name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    python_type = model.__table__.c[field_name].type.python_type
-    if python_type is date and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(to_json(a), sort_keys=True) == json.dumps(to_json(b), sort_keys=True)
-
-
-def fields_needing_review(record: TrackedRecord) -> list[str]:
-    source = record.source_values or {}
-    return [
-        name
-        for name, info in (record.manual_fields or {}).items()
-        if name in source and not _same(source[name], info.get("source_baseline"))
-    ]
-
-
-def _refresh_flags(record: Any) -> None:
-    record.is_manually_edited = bool(record.manual_fields)
-    record.needs_review = bool(fields_needing_review(record))
-
-
-def _history(
-    dataset: str,
-    record_id: int,
-    action: str,
-    actor: Actor,
-    field_name: str | None = None,
-    old: Any = None,
-    new: Any = None,
-) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "record_id": record_id,
-        "field": field_name,
-        "action": action,
-        "old_value": to_json(old),
-        "new_value": to_json(new),
-        "actor_type": actor.kind,
-        "user_id": actor.user_id,
-        "run_id": actor.run_id,
-        "changed_at": utcnow(),
-    }
-
-
-_HISTORY_COLUMNS = tuple(c.name for c in RecordChange.__table__.c if c.name != "id")
-
-
-def _write_history(rows: list[dict[str, Any]]) -> None:
-    bulk.copy_rows(
-        RecordChange.__table__,
-        _HISTORY_COLUMNS,
-        (tuple(row[name] for name in _HISTORY_COLUMNS) for row in rows),
-    )
-
-
-# The bookkeeping a merge reads and writes, and what a record starts with.
-_STATE = ("version", "source_values", "manual_fields", "needs_review", "missing_from_source")
-_SEEN = ("is_manually_edited", "last_seen_run_id", "updated_at")
-_FRESH = {
-    "version": 1,
-    "manual_fields": {},
-    "is_manually_edited": False,
-    "needs_review": False,
-    "missing_from_source": False,
-}
+from merge.core import (
+    _FRESH,
+    _SEEN,
+    _STATE,
+    Actor,
+    Dataset,
+    MergeCounts,
+    _history,
+    _refresh_flags,
+    _same,
+    _write_history,
+    from_json,
+    to_json,
+)
+from models import utcnow
 
 
 @dataclass
@@ -441,96 +309,3 @@ def mark_missing(dataset: Dataset, run_id: int) -> int:
     actor = Actor.sync(run_id)
     _write_history([_history(dataset.name, i, "marked_missing", actor) for i in ids])
     return len(ids)
-
-
-def record_event(
-    record: TrackedRecord, action: str, actor: Actor, *, old: Any = None, new: Any = None
-) -> None:
-    """A whole-record event in the record's history (a person created or deleted it)."""
-    _write_history([_history(record.dataset, record.id, action, actor, None, old, new)])
-
-
-# --- people's changes -------------------------------------------------------------------------
-
-
-def lock(model: type, record_id: int) -> Any:
-    return db.session.scalar(sa.select(model).where(model.id == record_id).with_for_update())
-
-
-def apply_manual_edit(
-    record: TrackedRecord,
-    changes: Mapping[str, Any],
-    actor: Actor,
-    *,
-    expected_version: int | None,
-    action: str = "manual_edit",
-) -> list[str]:
-    """Apply a person's edit (already validated and typed). Returns the fields that changed.
-
-    A stale `expected_version` is a Conflict. A field set back to the source's own value stops
-    being an override.
-    """
-    if expected_version is not None and expected_version != record.version:
-        raise Conflict(
-            "Someone else changed this record since you opened it.",
-            field="version",
-            current_version=record.version,
-        )
-    source_values = record.source_values or {}
-    manual = dict(record.manual_fields or {})
-    history = []
-    changed = []
-    for name, value in changes.items():
-        current = getattr(record, name)
-        agrees_with_source = name in source_values and _same(value, source_values[name])
-        if _same(current, value):
-            if agrees_with_source and name in manual:  # re-affirming the source's value
-                del manual[name]
-                changed.append(name)
-            continue
-        if agrees_with_source:
-            manual.pop(name, None)
-        else:
-            manual[name] = {"source_baseline": source_values.get(name)}
-        setattr(record, name, value)
-        history.append(_history(record.dataset, record.id, action, actor, name, current, value))
-        changed.append(name)
-    if not changed:
-        return []
-    record.manual_fields = manual
-    _refresh_flags(record)
-    record.version += 1
-    _write_history(history)
-    return changed
-
-
-def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor: Actor) -> None:
-    """Settle a field that needs review: keep the person's value, or take the source's."""
-    if field_name not in fields_needing_review(record):
-        raise ValidationFailed(f"{field_name!r} does not need review.", field="field")
-    source_value = record.source_values[field_name]
-    manual = dict(record.manual_fields)
-    if decision == "keep":
-        manual[field_name] = {"source_baseline": source_value}
-        history = _history(
-            record.dataset,
-            record.id,
-            "review_keep",
-            actor,
-            field_name,
-            getattr(record, field_name),
-            getattr(record, field_name),
-        )
-    elif decision == "source":
-        old = getattr(record, field_name)
-        setattr(record, field_name, from_json(type(record), field_name, source_value))
-        manual.pop(field_name)
-        history = _history(
-            record.dataset, record.id, "review_take_source", actor, field_name, old, source_value
-        )
-    else:
-        raise ValidationFailed("decision must be 'keep' or 'source'.", field="decision")
-    record.manual_fields = manual
-    _refresh_flags(record)
-    record.version += 1
-    _write_history([history])

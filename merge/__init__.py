@@ -1,0 +1,27 @@
+"""The merge rules: what a sync may overwrite, what a person's edit protects, what needs review.
+
+One module for every dataset (authorizations, drugs, drug classes). See `models.TrackedRecord`
+for the bookkeeping columns. The rules:
+
+- a sync inserts new records and updates fields that nobody corrected;
+- a field a person corrected keeps the person's value; the source's latest value is kept beside it
+  (`source_values`), and when it moves away from the value the person decided against
+  (`manual_fields[f]["source_baseline"]`) the record needs review;
+- when the source comes to agree with the person, the override ends (nothing is left to protect);
+- the reviewer keeps their value (the baseline moves to the source's value) or takes the source's
+  (the override goes);
+- records a complete sync no longer sees are kept and marked missing, never deleted;
+- every change is written to `record_changes` with who (user or run) and when.
+"""
+
+from errors import Conflict  # noqa: F401  (callers catch merge.Conflict)
+from merge.core import (  # noqa: F401  (the package's public vocabulary)
+    Actor,
+    Dataset,
+    MergeCounts,
+    fields_needing_review,
+    from_json,
+    to_json,
+)
+from merge.people import apply_manual_edit, lock, record_event, resolve_review  # noqa: F401
+from merge.sync import MergeResult, mark_missing, merge_batch, merge_rows  # noqa: F401

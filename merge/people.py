@@ -1,0 +1,114 @@
+"""What a person may do: edit a field, settle a review, record an event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from database import db
+from errors import Conflict, ValidationFailed
+from merge.core import (
+    Actor,
+    _history,
+    _refresh_flags,
+    _same,
+    _write_history,
+    fields_needing_review,
+    from_json,
+)
+from models import TrackedRecord
+
+
+def record_event(
+    record: TrackedRecord, action: str, actor: Actor, *, old: Any = None, new: Any = None
+) -> None:
+    """A whole-record event in the record's history (a person created or deleted it)."""
+    _write_history([_history(record.dataset, record.id, action, actor, None, old, new)])
+
+
+# --- people's changes -------------------------------------------------------------------------
+
+
+def lock(model: type, record_id: int) -> Any:
+    return db.session.scalar(sa.select(model).where(model.id == record_id).with_for_update())
+
+
+def apply_manual_edit(
+    record: TrackedRecord,
+    changes: Mapping[str, Any],
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    action: str = "manual_edit",
+) -> list[str]:
+    """Apply a person's edit (already validated and typed). Returns the fields that changed.
+
+    A stale `expected_version` is a Conflict. A field set back to the source's own value stops
+    being an override.
+    """
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(
+            "Someone else changed this record since you opened it.",
+            field="version",
+            current_version=record.version,
+        )
+    source_values = record.source_values or {}
+    manual = dict(record.manual_fields or {})
+    history = []
+    changed = []
+    for name, value in changes.items():
+        current = getattr(record, name)
+        agrees_with_source = name in source_values and _same(value, source_values[name])
+        if _same(current, value):
+            if agrees_with_source and name in manual:  # re-affirming the source's value
+                del manual[name]
+                changed.append(name)
+            continue
+        if agrees_with_source:
+            manual.pop(name, None)
+        else:
+            manual[name] = {"source_baseline": source_values.get(name)}
+        setattr(record, name, value)
+        history.append(_history(record.dataset, record.id, action, actor, name, current, value))
+        changed.append(name)
+    if not changed:
+        return []
+    record.manual_fields = manual
+    _refresh_flags(record)
+    record.version += 1
+    _write_history(history)
+    return changed
+
+
+def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor: Actor) -> None:
+    """Settle a field that needs review: keep the person's value, or take the source's."""
+    if field_name not in fields_needing_review(record):
+        raise ValidationFailed(f"{field_name!r} does not need review.", field="field")
+    source_value = record.source_values[field_name]
+    manual = dict(record.manual_fields)
+    if decision == "keep":
+        manual[field_name] = {"source_baseline": source_value}
+        history = _history(
+            record.dataset,
+            record.id,
+            "review_keep",
+            actor,
+            field_name,
+            getattr(record, field_name),
+            getattr(record, field_name),
+        )
+    elif decision == "source":
+        old = getattr(record, field_name)
+        setattr(record, field_name, from_json(type(record), field_name, source_value))
+        manual.pop(field_name)
+        history = _history(
+            record.dataset, record.id, "review_take_source", actor, field_name, old, source_value
+        )
+    else:
+        raise ValidationFailed("decision must be 'keep' or 'source'.", field="decision")
+    record.manual_fields = manual
+    _refresh_flags(record)
+    record.version += 1
+    _write_history([history])
