@@ -8,20 +8,19 @@
 //   const control = syncControl({ source: "portal", user, idPrefix: "sync-portal" });
 //   header.append(control.button);   // #sync-portal-button (editors only; null for viewers)
 //   page.append(control.panel);      // #sync-portal-progress (role=progressbar), #sync-portal-cancel
+// A source that reports phases (DailyMed) also gets a bar per phase in the full panel
+// (sync-phases.js: #sync-dailymed-phases).
 import { api } from "./api.js";
 import { html, htmlEl } from "./dom.js";
 import { icon, spinner } from "./icons.js";
 import { setBusy, toast, toastError } from "./feedback.js";
 import { capitalize, formatDuration, formatNumber, plural } from "./format.js";
+import { overallPercent, phaseList, unitOf } from "./sync-phases.js";
 
 const POLL_MS = 1000;
 const HIDDEN_POLL_MS = 5000; // the tab is in the background: poll gently
 const ACTIVE = new Set(["queued", "running"]);
 export const SOURCE_LABELS = { portal: "Portal", dailymed: "DailyMed" };
-// How a run's reported phases map onto one bar that only moves forward: reading the source is
-// most of the time, saving the rest.
-const PHASE_SPANS = { saving: [90, 100] };
-const DEFAULT_SPAN = [0, 90];
 
 export const isActive = (run) => Boolean(run && ACTIVE.has(run.status));
 export const sourceLabel = (source) => SOURCE_LABELS[source] || capitalize(source || "");
@@ -52,26 +51,6 @@ export function runResult(run) {
     default:
       return { type: "info", message: `${label} is ${run.status}.` };
   }
-}
-
-/** The bar's position 0–100 (null while the total is unknown), never moving backwards. */
-function overallPercent(run, previous) {
-  if (run.status === "completed") return 100;
-  const progress = run.progress || {};
-  if (progress.percent == null) return previous ?? null;
-  const [from, to] = PHASE_SPANS[progress.details?.phase] || DEFAULT_SPAN;
-  const value = from + ((to - from) * Math.max(0, Math.min(100, progress.percent))) / 100;
-  return Math.max(previous ?? 0, Math.round(value * 10) / 10);
-}
-
-function unitOf(run) {
-  const progress = run?.progress || {};
-  const unit = progress.details?.unit; // "pages" or ["page", "pages"], if the job says
-  if (Array.isArray(unit) && unit.length === 2) return unit;
-  if (typeof unit === "string" && unit) return [unit.replace(/s$/, ""), unit];
-  if (progress.details?.phase === "saving") return ["record", "records"];
-  if (/page/i.test(progress.step || "")) return ["page", "pages"];
-  return ["step", "steps"];
 }
 
 function formatRate(rate) {
@@ -297,6 +276,7 @@ export function syncControl({ source, user, idPrefix = `sync-${source}`, label, 
   const fill = bar.firstElementChild;
   const title = htmlEl`<p class="flex min-w-0 items-center gap-2 text-sm font-medium text-slate-900"></p>`;
   const detail = htmlEl`<p class="text-xs text-slate-500 tabular-nums" data-sync-detail></p>`;
+  const phases = compact ? null : phaseList(source, idPrefix);
   const panel = compact
     ? htmlEl`<div class="space-y-1.5" data-sync-panel="${source}" hidden>
         <div class="flex items-center justify-between gap-2">${title}${cancel}</div>${bar}${detail}</div>`
@@ -307,6 +287,7 @@ export function syncControl({ source, user, idPrefix = `sync-${source}`, label, 
         </div>
         <div class="mt-3">${bar}</div>
         <p class="mt-2 flex flex-wrap gap-x-3 text-xs text-slate-500" aria-live="polite">${detail}</p>
+        ${phases?.el || ""}
       </section>`;
   if (compact) detail.setAttribute("aria-live", "polite");
 
@@ -335,6 +316,7 @@ export function syncControl({ source, user, idPrefix = `sync-${source}`, label, 
     const run = state.run;
     const active = state.active;
     panel.dataset.state = state.starting ? "starting" : run?.status || "idle";
+    phases?.update(run, { starting: state.starting });
     if (button) {
       if (active) setBusy(button, true, "Syncing…");
       else setBusy(button, false);

@@ -21,7 +21,8 @@
 //   container.append(table.el);
 //   table.setFilters({ status: "failed" });   // back to page 1, reloads
 //
-// `fetchPage` resolves with the API's list envelope ({data, total, page, pages, per_page}).
+// `fetchPage` resolves with the API's list envelope ({data, total, page, pages, per_page}, and
+// total_exact: false when a search stopped counting — the footer then says "1,000+").
 // Sort strings are "field" (ascending) or "-field" (descending). Column options: key, label,
 // render(row) → string | Node, sortable, sortKey (when it differs from key), align,
 // className, headerClassName, title (the header's tooltip), srOnlyLabel, emptyText (shown for
@@ -204,12 +205,16 @@ export function createDataTable({
     const first = (page - 1) * size + 1;
     const last = first + rows.length - 1;
     const noun = meta.total === 1 ? itemLabel[0] : itemLabel[1];
+    // A text search stops counting at a limit (total_exact false): "1,000+".
+    const approximate = meta.total_exact === false;
+    const total = `${formatNumber(meta.total)}${approximate ? "+" : ""}`;
+    summary.title = approximate ? `More than ${formatNumber(meta.total)} match: refine the search to reach them all.` : "";
     // A rows-per-page choice only matters when there is more than the smallest page of rows.
     el.querySelector("[data-per-page-wrap]").hidden = !perPageOptions?.length || meta.total <= perPageOptions[0];
     summary.textContent =
       pages > 1
-        ? `Showing ${formatNumber(first)}–${formatNumber(last)} of ${formatNumber(meta.total)} ${noun}`
-        : `${formatNumber(meta.total)} ${noun}`;
+        ? `Showing ${formatNumber(first)}–${formatNumber(last)} of ${total} ${noun}`
+        : `${total} ${noun}`;
     if (pages <= 1) {
       pagesBox.replaceChildren();
       return;

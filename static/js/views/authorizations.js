@@ -1,7 +1,8 @@
 // Authorizations: the portal's records with server-side search, filters, sort and paging (kept
 // in the URL: #/authorizations?q=…&status=…&edited=true&needs_review=true&missing=true&sort=…
 // &page=…), CSV export of exactly that, the "Sync portal" button with live progress, the edit
-// modal (authorization-editor.js) and the history drawer (authorization-history.js).
+// modal (record-editor.js) and the history drawer (record-history.js), both driven by the
+// dataset description in authorization-fields.js.
 //
 // Hooks: #authorizations-search, #authorizations-status, #authorizations-edited,
 // #authorizations-needs-review, #authorizations-missing (checkboxes), #authorizations-clear,
@@ -15,48 +16,24 @@ import { icon } from "../icons.js";
 import { formatDateTime, formatDay, formatRelative, plural } from "../format.js";
 import { createDataTable, pageHeader } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
-import { STATUSES, authorizationStatusBadge, recordBadges } from "./authorization-fields.js";
-import { openAuthorizationEditor } from "./authorization-editor.js";
-import { openHistoryDrawer } from "./authorization-history.js";
+import { AUTHORIZATIONS, STATUSES, authorizationStatusBadge } from "./authorization-fields.js";
+import { editedMark, hasFlags, recordBadges } from "./record-fields.js";
+import { openRecordEditor } from "./record-editor.js";
+import { openHistoryDrawer } from "./record-history.js";
+import { flag, listState, oneOf, text, urlSync, wireSearch } from "./record-list.js";
 
 const DEFAULT_SORT = "patient_name";
 const DEFAULT_PER_PAGE = 25;
-const SEARCH_DELAY_MS = 300;
 const FLAGS = [
   { key: "edited", id: "authorizations-edited", label: "Edited only", title: "Records a person corrected" },
   { key: "needs_review", id: "authorizations-needs-review", label: "Needs review", title: "The source changed a value a person corrected" },
   { key: "missing", id: "authorizations-missing", label: "Missing from source", title: "The last complete sync didn't find them" },
 ];
-const FILTER_KEYS = ["q", "status", ...FLAGS.map((f) => f.key)];
-
-/** Table state ↔ the hash's query string. */
-function stateFromParams(params) {
-  const filters = {};
-  const q = (params.get("q") || "").trim();
-  if (q) filters.q = q;
-  if (STATUSES.includes(params.get("status"))) filters.status = params.get("status");
-  for (const flag of FLAGS) if (params.get(flag.key) === "true") filters[flag.key] = "true";
-  const page = Math.max(1, Number.parseInt(params.get("page"), 10) || 1);
-  const perPage = Math.min(200, Math.max(1, Number.parseInt(params.get("per_page"), 10) || DEFAULT_PER_PAGE));
-  return { filters, sort: params.get("sort") || DEFAULT_SORT, page, perPage };
-}
-
-function paramsFromState(state) {
-  const params = new URLSearchParams();
-  for (const key of FILTER_KEYS) if (state.filters[key]) params.set(key, state.filters[key]);
-  if (state.sort && state.sort !== DEFAULT_SORT) params.set("sort", state.sort);
-  if (state.page > 1) params.set("page", String(state.page));
-  if (state.perPage !== DEFAULT_PER_PAGE) params.set("per_page", String(state.perPage));
-  return params;
-}
-
-const sameState = (a, b) => paramsFromState(a).toString() === paramsFromState(b).toString();
-
-/** A small pencil after a value a person corrected. */
-function editedMark(record, name) {
-  if (!record.edited_fields?.includes(name)) return "";
-  return html`<span class="ml-1 inline-flex align-middle text-violet-600" title="Corrected by a person; syncs keep it">${icon("pencil", "size-3.5")}<span class="sr-only">(edited)</span></span>`;
-}
+const LIST = listState({
+  filters: { q: text, status: oneOf(STATUSES), ...Object.fromEntries(FLAGS.map((f) => [f.key, flag])) },
+  sort: DEFAULT_SORT,
+  perPage: DEFAULT_PER_PAGE,
+});
 
 function dayCell(value) {
   return value ? html`<span class="whitespace-nowrap tabular-nums">${formatDay(value)}</span>` : null;
@@ -66,6 +43,7 @@ export function mount(root, context) {
   const { user, router } = context;
   const canEdit = user.can("editor");
   const watcher = syncWatcher("portal");
+  const url = urlSync({ router, name: "authorizations", state: LIST, table: () => table });
   const sync = syncControl({ source: "portal", user, idPrefix: "sync-portal", label: "Sync portal" });
 
   /* ------------------------------------------------------------ header and filters */
@@ -114,7 +92,7 @@ export function mount(root, context) {
         sortable: true,
         render: (r) => html`<div>
             <p class="font-medium whitespace-nowrap text-slate-900">${r.patient_name}${editedMark(r, "patient_name")}</p>
-            ${r.needs_review || r.is_manually_edited || r.missing_from_source ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(r)}</div>` : ""}
+            ${hasFlags(r) ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(AUTHORIZATIONS, r)}</div>` : ""}
           </div>`,
       },
       {
@@ -177,7 +155,7 @@ export function mount(root, context) {
     },
     onStateChange: (state) => {
       updateControls(state);
-      if (router.current()?.name === "authorizations") router.replaceParams(paramsFromState(state));
+      url.onStateChange(state);
     },
     onRowClick: (row, event) => openEditor(row.id, event.target.closest("tr")?.querySelector("[data-action='edit']")),
   });
@@ -216,12 +194,8 @@ export function mount(root, context) {
       const box = toggle.querySelector("input");
       box.checked = filters[box.dataset.flag] === "true";
     }
-    clearButton.hidden = !FILTER_KEYS.some((key) => filters[key]);
-    const query = new URLSearchParams();
-    for (const key of FILTER_KEYS) if (filters[key]) query.set(key, filters[key]);
-    if (state.sort) query.set("sort", state.sort);
-    const qs = query.toString();
-    exportLink.href = `/api/authorizations/export.csv${qs ? `?${qs}` : ""}`;
+    clearButton.hidden = !LIST.filtered(state);
+    exportLink.href = LIST.exportHref("/api/authorizations/export.csv", state);
     updateReviewBanner();
   }
 
@@ -232,21 +206,8 @@ export function mount(root, context) {
     table.setState({ filters });
   }
 
-  let searchTimer = null;
-  const applySearch = () => {
-    clearTimeout(searchTimer);
-    const q = search.value.trim();
+  const searching = wireSearch(search, (q) => {
     if ((table.getState().filters.q || "") !== q) setFilter("q", q);
-  };
-  search.addEventListener("input", () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(applySearch, SEARCH_DELAY_MS);
-  });
-  search.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      applySearch();
-    }
   });
   statusSelect.addEventListener("change", () => setFilter("status", statusSelect.value));
   for (const toggle of toggles) {
@@ -254,7 +215,7 @@ export function mount(root, context) {
     box.addEventListener("change", () => setFilter(box.dataset.flag, box.checked ? "true" : ""));
   }
   clearButton.addEventListener("click", () => {
-    clearTimeout(searchTimer);
+    searching.cancel();
     search.value = "";
     table.setState({ filters: {} });
     search.focus();
@@ -292,7 +253,7 @@ export function mount(root, context) {
     if (opening || document.querySelector("dialog[open]")) return;
     opening = true;
     try {
-      editor = await openAuthorizationEditor({
+      editor = await openRecordEditor(AUTHORIZATIONS, {
         id,
         user,
         opener: opener || document.activeElement,
@@ -310,7 +271,7 @@ export function mount(root, context) {
   }
 
   function openHistory(record, opener) {
-    drawer = openHistoryDrawer({
+    drawer = openHistoryDrawer(AUTHORIZATIONS, {
       record,
       user,
       opener,
@@ -338,26 +299,14 @@ export function mount(root, context) {
     refreshReviewCount();
   });
 
-  let shownOnce = false;
   return {
     show(params) {
-      if (shownOnce && ![...params.keys()].length) {
-        // Back through the navigation link: keep the filters the person left here.
-        router.replaceParams(paramsFromState(table.getState()));
-        params = paramsFromState(table.getState());
-      }
-      const wanted = stateFromParams(params);
-      if (!shownOnce || !sameState(wanted, table.getState())) {
-        table.setState(wanted);
-      } else {
-        table.reload({ quiet: true });
-      }
-      shownOnce = true;
+      url.show(params);
       refreshReviewCount();
       watcher.discover();
     },
     hide() {
-      clearTimeout(searchTimer);
+      searching.cancel();
     },
   };
 }

@@ -2,8 +2,9 @@
 // Cards carry data-stat="…"; the headline figure of each is in .stat-value (data-value holds
 // the raw number for scripts and tests). The sync cards show the last run's status (an amber
 // "Completed with errors" badge, data-warnings=N, when it had warnings) and duration, and a live
-// progress bar while a run is going; the portal card has a "Sync now" button for editors
-// (#overview-sync-portal-button, #overview-sync-portal-progress, #overview-sync-portal-cancel).
+// progress bar while a run is going, and a "Sync now" button for editors
+// (#overview-sync-<source>-button, #overview-sync-<source>-progress, #overview-sync-<source>-cancel,
+// for the sources portal and dailymed). The record cards link to their screens ([data-stat-link]).
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
@@ -14,15 +15,15 @@ import { syncControl, syncWatcher } from "../sync.js";
 const REFRESH_MS = 15_000;
 
 const DATASETS = [
-  { key: "authorizations", label: "Authorizations", icon: "authorizations", note: "Patient authorizations from the payer portal" },
-  { key: "drugs", label: "Drugs", icon: "drugs", note: "Drug labels from DailyMed" },
-  { key: "drug_classes", label: "Drug classes", icon: "drug-classes", note: "EPC, MOA, PE and CI classes" },
-  { key: "ndc_codes", label: "NDC codes", icon: "barcode", note: "Package and product codes" },
+  { key: "authorizations", label: "Authorizations", icon: "authorizations", note: "Patient authorizations from the payer portal", link: ["authorizations", "See them"] },
+  { key: "drugs", label: "Drugs", icon: "drugs", note: "Drug labels from DailyMed", link: ["drugs", "Browse drugs"] },
+  { key: "drug_classes", label: "Drug classes", icon: "drug-classes", note: "EPC, MOA, PE and CI classes", link: ["drug-classes", "Browse classes"] },
+  { key: "ndc_codes", label: "NDC codes", icon: "barcode", note: "Package and product codes", link: ["drugs", "Search drugs by NDC"] },
 ];
 
 const SOURCES = [
-  { key: "portal", label: "Payer portal", icon: "portal", startable: true },
-  { key: "dailymed", label: "DailyMed", icon: "dailymed", startable: false },
+  { key: "portal", label: "Payer portal", icon: "portal" },
+  { key: "dailymed", label: "DailyMed", icon: "dailymed" },
 ];
 const FINISHED = new Set(["completed", "failed", "cancelled", "interrupted"]);
 
@@ -65,6 +66,11 @@ function setBadges(cardEl, ...badges) {
   cardEl.querySelector("[data-stat-badge]").replaceChildren(...badges.filter(Boolean));
 }
 
+function datasetLink(dataset) {
+  const [route, text] = dataset.link;
+  return html`<p><a class="inline-flex items-center gap-0.5 font-medium text-brand-700 underline-offset-2 hover:underline" href="#/${route}" data-stat-link="${route}">${text}${icon("chevron-right", "size-3.5")}</a></p>`;
+}
+
 function renderDataset(cardEl, dataset, figures) {
   const count = figures?.count ?? 0;
   setValue(cardEl, formatNumber(count), { raw: count });
@@ -80,10 +86,10 @@ function renderDataset(cardEl, dataset, figures) {
       html`<p class="flex flex-wrap gap-1.5">
         <span class="badge badge-gray" data-stat-edited="${edited}">${formatNumber(edited)} edited</span>
         <span class="badge ${review ? "badge-amber" : "badge-gray"}" data-stat-needs-review="${review}">${formatNumber(review)} need review</span>
-      </p>`,
+      </p>${datasetLink(dataset)}`,
     );
   } else {
-    setDetail(cardEl, html`<p>${dataset.note}</p>`);
+    setDetail(cardEl, html`<p>${dataset.note}</p>${datasetLink(dataset)}`);
   }
 }
 
@@ -201,11 +207,11 @@ export function mount(root, context) {
   const syncCards = new Map(
     SOURCES.map((s) => [s.key, card({ stat: `last_sync_${s.key}`, label: `${s.label} sync`, iconName: s.icon })]),
   );
-  // A live progress bar in each sync card (and a Sync button on the portal's, for editors).
+  // A live progress bar in each sync card, and a Sync button for editors.
   for (const source of SOURCES) {
     const control = syncControl({
       source: source.key,
-      user: source.startable ? context.user : { can: () => false },
+      user: context.user,
       idPrefix: `overview-sync-${source.key}`,
       label: "Sync now",
       compact: true,

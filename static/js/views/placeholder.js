@@ -1,5 +1,5 @@
 // A screen that a later release fills: a page header and an empty state that says what
-// will appear here. Used by authorizations.js, drugs.js, … until each gets its real view.
+// will appear here. Used by analytics.js until it gets its real view.
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
 import { emptyState, pageHeader } from "../widgets.js";

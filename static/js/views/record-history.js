@@ -1,6 +1,7 @@
-// The history drawer of one authorization: every change, newest first, in words
-// ("Sync run 12 changed status from Pending to Approved", "eddie edited status from Pending to
-// Denied"), with Revert on the changes that set a field.
+// The history drawer of one record (an authorization, a drug, a drug class): every change,
+// newest first, in words ("Sync run 12 changed status from Pending to Approved", "eddie edited
+// title from … to …"), with Revert on the changes that set a field. Driven by the dataset's
+// description (record-fields.js).
 //
 // Hooks: #history-drawer (a side-sheet <dialog>), #history-list li[data-change-id][data-action],
 // button[data-action=revert][data-change-id], #history-more.
@@ -9,15 +10,7 @@ import { html, htmlEl, on } from "../dom.js";
 import { icon } from "../icons.js";
 import { formatDateTime, formatRelative, plural } from "../format.js";
 import { confirmDialog, emptyState, openModal, toast, toastError, withBusy } from "../ui.js";
-import {
-  EDITABLE,
-  authorizationStatusBadge,
-  fieldLabel,
-  fieldNoun,
-  recordBadges,
-  valueNode,
-  valueText,
-} from "./authorization-fields.js";
+import { recordBadges } from "./record-fields.js";
 
 const PAGE_SIZE = 50;
 // Changes that set a field's value, so setting it back makes sense.
@@ -41,15 +34,17 @@ function actorAvatar(change) {
   return htmlEl`<span class="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-600" aria-hidden="true">${icon("info", "size-4")}</span>`;
 }
 
-/** One change as a sentence (a DocumentFragment). */
-export function describeChange(change) {
+/** One change of a `dataset` record as a sentence (a DocumentFragment). */
+export function describeChange(dataset, change) {
   const who = html`<span class="font-semibold text-slate-900">${actorName(change)}</span>`;
-  const noun = fieldNoun(change.field);
-  const from = valueNode(change.field, change.old_value);
-  const to = valueNode(change.field, change.new_value);
+  const noun = dataset.fields.noun(change.field);
+  const from = dataset.fields.node(change.field, change.old_value);
+  const to = dataset.fields.node(change.field, change.new_value);
   switch (change.action) {
     case "sync_insert":
       return html`${who} added this record from the source.`;
+    case "manual_create":
+      return html`${who} created this record by hand.`;
     case "sync_update":
       return html`${who} changed ${noun} from ${from} to ${to}.`;
     case "sync_source_changed":
@@ -73,10 +68,11 @@ export function describeChange(change) {
   }
 }
 
-function insertedValues(change) {
+function insertedValues(dataset, change) {
   const values = change.new_value && typeof change.new_value === "object" ? change.new_value : null;
   if (!values) return "";
-  const names = EDITABLE.filter((name) => name in values);
+  const { editable, label: fieldLabel, text: valueText } = dataset.fields;
+  const names = editable.filter((name) => name in values);
   return html`<details class="mt-1.5 text-xs text-slate-600">
     <summary class="cursor-pointer font-medium text-slate-500 hover:text-slate-800">Values it had</summary>
     <dl class="mt-1.5 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
@@ -85,39 +81,42 @@ function insertedValues(change) {
   </details>`;
 }
 
-function canRevert(change, current) {
+function canRevert(dataset, change, current) {
   return (
     REVERTABLE.has(change.action) &&
-    EDITABLE.includes(change.field) &&
+    dataset.fields.editable.includes(change.field) &&
     !same(change.old_value, change.new_value) &&
     !same(current?.[change.field], change.old_value)
   );
 }
 
-function entry(change, current, canEdit) {
+function entry(dataset, change, current, canEdit) {
+  const { noun, text } = dataset.fields;
   const revert =
-    canEdit && canRevert(change, current)
+    canEdit && canRevert(dataset, change, current)
       ? htmlEl`<button type="button" class="btn btn-ghost btn-sm shrink-0" data-action="revert" data-change-id="${change.id}"
-          aria-label="Revert: set the ${fieldNoun(change.field)} back to ${valueText(change.field, change.old_value)}">${icon("revert", "size-4")}Revert</button>`
+          aria-label="Revert: set the ${noun(change.field)} back to ${text(change.field, change.old_value)}">${icon("revert", "size-4")}Revert</button>`
       : "";
   return htmlEl`<li class="relative flex gap-3 pb-5 last:pb-0" data-change-id="${change.id}" data-action="${change.action}" data-field="${change.field || ""}">
     <span class="absolute top-9 bottom-1 left-4 -ml-px w-px bg-slate-200" aria-hidden="true" data-timeline-line></span>
     ${actorAvatar(change)}
     <div class="min-w-0 flex-1 pt-1">
       <div class="flex items-start justify-between gap-2">
-        <p class="text-sm text-slate-700 text-pretty" data-change-text>${describeChange(change)}</p>
+        <p class="text-sm text-slate-700 text-pretty" data-change-text>${describeChange(dataset, change)}</p>
         ${revert}
       </div>
       <p class="mt-0.5 text-xs text-slate-500"><time datetime="${change.changed_at}" title="${formatDateTime(change.changed_at)}">${formatRelative(change.changed_at)}</time> · ${formatDateTime(change.changed_at)}</p>
-      ${change.action === "sync_insert" ? insertedValues(change) : ""}
+      ${change.action === "sync_insert" || change.action === "manual_create" ? insertedValues(dataset, change) : ""}
     </div>
   </li>`;
 }
 
 /**
- * Open the drawer for `record`. `onChanged(record)` runs after a revert with the updated record.
+ * Open the drawer for `record` of `dataset`. `onChanged(record)` runs after a revert with the
+ * updated record.
  */
-export function openHistoryDrawer({ record, user, opener = document.activeElement, onChanged }) {
+export function openHistoryDrawer(dataset, { record, user, opener = document.activeElement, onChanged }) {
+  const { noun: fieldNoun, text: valueText } = dataset.fields;
   const canEdit = user.can("editor");
   let current = record;
   let changes = [];
@@ -131,7 +130,7 @@ export function openHistoryDrawer({ record, user, opener = document.activeElemen
   const more = htmlEl`<button type="button" id="history-more" class="btn btn-secondary btn-sm mt-4 w-full" hidden>Show older changes</button>`;
   const body = htmlEl`<div class="drawer-body">${summary}${status}${list}${more}</div>`;
 
-  const describe = (rec) => `${rec.patient_name || "Unnamed patient"} · ${rec.authorization_number || "no authorization number"}`;
+  const describe = dataset.describe;
   const modal = openModal({
     id: "history-drawer",
     variant: "drawer",
@@ -145,7 +144,7 @@ export function openHistoryDrawer({ record, user, opener = document.activeElemen
   });
 
   function renderSummary() {
-    summary.replaceChildren(authorizationStatusBadge(current.status), recordBadges(current, { large: true }));
+    summary.replaceChildren(dataset.summary?.(current) || "", recordBadges(dataset, current, { large: true }));
     const description = modal.dialog.querySelector("#history-drawer-description");
     if (description) description.textContent = describe(current);
   }
@@ -156,7 +155,7 @@ export function openHistoryDrawer({ record, user, opener = document.activeElemen
         htmlEl`<li>${emptyState({ icon: "history", title: "No changes recorded", message: "Changes appear here once a sync or a person changes this record.", compact: true })}</li>`,
       );
     } else {
-      list.replaceChildren(...changes.map((change) => entry(change, current, canEdit)));
+      list.replaceChildren(...changes.map((change) => entry(dataset, change, current, canEdit)));
       list.lastElementChild.querySelector("[data-timeline-line]")?.remove();
     }
     status.textContent = total ? `${plural(total, "change")}, newest first` : "";
@@ -176,7 +175,7 @@ export function openHistoryDrawer({ record, user, opener = document.activeElemen
     const next = append ? page + 1 : 1;
     if (!append) renderLoading();
     try {
-      const envelope = await api.get(`/api/authorizations/${current.id}/history`, { page: next, per_page: PAGE_SIZE });
+      const envelope = await api.get(`${dataset.apiPath}/${current.id}/history`, { page: next, per_page: PAGE_SIZE });
       changes = append ? [...changes, ...envelope.data] : envelope.data;
       page = envelope.page || next;
       pages = envelope.pages || 1;
@@ -209,11 +208,11 @@ export function openHistoryDrawer({ record, user, opener = document.activeElemen
       tone: "brand",
       opener: list, // the button goes away with the redrawn list
       onConfirm: async () => {
-        const { data } = await api.post(`/api/authorizations/${current.id}/revert`, { change_id: change.id });
+        const { data } = await api.post(`${dataset.apiPath}/${current.id}/revert`, { change_id: change.id });
         current = data;
         renderSummary();
         onChanged?.(data);
-        toast(`The ${noun} of ${data.patient_name} is ${valueText(change.field, data[change.field])} again.`, {
+        toast(`The ${noun} of ${dataset.name(data)} is ${valueText(change.field, data[change.field])} again.`, {
           type: "success",
           title: "Change reverted",
         });

@@ -1,0 +1,72 @@
+// What every record screen (authorizations, drugs, drug classes) knows about its editable
+// fields, declared once per dataset: labels and nouns, how a value reads in a sentence ("Jun 4,
+// 2026", "(empty)"), and the badges of a record's flags (edited, needs review, missing).
+//
+// A dataset is described by a plain object that the editor (record-editor.js) and the history
+// drawer (record-history.js) take:
+//   {
+//     apiPath: "/api/drugs",           // GET/PATCH <apiPath>/<id>, …/review, …/revert, …/history
+//     noun: "drug",                    // "Edit drug"
+//     source: "DailyMed",              // "…didn't find this record in DailyMed" ("the portal")
+//     fields: describeFields([...]),   // the editable fields, in form order
+//     ids: {prefix, form, modal, review, conflict},  // element ids (the tests' hooks)
+//     describe(record) → string,       // the modal's subtitle
+//     name(record) → string,           // how a sentence names the record
+//     required: {field: message},      // messages for empty required fields
+//     unique: {field: hint},           // fields a 409 may name: what to do about it
+//     validate?(form, input) → bool,   // checks across fields before saving
+//     summary?(record) → Node,         // what the history drawer shows above the badges
+//   }
+import { html, htmlEl } from "../dom.js";
+import { capitalize, formatDay } from "../format.js";
+import { icon } from "../icons.js";
+
+/**
+ * describeFields([{name, label, noun, type?, options?, placeholder?, required?, wide?, mono?,
+ * maxlength?}]) → helpers over those fields. `type` is "text" (default), "date" or "select"
+ * (with `options`, a list of values).
+ */
+export function describeFields(list) {
+  const byName = Object.fromEntries(list.map((f) => [f.name, f]));
+  const noun = (name) => byName[name]?.noun || String(name || "").replaceAll("_", " ");
+  const label = (name) => byName[name]?.label || noun(name);
+  /** A field's value as words: dates formatted, blanks as "(empty)". */
+  const text = (name, value) => {
+    if (value == null || value === "") return "(empty)";
+    if (byName[name]?.type === "date") return formatDay(value);
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  };
+  /** The value as an inline node (blanks greyed). */
+  const node = (name, value) => {
+    const blank = value == null || value === "";
+    return htmlEl`<span class="${blank ? "italic text-slate-400" : "font-medium text-slate-900"}">${text(name, value)}</span>`;
+  };
+  return { list, byName, editable: list.map((f) => f.name), noun, label, text, node };
+}
+
+/** A small pencil after a value a person corrected. */
+export function editedMark(record, name) {
+  if (!record.edited_fields?.includes(name)) return "";
+  return html`<span class="ml-1 inline-flex align-middle text-violet-600" title="Corrected by a person; syncs keep it">${icon("pencil", "size-3.5")}<span class="sr-only">(edited)</span></span>`;
+}
+
+/** The flags of a record as badges: needs review, edited, missing from source. */
+export function recordBadges(dataset, record, { large = false } = {}) {
+  const size = large ? "" : "text-[11px]";
+  const { noun } = dataset.fields;
+  const edited = record.edited_fields?.map(noun).join(", ");
+  return html`
+    ${record.needs_review
+      ? html`<span class="badge badge-amber ${size}" data-badge="needs-review" title="${capitalize(dataset.source)} changed a value someone corrected: ${record.review?.map((r) => noun(r.field)).join(", ")}">${icon("warning", "size-3")}Needs review</span>`
+      : ""}
+    ${record.is_manually_edited
+      ? html`<span class="badge badge-violet ${size}" data-badge="edited" title="Corrected by a person (${edited}); syncs keep these values">${icon("pencil", "size-3")}Edited</span>`
+      : ""}
+    ${record.missing_from_source
+      ? html`<span class="badge badge-orange ${size}" data-badge="missing" title="The last complete sync didn't find this record in ${dataset.source}${record.last_seen_run_id ? `; last seen by run ${record.last_seen_run_id}` : ""}">${icon("eye-slash", "size-3")}Missing from source</span>`
+      : ""}`;
+}
+
+/** Whether a record has any flag worth a badge. */
+export const hasFlags = (record) => Boolean(record.needs_review || record.is_manually_edited || record.missing_from_source);
