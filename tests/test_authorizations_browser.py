@@ -12,33 +12,18 @@ import dataclasses
 import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.browser import sign_in, wait
 from tests.fixtures.sandbox import RunningSandbox
 
 ROWS = 12
 PAGE_SIZE = 5  # three portal pages, so the bar has steps to show
-
-
-def wait(browser, timeout: float = 20) -> WebDriverWait:
-    """An explicit wait that retries while the table redraws rows under it."""
-    return WebDriverWait(
-        browser, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
-    )
-
-
-def sign_in(browser, live_server: str, username: str) -> None:
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
-    browser.find_element(By.ID, "login-submit").click()
-    wait(browser).until(EC.visibility_of_element_located((By.ID, "view-overview")))
 
 
 def open_authorizations(browser, live_server: str) -> None:

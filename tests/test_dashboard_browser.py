@@ -3,25 +3,11 @@
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
-
-
-def wait(browser, timeout: float = 10) -> WebDriverWait:
-    return WebDriverWait(browser, timeout, poll_frequency=0.05)
-
-
-def sign_in(
-    browser, live_server: str, username: str, password: str = TEST_PASSWORD, expect_success=True
-) -> None:
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.ID, "login-submit").click()
-    if expect_success:
-        wait(browser).until(EC.visibility_of_element_located((By.ID, "view-overview")))
+from tests.fixtures.browser import sign_in, wait
 
 
 @pytest.fixture

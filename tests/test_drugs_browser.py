@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 import accounts
 from database import db
 from models import DrugClass, NdcCode
 from sandbox.catalogue import Catalogue, ndc_layout
 from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.browser import sign_in as sign_in_as
+from tests.fixtures.browser import wait
 from tests.fixtures.dailymed_sync import republish, run_sync
 
 CATALOGUE = {"seed": 3, "classes": 6, "labels": 40}
@@ -29,20 +30,9 @@ DRUG_ROWS = "#drugs-table tr[data-drug-id]"
 CLASS_ROWS = "#drug-classes-table tr[data-drug-class-id]"
 
 
-def wait(browser, timeout: float = 20) -> WebDriverWait:
-    """An explicit wait that retries while the table redraws rows under it."""
-    return WebDriverWait(
-        browser, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
-    )
-
-
 def sign_in(browser, live_server: str, username: str, role: str = "editor") -> None:
     accounts.create_user(username, TEST_PASSWORD, role)
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
-    browser.find_element(By.ID, "login-submit").click()
-    wait(browser).until(EC.visibility_of_element_located((By.ID, "view-overview")))
+    sign_in_as(browser, live_server, username)
 
 
 @pytest.fixture

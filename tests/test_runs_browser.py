@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 import accounts
 import seed_scrape_runs
 from database import db
 from models import ScrapeRun
 from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.browser import sign_in, wait
 
 ROWS = "#runs-table tr[data-run-id]"
 # How many pixels of the chart's canvas are painted (not transparent).
@@ -23,20 +23,6 @@ let painted = 0;
 for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted++;
 return painted;
 """
-
-
-def wait(browser, timeout: float = 15) -> WebDriverWait:
-    return WebDriverWait(
-        browser, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
-    )
-
-
-def sign_in(browser, live_server: str, username: str) -> None:
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
-    browser.find_element(By.ID, "login-submit").click()
-    wait(browser).until(EC.visibility_of_element_located((By.ID, "view-overview")))
 
 
 def count_runs(**where: str) -> int:
