@@ -12,18 +12,23 @@ from models import Authorization, Drug, DrugClass, NdcCode, ScrapeRun
 SYNC_SOURCES = ("portal", "dailymed")
 
 
-def dataset_counts() -> dict[str, dict[str, int]]:
-    auth = db.session.execute(
+def _tracked_counts(model: type) -> dict[str, int]:
+    """Records of a tracked dataset, how many a person edited, how many need review."""
+    count, edited, needs_review = db.session.execute(
         sa.select(
-            sa.func.count(Authorization.id),
-            sa.func.count(Authorization.id).filter(Authorization.is_manually_edited),
-            sa.func.count(Authorization.id).filter(Authorization.needs_review),
+            sa.func.count(model.id),
+            sa.func.count(model.id).filter(model.is_manually_edited),
+            sa.func.count(model.id).filter(model.needs_review),
         )
     ).one()
+    return {"count": count, "edited": edited, "needs_review": needs_review}
+
+
+def dataset_counts() -> dict[str, dict[str, int]]:
     return {
-        "authorizations": {"count": auth[0], "edited": auth[1], "needs_review": auth[2]},
-        "drugs": {"count": db.session.scalar(sa.select(sa.func.count(Drug.id)))},
-        "drug_classes": {"count": db.session.scalar(sa.select(sa.func.count(DrugClass.id)))},
+        "authorizations": _tracked_counts(Authorization),
+        "drugs": _tracked_counts(Drug),
+        "drug_classes": _tracked_counts(DrugClass),
         "ndc_codes": {"count": db.session.scalar(sa.select(sa.func.count(NdcCode.id)))},
     }
 

@@ -47,8 +47,8 @@ def test_stats_counts_every_dataset_and_reports_the_database(viewer):
     assert body["success"] is True
     data = body["data"]
     assert data["datasets"]["authorizations"] == {"count": 0, "edited": 0, "needs_review": 0}
-    assert data["datasets"]["drugs"]["count"] == 0
-    assert data["datasets"]["drug_classes"]["count"] == 0
+    assert data["datasets"]["drugs"] == {"count": 0, "edited": 0, "needs_review": 0}
+    assert data["datasets"]["drug_classes"] == {"count": 0, "edited": 0, "needs_review": 0}
     assert data["datasets"]["ndc_codes"]["count"] == 0
     assert data["database"]["status"] == "connected"
     assert data["database"]["version"].startswith("PostgreSQL")
