@@ -8,7 +8,6 @@ screen asks for a review; the history drawer tells the story and reverts a chang
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
@@ -20,7 +19,7 @@ from selenium.webdriver.support.ui import Select
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import sign_in, wait
-from tests.fixtures.sandbox import RunningSandbox
+from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
 
 ROWS = 12
 PAGE_SIZE = 5  # three portal pages, so the bar has steps to show
@@ -34,21 +33,13 @@ def open_authorizations(browser, live_server: str) -> None:
 @pytest.fixture
 def portal_app(app, sandbox_portal: RunningSandbox):
     """The app pointed at the sandbox portal: 12 rows over 3 pages, drawn after 50 ms."""
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = dataclasses.replace(
-        original,
-        portal_profile="sandbox",
-        portal_base_url=sandbox_portal.base_url,
-        portal_username=sandbox_portal.username,
-        portal_password=sandbox_portal.password,
-    )
     state = sandbox_portal.state
     initial_rows = state.initial_rows
     state.initial_rows, state.page_size, state.delay_ms = ROWS, PAGE_SIZE, 50
     state.reset()
-    yield app
+    with app_pointed_at(app, sandbox_portal):
+        yield app
     state.initial_rows = initial_rows  # sandbox_portal puts back the rest and resets
-    app.config["SETTINGS"] = original
 
 
 def api_sync(client, headers) -> dict:

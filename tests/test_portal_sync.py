@@ -5,23 +5,15 @@ import time
 
 import pytest
 
-from tests.fixtures.sandbox import RunningSandbox
+from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
 
 
 @pytest.fixture
 def portal_app(app, sandbox_portal: RunningSandbox):
     """The app pointed at the sandbox portal (profile 'sandbox')."""
-    original = app.config["SETTINGS"]
-    app.config["SETTINGS"] = dataclasses.replace(
-        original,
-        portal_profile="sandbox",
-        portal_base_url=sandbox_portal.base_url,
-        portal_username=sandbox_portal.username,
-        portal_password=sandbox_portal.password,
-    )
     sandbox_portal.state.delay_ms = 50
-    yield app
-    app.config["SETTINGS"] = original
+    with app_pointed_at(app, sandbox_portal):
+        yield app
 
 
 def sync(client, headers) -> dict:

@@ -17,10 +17,20 @@ import { formatDateTime, formatDay, formatRelative, plural } from "../format.js"
 import { createDataTable, pageHeader } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
 import { AUTHORIZATIONS, STATUSES, authorizationStatusBadge } from "./authorization-fields.js";
-import { editedMark, hasFlags, recordBadges } from "./record-fields.js";
+import { editedMark, titleCell } from "./record-fields.js";
 import { openRecordEditor } from "./record-editor.js";
 import { openHistoryDrawer } from "./record-history.js";
-import { flag, listState, oneOf, text, urlSync, wireSearch } from "./record-list.js";
+import {
+  flag,
+  listState,
+  oneOf,
+  text,
+  urlSync,
+  wireSearch,
+  setFilter as setListFilter,
+  showFlagToggles,
+  wireFlagToggles,
+} from "./record-list.js";
 
 const DEFAULT_SORT = "patient_name";
 const DEFAULT_PER_PAGE = 25;
@@ -90,10 +100,7 @@ export function mount(root, context) {
         key: "patient_name",
         label: "Patient",
         sortable: true,
-        render: (r) => html`<div>
-            <p class="font-medium whitespace-nowrap text-slate-900">${r.patient_name}${editedMark(r, "patient_name")}</p>
-            ${hasFlags(r) ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(AUTHORIZATIONS, r)}</div>` : ""}
-          </div>`,
+        render: (r) => titleCell(AUTHORIZATIONS, r, "patient_name", { textClass: "whitespace-nowrap" }),
       },
       {
         key: "authorization_number",
@@ -190,30 +197,19 @@ export function mount(root, context) {
     const filters = state.filters;
     if (document.activeElement !== search) search.value = filters.q || "";
     statusSelect.value = filters.status || "";
-    for (const toggle of toggles) {
-      const box = toggle.querySelector("input");
-      box.checked = filters[box.dataset.flag] === "true";
-    }
+    showFlagToggles(toggles, filters);
     clearButton.hidden = !LIST.filtered(state);
     exportLink.href = LIST.exportHref("/api/authorizations/export.csv", state);
     updateReviewBanner();
   }
 
-  function setFilter(key, value) {
-    const filters = { ...table.getState().filters };
-    if (value) filters[key] = value;
-    else delete filters[key];
-    table.setState({ filters });
-  }
+  const setFilter = (key, value) => setListFilter(table, key, value);
 
   const searching = wireSearch(search, (q) => {
     if ((table.getState().filters.q || "") !== q) setFilter("q", q);
   });
   statusSelect.addEventListener("change", () => setFilter("status", statusSelect.value));
-  for (const toggle of toggles) {
-    const box = toggle.querySelector("input");
-    box.addEventListener("change", () => setFilter(box.dataset.flag, box.checked ? "true" : ""));
-  }
+  wireFlagToggles(toggles, table);
   clearButton.addEventListener("click", () => {
     searching.cancel();
     search.value = "";

@@ -12,10 +12,20 @@ import { icon } from "../icons.js";
 import { formatDateTime, formatNumber, formatRelative } from "../format.js";
 import { createDataTable, pageHeader } from "../ui.js";
 import { CLASS_TYPES, CLASS_TYPE_VALUES, DRUG_CLASSES, classTypeBadge, classTypeName } from "./drug-fields.js";
-import { editedMark, hasFlags, recordBadges } from "./record-fields.js";
+import { editedMark, titleCell } from "./record-fields.js";
 import { openRecordEditor } from "./record-editor.js";
 import { openHistoryDrawer } from "./record-history.js";
-import { flag, listState, oneOf, text, urlSync, wireSearch } from "./record-list.js";
+import {
+  flag,
+  listState,
+  oneOf,
+  text,
+  urlSync,
+  wireSearch,
+  setFilter as setListFilter,
+  showFlagToggles,
+  wireFlagToggles,
+} from "./record-list.js";
 
 const DEFAULT_SORT = "name";
 const DEFAULT_PER_PAGE = 25;
@@ -59,10 +69,7 @@ export function mount(root, context) {
         key: "name",
         label: "Class",
         sortable: true,
-        render: (c) => html`<div>
-            <p class="font-medium text-slate-900">${c.name}${editedMark(c, "name")}</p>
-            ${hasFlags(c) ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(DRUG_CLASSES, c)}</div>` : ""}
-          </div>`,
+        render: (c) => titleCell(DRUG_CLASSES, c, "name"),
       },
       {
         key: "class_type",
@@ -141,29 +148,18 @@ export function mount(root, context) {
     const { filters } = state;
     if (document.activeElement !== search) search.value = filters.q || "";
     typeSelect.value = filters.class_type || "";
-    for (const toggle of toggles) {
-      const box = toggle.querySelector("input");
-      box.checked = filters[box.dataset.flag] === "true";
-    }
+    showFlagToggles(toggles, filters);
     clearButton.hidden = !LIST.filtered(state);
     exportLink.href = LIST.exportHref("/api/drug-classes/export.csv", state);
   }
 
-  function setFilter(key, value) {
-    const filters = { ...table.getState().filters };
-    if (value) filters[key] = value;
-    else delete filters[key];
-    table.setState({ filters });
-  }
+  const setFilter = (key, value) => setListFilter(table, key, value);
 
   const searching = wireSearch(search, (q) => {
     if ((table.getState().filters.q || "") !== q) setFilter("q", q);
   });
   typeSelect.addEventListener("change", () => setFilter("class_type", typeSelect.value));
-  for (const toggle of toggles) {
-    const box = toggle.querySelector("input");
-    box.addEventListener("change", () => setFilter(box.dataset.flag, box.checked ? "true" : ""));
-  }
+  wireFlagToggles(toggles, table);
   clearButton.addEventListener("click", () => {
     searching.cancel();
     search.value = "";

@@ -18,10 +18,21 @@ import { syncControl, syncWatcher } from "../sync.js";
 import { CLASS_TYPES, CLASS_TYPE_VALUES, DRUGS } from "./drug-fields.js";
 import { classPicker } from "./class-picker.js";
 import { openDrugDrawer } from "./drug-drawer.js";
-import { editedMark, hasFlags, recordBadges } from "./record-fields.js";
+import { editedMark, titleCell } from "./record-fields.js";
 import { openRecordEditor } from "./record-editor.js";
 import { openHistoryDrawer } from "./record-history.js";
-import { flag, listState, oneOf, text, urlSync, wholeNumber, wireSearch } from "./record-list.js";
+import {
+  flag,
+  listState,
+  oneOf,
+  text,
+  urlSync,
+  wholeNumber,
+  wireSearch,
+  setFilter as setListFilter,
+  showFlagToggles,
+  wireFlagToggles,
+} from "./record-list.js";
 
 const DEFAULT_SORT = "title";
 const DEFAULT_PER_PAGE = 25;
@@ -100,10 +111,7 @@ export function mount(root, context) {
         key: "title",
         label: "Title",
         sortable: true,
-        render: (d) => html`<div class="max-w-xl">
-            <p class="font-medium text-slate-900 text-pretty">${d.title}${editedMark(d, "title")}</p>
-            ${hasFlags(d) ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(DRUGS, d)}</div>` : ""}
-          </div>`,
+        render: (d) => titleCell(DRUGS, d, "title", { textClass: "text-pretty", boxClass: "max-w-xl" }),
       },
       {
         key: "published_date",
@@ -204,20 +212,12 @@ export function mount(root, context) {
     if (document.activeElement !== search) search.value = filters[mode.key] || "";
     classType.value = filters.class_type || "";
     picker.set(filters.drug_class_id || "");
-    for (const toggle of toggles) {
-      const box = toggle.querySelector("input");
-      box.checked = filters[box.dataset.flag] === "true";
-    }
+    showFlagToggles(toggles, filters);
     clearButton.hidden = !LIST.filtered(state);
     exportLink.href = LIST.exportHref("/api/drugs/export.csv", state);
   }
 
-  function setFilter(key, value) {
-    const filters = { ...table.getState().filters };
-    if (value) filters[key] = value;
-    else delete filters[key];
-    table.setState({ filters });
-  }
+  const setFilter = (key, value) => setListFilter(table, key, value);
 
   /** Search `value` the way the mode select says (replacing a search of another mode). */
   function setSearch(value) {
@@ -235,10 +235,7 @@ export function mount(root, context) {
     search.focus();
   });
   classType.addEventListener("change", () => setFilter("class_type", classType.value));
-  for (const toggle of toggles) {
-    const box = toggle.querySelector("input");
-    box.addEventListener("change", () => setFilter(box.dataset.flag, box.checked ? "true" : ""));
-  }
+  wireFlagToggles(toggles, table);
   clearButton.addEventListener("click", () => {
     searching.cancel();
     search.value = "";

@@ -112,3 +112,27 @@ export function wireSearch(input, apply, delay = 300) {
   });
   return { cancel: () => clearTimeout(timer) };
 }
+
+/** Set one list filter, or drop it when `value` is empty. */
+export function setFilter(table, key, value) {
+  const filters = { ...table.getState().filters };
+  if (value) filters[key] = value;
+  else delete filters[key];
+  table.setState({ filters });
+}
+
+/** The edited / needs-review / missing checkboxes: each sets its flag filter when changed. */
+export function wireFlagToggles(toggles, table) {
+  for (const toggle of toggles) {
+    const box = toggle.querySelector("input");
+    box.addEventListener("change", () => setFilter(table, box.dataset.flag, box.checked ? "true" : ""));
+  }
+}
+
+/** Tick the flag checkboxes the current filters ask for. */
+export function showFlagToggles(toggles, filters) {
+  for (const toggle of toggles) {
+    const box = toggle.querySelector("input");
+    box.checked = filters[box.dataset.flag] === "true";
+  }
+}

@@ -13,7 +13,7 @@ import { createDataTable, pageHeader, toastError, withBusy } from "../ui.js";
 import { isActive, sourceLabel } from "../sync.js";
 import { createChartCard } from "./runs-chart.js";
 import { openRunDetails, runStatus, triggerText } from "./run-details.js";
-import { anyValue, listState, oneOf, urlSync } from "./record-list.js";
+import { anyValue, listState, oneOf, setFilter as setListFilter, urlSync } from "./record-list.js";
 
 const DEFAULT_SORT = "-created_at";
 const DEFAULT_PER_PAGE = 20;
@@ -140,10 +140,7 @@ export function mount(root, context) {
   }
 
   function setFilter(key, value) {
-    const filters = { ...table.getState().filters };
-    if (value) filters[key] = value;
-    else delete filters[key];
-    table.setState({ filters });
+    setListFilter(table, key, value);
     loadChartData();
   }
   sourceSelect.addEventListener("change", () => setFilter("source", sourceSelect.value));
