@@ -1,9 +1,9 @@
 """Set-based writes: one statement for many rows, in the session's transaction.
 
 The one place where syncs write in bulk. Each helper sends a single statement for a whole batch
-(psycopg2's `execute_values` for INSERT and UPDATE … FROM (VALUES …), `COPY … FROM STDIN` for
-append-only rows), never one statement per row. Values are typed by the target column: JSONB
-values are serialised here, every VALUES cell is cast to its column's type.
+(INSERT … SELECT FROM unnest(…) and UPDATE … FROM unnest(…) with one array per column,
+`COPY … FROM STDIN` for append-only rows), never one statement per row. Values are typed by the
+target column: JSONB values are serialised here, every array is cast to its column's type.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from psycopg2.extras import execute_values
 from sqlalchemy.dialects import postgresql
 
 from database import db
@@ -49,6 +48,16 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
+def _columns_as_arrays(
+    columns: Sequence[sa.Column], rows: Sequence[Mapping[str, Any]]
+) -> tuple[str, list[list[Any]]]:
+    """`unnest(%s::type[], …)` and its parameters: one array per column. The server reads a
+    handful of array literals instead of parsing a VALUES row per record, and the statement
+    text stays the same size whatever the batch."""
+    unnest = "unnest(" + ", ".join(f"%s::{_sql_type(c)}[]" for c in columns) + ")"
+    return unnest, [[_adapt(c, row[c.name]) for row in rows] for c in columns]
+
+
 def insert_rows(
     table: sa.Table,
     rows: Sequence[Mapping[str, Any]],
@@ -56,40 +65,35 @@ def insert_rows(
     returning: Sequence[str] = (),
     on_conflict: str = "",
 ) -> list[tuple[Any, ...]]:
-    """One multi-row INSERT of `rows` (dicts sharing their keys); `on_conflict` is appended
-    as written (e.g. "ON CONFLICT DO NOTHING"). Returns the `returning` columns per row."""
+    """One INSERT … SELECT FROM unnest(…) of `rows` (dicts sharing their keys); `on_conflict`
+    is appended as written (e.g. "ON CONFLICT DO NOTHING"). Returns the `returning` columns
+    per row written."""
     if not rows:
         return []
     names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    template = "(" + ", ".join(f"%s::{_sql_type(c)}" for c in columns) + ")"
-    sql = f"INSERT INTO {table.name} ({_quoted(names)}) VALUES %s {on_conflict}"
+    unnest, arrays = _columns_as_arrays([table.c[name] for name in names], rows)
+    sql = f"INSERT INTO {table.name} ({_quoted(names)}) SELECT * FROM {unnest} {on_conflict}"
     if returning:
         sql += f" RETURNING {_quoted(returning)}"
-    values = [tuple(_adapt(c, row[c.name]) for c in columns) for row in rows]
     with _cursor() as cursor:
-        result = execute_values(
-            cursor, sql, values, template=template, page_size=len(values), fetch=bool(returning)
-        )
-    return [tuple(r) for r in result] if returning else []
+        cursor.execute(sql, arrays)
+        return [tuple(r) for r in cursor.fetchall()] if returning else []
 
 
 def update_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "id") -> None:
-    """One UPDATE table SET c = v.c, … FROM (VALUES …) v WHERE table.key = v.key for all rows
+    """One UPDATE table SET c = v.c, … FROM unnest(…) v WHERE table.key = v.key for all rows
     (dicts sharing their keys, each holding `key`)."""
     if not rows:
         return
     names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    template = "(" + ", ".join(f"%s::{_sql_type(c)}" for c in columns) + ")"
+    unnest, arrays = _columns_as_arrays([table.c[name] for name in names], rows)
     assignments = ", ".join(f'"{name}" = v."{name}"' for name in names if name != key)
     sql = (
-        f"UPDATE {table.name} AS t SET {assignments} FROM (VALUES %s) AS v ({_quoted(names)}) "
+        f"UPDATE {table.name} AS t SET {assignments} FROM {unnest} AS v ({_quoted(names)}) "
         f'WHERE t."{key}" = v."{key}"'
     )
-    values = [tuple(_adapt(c, row[c.name]) for c in columns) for row in rows]
     with _cursor() as cursor:
-        execute_values(cursor, sql, values, template=template, page_size=len(values))
+        cursor.execute(sql, arrays)
 
 
 def _copy_text(value: Any) -> str:

@@ -3,7 +3,7 @@
 Each function writes one batch in the caller's transaction with a fixed number of statements,
 whatever the batch size: classes and labels go through the merge rules (`merge.merge_rows`:
 people's corrections are protected), memberships are one INSERT … ON CONFLICT DO NOTHING, and a
-batch of label details is two DELETEs by drug id, two COPYs and one UPDATE … FROM (VALUES …).
+batch of label details is two DELETEs by drug id, two COPYs and one UPDATE … FROM unnest(…).
 """
 
 from __future__ import annotations

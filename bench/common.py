@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 
+from bench.latency import delayed_link
 from config import load_settings
 from sandbox.catalogue import Catalogue, Label
 from scraper.dailymed import DrugClass, LabelDetail, LabelSummary, parse_label_detail
@@ -21,12 +23,30 @@ README = Path(__file__).with_name("README.md")
 
 
 @contextmanager
-def benchmark_app(database: str) -> Iterator[Flask]:
-    """The app, migrated, on a fresh database of a throw-away embedded PostgreSQL (or of the
-    server DATABASE_URL names: a database of its own, never the app's). Never instance/."""
+def benchmark_server(one_way_ms: float | None = None) -> Iterator[str]:
+    """An admin URL on a throw-away embedded PostgreSQL (or on the server DATABASE_URL names).
+    With `one_way_ms`, the embedded server is reached through the latency proxy instead of its
+    Unix socket: a database across a network (bench/latency.py)."""
+    with _postgres_server() as server_url:
+        socket_dir = sa.engine.make_url(server_url).query.get("host")
+        if one_way_ms is None:
+            yield server_url
+            return
+        if not isinstance(socket_dir, str) or os.environ.get("DATABASE_URL"):
+            raise SystemExit("a simulated link needs the embedded server: unset DATABASE_URL")
+        with delayed_link(f"{socket_dir}/.s.PGSQL.5432", one_way_ms) as (host, port):
+            yield f"postgresql+psycopg2://postgres@{host}:{port}/postgres"
+
+
+@contextmanager
+def benchmark_app(database: str, server_url: str | None = None) -> Iterator[Flask]:
+    """The app, migrated, on a fresh database of `server_url` (by default a throw-away embedded
+    PostgreSQL, or the server DATABASE_URL names): a database of its own, never the app's."""
     from app import create_app
 
-    with _postgres_server() as server_url:
+    with ExitStack() as stack:
+        if server_url is None:
+            server_url = stack.enter_context(benchmark_server())
         url = recreate_database(server_url, database)
         settings = load_settings(
             {"ADMIN_PASSWORD": "bench-password-123", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}

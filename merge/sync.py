@@ -50,7 +50,7 @@ def merge_rows(
 ) -> MergeResult:
     """`merge_batch`, also answering each key's record id. Set-based whatever the batch size:
     one locking SELECT, one multi-row UPDATE of the changed rows, one of the rows only seen,
-    one multi-row INSERT of the new rows and one of their history."""
+    one INSERT … SELECT FROM unnest(…) of the new rows and one of their history."""
     table = dataset.model.__table__
     result = MergeResult(MergeCounts(found=len(incoming)))
     counts = result.counts
