@@ -22,6 +22,7 @@ from database import db
 _DIALECT = postgresql.dialect()
 # COPY's text format: backslash escapes; PostgreSQL text cannot hold NUL at all.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""})
+_needs_escape = re.compile(r"[\\\t\n\r\x00]").search  # most values need none: skip translate
 
 
 def _cursor() -> Any:
@@ -80,6 +81,27 @@ def insert_rows(
         return [tuple(r) for r in cursor.fetchall()] if returning else []
 
 
+def insert_new_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Rows known to be new (their keys were looked up under lock in this transaction): their
+    ids drawn from the table's sequence in one statement, then one COPY. Returns the ids in
+    row order. A unique column that does clash still fails the COPY, as an INSERT would."""
+    if not rows:
+        return []
+    with _cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, len(rows)),
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    names = [name for name in rows[0] if name != "id"]
+    copy_rows(
+        table,
+        ("id", *names),
+        ((new_id, *(row[name] for name in names)) for new_id, row in zip(ids, rows, strict=True)),
+    )
+    return ids
+
+
 def update_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "id") -> None:
     """One UPDATE table SET c = v.c, … FROM unnest(…) v WHERE table.key = v.key for all rows
     (dicts sharing their keys, each holding `key`)."""
@@ -97,11 +119,17 @@ def update_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "
 
 
 def _copy_text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES) if _needs_escape(value) else value
     if value is None:
         return "\\N"
-    if value is True or value is False:
+    if kind is bool:
         return "t" if value else "f"
-    return (value if type(value) is str else str(value)).translate(_COPY_ESCAPES)
+    if kind is int:
+        return str(value)
+    text = str(value)
+    return text.translate(_COPY_ESCAPES) if _needs_escape(text) else text
 
 
 def copy_rows(table: sa.Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -2,13 +2,14 @@
 
 Each function writes one batch in the caller's transaction with a fixed number of statements,
 whatever the batch size: classes and labels go through the merge rules (`merge.merge_rows`:
-people's corrections are protected), memberships are one INSERT … ON CONFLICT DO NOTHING, and a
-batch of label details is two DELETEs by drug id, two COPYs and one UPDATE … FROM unnest(…).
+people's corrections are protected), memberships are one COPY (those of drugs new in this
+transaction) and one INSERT … ON CONFLICT DO NOTHING, and a batch of label details is two DELETEs
+by drug id, two COPYs and one UPDATE … FROM unnest(…).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ NDC_COLUMNS = (
     "package_description",
 )
 INGREDIENT_COLUMNS = ("drug_id", "product_name", "name", "strength")
+MEMBERSHIP_COLUMNS = ("drug_id", "drug_class_id", "first_seen_run_id")
 NDC_MAX_LENGTH = NdcCode.__table__.c.ndc.type.length
 UNKNOWN_VERSION = 0  # details stored for a label whose version DailyMed did not say
 
@@ -85,13 +87,21 @@ def save_labels(labels: Sequence[LabelSummary], run_id: int) -> merge.MergeResul
     return merge.merge_rows(drugs.DATASET, rows, run_id)
 
 
-def save_memberships(pairs: Iterable[tuple[int, int]], run_id: int) -> None:
-    """(drug id, class id) pairs; pairs already stored stay as they are."""
-    rows = [
-        {"drug_id": drug_id, "drug_class_id": class_id, "first_seen_run_id": run_id}
-        for drug_id, class_id in sorted(set(pairs))
-    ]
-    bulk.insert_rows(drug_class_memberships, rows, on_conflict="ON CONFLICT DO NOTHING")
+def save_memberships(
+    pairs: Iterable[tuple[int, int]], run_id: int, new_drugs: Set[int] = frozenset()
+) -> None:
+    """(drug id, class id) pairs; pairs already stored stay as they are. The pairs of
+    `new_drugs` (inserted in this transaction, so holding no membership yet) are copied; the
+    rest are one INSERT … ON CONFLICT DO NOTHING."""
+    fresh, known = [], []
+    for drug_id, class_id in sorted(set(pairs)):
+        (fresh if drug_id in new_drugs else known).append((drug_id, class_id, run_id))
+    bulk.copy_rows(drug_class_memberships, MEMBERSHIP_COLUMNS, fresh)
+    bulk.insert_rows(
+        drug_class_memberships,
+        [dict(zip(MEMBERSHIP_COLUMNS, row, strict=True)) for row in known],
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
 
 
 def labels_needing_details() -> dict[str, LabelToFetch]:

@@ -47,6 +47,7 @@ T = TypeVar("T")
 SAFETY_MARGIN = timedelta(days=3)
 FULL_LISTING_EVERY = timedelta(days=7)
 BATCH_SIZE = 1000  # labels per transaction
+CLASS_REPORT_EVERY = 100  # classes read between two progress reports in phase 1
 FLUSH_SECONDS = 5.0  # …or fewer, when DailyMed is slow: never hold fetched work for long
 
 
@@ -84,8 +85,10 @@ class Progress:
     phase: str = "classes"
     mode: str = "full"  # or "incremental"
     since: str | None = None
-    classes_done: int = 0
-    classes_total: int = 0
+    classes_read: int = 0  # phase 1: classes listed so far …
+    classes_expected: int | None = None  # … of what the listings announce (within the cap)
+    classes_done: int = 0  # phase 2: classes whose labels are listed …
+    classes_total: int = 0  # … of the classes read
     labels_listed: int = 0
     labels_done: int = 0
     labels_total: int = 0
@@ -154,9 +157,18 @@ class DailymedSync:
         wanted = [kind.lower() for kind in self.settings.dailymed_class_types]
         cap = self.settings.dailymed_max_classes
         found: dict[str, DrugClass] = {}
+
+        def expect(total: int) -> None:  # what the listings announce, within the cap
+            self.progress.classes_expected = total if cap is None else min(total, cap)
+            self.report("reading drug classes")
+
         try:
-            for drug_class in self.client.iter_drug_classes(wanted):
-                found.setdefault(drug_class.code, drug_class)
+            for drug_class in self.client.iter_drug_classes(wanted, on_total=expect):
+                if drug_class.code not in found:
+                    found[drug_class.code] = drug_class
+                    self.progress.classes_read = len(found)
+                    if len(found) % CLASS_REPORT_EVERY == 0:
+                        self.report("reading drug classes")
                 if cap is not None and len(found) >= cap:
                     break
         except FetchError as error:
@@ -231,12 +243,16 @@ class DailymedSync:
 
     def save_class_labels(self, class_id: int, labels: Sequence[LabelSummary]) -> None:
         new = [label for label in labels if label.set_id not in self.drug_ids]
+        inserted: set[int] = set()  # in this transaction: they hold no membership yet
         for batch in _batches(new):
             result = store.save_labels(batch, self.ctx.run_id)
             self.ctx.counts.add(result.counts)
             self.drug_ids.update((key[0], drug_id) for key, drug_id in result.ids.items())
+            inserted |= result.inserted
         store.save_memberships(
-            ((self.drug_ids[label.set_id], class_id) for label in labels), self.ctx.run_id
+            ((self.drug_ids[label.set_id], class_id) for label in labels),
+            self.ctx.run_id,
+            new_drugs=inserted,
         )
         db.session.commit()
         self.progress.labels_listed = len(self.drug_ids)
@@ -285,7 +301,7 @@ class DailymedSync:
         elif progress.phase in ("details", "done"):
             done, total = progress.labels_done, progress.labels_total
         else:
-            done, total = 0, None
+            done, total = progress.classes_read, progress.classes_expected
         stats = self.client.stats
         self.reporter.progress(
             done,

@@ -84,7 +84,7 @@ class DrugService(records.RecordService):
     def list_query(self, args: Mapping[str, str]) -> sa.Select:
         """Drugs matching name (partial), ndc (any form), q (name or NDC), drug_class_id,
         class_type, edited, needs_review, missing."""
-        query = sa.select(Drug)
+        query = sa.select(Drug).options(selectinload(Drug.classes))  # one query per page
         name = (args.get("name") or "").strip()
         if name:
             query = query.where(Drug.title.ilike(records.contains(name)))
@@ -138,16 +138,16 @@ class DrugService(records.RecordService):
             **records.bookkeeping_json(record),
         }
 
+    def list_json(self, record: Drug) -> dict[str, Any]:
+        """A list item: the drug and its classes."""
+        return {**self.to_json(record), "classes": _classes_json(record)}
+
     def detail_json(self, record: Drug) -> dict[str, Any]:
         """A drug with its classes, NDCs (as printed and 11-digit) and ingredients."""
         loaded = _with_details(record.id)
         ndcs = sorted(loaded.ndc_codes, key=lambda n: (n.kind != "product", n.ndc))
         return {
-            **self.to_json(loaded),
-            "classes": [
-                {"id": c.id, "code": c.code, "name": c.name, "class_type": c.class_type}
-                for c in sorted(loaded.classes, key=lambda c: (c.class_type, c.name))
-            ],
+            **self.list_json(loaded),
             "ndcs": [
                 {
                     "ndc": n.ndc,
@@ -155,6 +155,7 @@ class DrugService(records.RecordService):
                     "format": n.ndc_format,
                     "ndc11": n.ndc11,
                     "ndc11_hyphenated": _hyphenated(n.ndc11),
+                    "normalized": _hyphenated(n.ndc11) or _hyphenated_product(n.product_ndc9),
                     "product_ndc": n.product_ndc,
                     "labeler": n.labeler,
                     "package_description": n.package_description,
@@ -166,6 +167,13 @@ class DrugService(records.RecordService):
                 for i in sorted(loaded.ingredients, key=lambda i: (i.product_name or "", i.name))
             ],
         }
+
+
+def _classes_json(record: Drug) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "code": c.code, "name": c.name, "class_type": c.class_type}
+        for c in sorted(record.classes, key=lambda c: (c.class_type, c.name))
+    ]
 
 
 def _with_details(record_id: int) -> Drug:
@@ -183,6 +191,11 @@ def _with_details(record_id: int) -> Drug:
 
 def _hyphenated(ndc11: str | None) -> str | None:
     return f"{ndc11[:5]}-{ndc11[5:9]}-{ndc11[9:]}" if ndc11 else None
+
+
+def _hyphenated_product(ndc9: str | None) -> str | None:
+    """A product code's normalised 5-4 form: 0002-3227 → 00002-3227."""
+    return f"{ndc9[:5]}-{ndc9[5:]}" if ndc9 else None
 
 
 service = DrugService()

@@ -195,6 +195,10 @@ class RecordService:
     def to_json(self, record: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def list_json(self, record: Any) -> dict[str, Any]:
+        """A record as a list page shows it (what list_query loads for it)."""
+        return self.to_json(record)
+
     def detail_json(self, record: Any) -> dict[str, Any]:
         return self.to_json(record)
 

@@ -35,7 +35,7 @@ def add_record_routes(
 
     def list_records():
         limit = service.count_limit(request.args)
-        return paginate(filtered(), service.to_json, count_limit=limit)
+        return paginate(filtered(), service.list_json, count_limit=limit)
 
     def export_records():
         return csv_response(filtered(), service.csv_columns, service.to_json, service.csv_filename)

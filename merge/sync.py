@@ -30,10 +30,12 @@ from models import utcnow
 
 @dataclass
 class MergeResult:
-    """What merging one batch did: the counts, and every incoming key's record id."""
+    """What merging one batch did: the counts, every incoming key's record id, and the ids of
+    the records it inserted."""
 
     counts: MergeCounts
     ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    inserted: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -50,7 +52,7 @@ def merge_rows(
 ) -> MergeResult:
     """`merge_batch`, also answering each key's record id. Set-based whatever the batch size:
     one locking SELECT, one multi-row UPDATE of the changed rows, one of the rows only seen,
-    one INSERT … SELECT FROM unnest(…) of the new rows and one of their history."""
+    one COPY of the new rows (ids drawn first) and one of their history."""
     table = dataset.model.__table__
     result = MergeResult(MergeCounts(found=len(incoming)))
     counts = result.counts
@@ -96,7 +98,9 @@ def merge_rows(
             sa.update(table).where(table.c.id.in_(seen)).values(last_seen_run_id=run_id)
         )
     if new_rows:
-        result.ids.update(_insert_new(dataset, new_rows, run_id, actor, history, held))
+        inserted = _insert_new(dataset, new_rows, run_id, actor, history, held)
+        result.ids.update(inserted)
+        result.inserted.update(inserted.values())
         counts.inserted += len(new_rows)
     _write_history(history)
     bulk.expire_cached(dataset.model, [record.id for record in changed] + seen)
@@ -280,10 +284,9 @@ def _insert_new(
             row["manual_fields"] = {name: {"source_baseline": None} for name in kept_out}
             row["is_manually_edited"] = row["needs_review"] = True
         payload.append(row)
-    returned = bulk.insert_rows(table, payload, returning=("id", *dataset.key_fields))
-    ids = {tuple(row[1:]): row[0] for row in returned}
-    for values in payload:
-        record_id = ids[tuple(values[k] for k in dataset.key_fields)]
+    ids = {}
+    for record_id, values in zip(bulk.insert_new_rows(table, payload), payload, strict=True):
+        ids[tuple(values[k] for k in dataset.key_fields)] = record_id
         new = values["source_values"]
         history.append(_history(dataset.name, record_id, "sync_insert", actor, new=new))
     return ids

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -280,14 +280,29 @@ class DailyMedClient:
         """Requests sent, retries, failures, 429s and the current request rate."""
         return self.http.stats
 
-    def iter_drug_classes(self, class_types: Iterable[str] = ("all",)) -> Iterator[DrugClass]:
-        """Every class of the given types (all, epc, moa, pe, ci), each once."""
+    def iter_drug_classes(
+        self,
+        class_types: Iterable[str] = ("all",),
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[DrugClass]:
+        """Every class of the given types (all, epc, moa, pe, ci), each once. `on_total` hears
+        how many classes DailyMed says the listings hold (the sum of each type's
+        total_elements known so far) as each type's first page arrives."""
         kinds = [kind.strip().lower() for kind in class_types]
         if unknown := [kind for kind in kinds if kind not in CLASS_TYPES]:
             raise ValueError(f"unknown class types {unknown}; expected some of {CLASS_TYPES}")
         seen: set[tuple[str, str]] = set()
+        announced = 0
+
+        def heard(total: int) -> None:
+            nonlocal announced
+            announced += total
+            if on_total is not None:
+                on_total(announced)
+
         for kind in dict.fromkeys(kinds):
-            for item in self._iter_items("/drugclasses.json", {"class_code_type": kind}):
+            params = {"class_code_type": kind}
+            for item in self._iter_items("/drugclasses.json", params, on_total=heard):
                 code, system = _text(item.get("code")), _text(item.get("codingSystem"))
                 if code and (code, system) not in seen:
                     seen.add((code, system))
@@ -364,8 +379,14 @@ class DailyMedClient:
         except (ValueError, TypeError, AttributeError) as error:  # an unreadable answer
             return LabelFailure(set_id, f"unreadable packaging.json: {error}")
 
-    def _iter_items(self, path: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
-        """The data items of every page, following the paging metadata."""
+    def _iter_items(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[Mapping[str, Any]]:
+        """The data items of every page, following the paging metadata. `on_total` hears the
+        first page's total_elements, when the server gives one."""
         page = 1
         while True:
             self.reporter.checkpoint()
@@ -375,6 +396,10 @@ class DailyMedClient:
             metadata = body.get("metadata") if isinstance(body, Mapping) else None
             metadata = metadata if isinstance(metadata, Mapping) else {}
             data = _items(body.get("data") if isinstance(body, Mapping) else None)
+            if page == 1 and on_total is not None:
+                total = _whole_number(metadata.get("total_elements"))
+                if total is not None:
+                    on_total(total)
             yield from (item for item in data if isinstance(item, Mapping))
             current = _whole_number(metadata.get("current_page")) or page
             total_pages = _whole_number(metadata.get("total_pages"))

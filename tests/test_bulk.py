@@ -60,6 +60,33 @@ def test_insert_rows_keeps_awkward_text_nulls_dates_and_json(app):
         )
 
 
+def test_insert_new_rows_copies_awkward_values_and_answers_ids_in_row_order(app):
+    rows = [drug_row(i, title) for i, title in enumerate(AWKWARD)]
+    ids = bulk.insert_new_rows(Drug.__table__, rows)
+    db.session.commit()
+
+    stored = stored_drugs()
+    assert [stored[row["set_id"]].id for row in rows] == ids
+    for row in rows:
+        drug = stored[row["set_id"]]
+        assert (drug.title, drug.spl_version, drug.published_date, drug.source_values) == (
+            row["title"],
+            row["spl_version"],
+            row["published_date"],
+            row["source_values"],
+        )
+    later = bulk.insert_rows(Drug.__table__, [drug_row(99, "later")], returning=("id",))
+    assert later[0][0] > max(ids)  # the sequence moved past the ids drawn
+
+
+def test_insert_new_rows_refuses_a_key_that_exists(app):
+    bulk.insert_new_rows(Drug.__table__, [drug_row(1, "first")])
+    with pytest.raises(psycopg2.IntegrityError, match="set_id"):
+        bulk.insert_new_rows(Drug.__table__, [drug_row(2, "second"), drug_row(1, "again")])
+    db.session.rollback()
+    assert stored_drugs() == {}
+
+
 def test_insert_rows_on_conflict_returns_only_rows_written(app):
     bulk.insert_rows(Drug.__table__, [drug_row(1, "first")])
     returned = bulk.insert_rows(

@@ -60,6 +60,22 @@ def test_walking_class_types_one_by_one_finds_each_class_once(sandbox_dailymed):
     assert len(classes) == len(set(classes)) == state.totals.classes
 
 
+def test_the_class_listing_announces_its_size_from_the_first_pages_metadata(sandbox_dailymed):
+    base_url, state = sandbox_dailymed
+    announced: list[int] = []
+    read = 0
+
+    with DailyMedClient(base_url, page_size=10, **FAST) as client:
+        for _ in client.iter_drug_classes(["epc", "moa"], on_total=announced.append):
+            read += 1
+            if read == 1:
+                assert len(announced) == 1  # heard before the first class arrives
+
+    types = [c.type for c in state.catalogue.classes]
+    epc, moa = types.count("EPC"), types.count("MOA")
+    assert announced == [epc, epc + moa] and read == epc + moa
+
+
 def test_every_page_of_every_class_is_asked_for_exactly_once(sandbox_dailymed):
     base_url, state = sandbox_dailymed
     catalogue = state.catalogue

@@ -55,9 +55,28 @@ def test_progress_is_reported_in_phases(dailymed_app, small_sandbox):
     details = run_sync().progress_details
     assert details["phase"] == "done" and details["mode"] == "full"
     assert details["classes_done"] == details["classes_total"] == state.totals.classes
+    assert details["classes_read"] == details["classes_expected"] == state.totals.classes
     assert details["labels_done"] == details["labels_total"] == state.totals.labels
     assert details["requests"] == sum(state.counters.values())
     assert {"retries", "rate", "labels_failed"} <= set(details)
+
+
+def test_only_the_configured_class_types_are_read_up_to_the_cap(dailymed_app, small_sandbox):
+    base_url, state = small_sandbox
+    dailymed_app(base_url, dailymed_class_types=("MOA",), dailymed_max_classes=2)
+    run = run_sync()
+
+    assert run.status == "completed", run.error_message
+    stored = stored_catalogue()
+    catalogue = state.catalogue
+    first_two = [i for i, c in enumerate(catalogue.classes) if c.type == "MOA"][:2]
+    assert stored["classes"] == sorted(
+        (c.code, c.type, c.name) for c in (catalogue.classes[i] for i in first_two)
+    )
+    members = {catalogue.labels[j].set_id for i in first_two for j in catalogue.class_members[i]}
+    assert {row[0] for row in stored["drugs"]} == members
+    details = run.progress_details
+    assert details["classes_read"] == details["classes_expected"] == 2
 
 
 def test_a_second_sync_changes_nothing(synced):

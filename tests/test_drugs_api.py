@@ -69,6 +69,32 @@ def test_the_list_filters_by_name_class_and_class_type(client, bearer, catalogue
     assert titles(by_q) == ["IBUPROFEN tablet [Acme]"]
 
 
+def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, catalogue):
+    headers = bearer("viewer")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    client.get("/api/drugs", headers=headers)  # the token's first use is written once
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        one = client.get("/api/drugs?per_page=1", headers=headers)
+        one_page = len(statements)
+        statements.clear()
+        every = client.get("/api/drugs?per_page=100", headers=headers).json["data"]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+    assert one.status_code == 200 and len(every) == 4
+    assert len(statements) == one_page  # the classes of a page come in one query
+    ibuprofen = next(d for d in every if d["set_id"] == IBUPROFEN)
+    assert [(c["name"], c["class_type"]) for c in ibuprofen["classes"]] == [
+        ("Nonsteroidal Anti-inflammatory Drug", "EPC"),
+        ("Cyclooxygenase Inhibitors", "MOA"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -103,7 +129,9 @@ def test_the_detail_has_classes_ndcs_in_both_forms_ingredients_and_the_label_url
         "00002-3227-30",
     )
     assert package["format"] == "4-4-2" and "BOTTLE" in package["package_description"]
-    assert [n["ndc"] for n in data["ndcs"] if n["kind"] == "product"] == ["0002-3227"]
+    assert package["normalized"] == "00002-3227-30"
+    product = [(n["ndc"], n["normalized"]) for n in data["ndcs"] if n["kind"] == "product"]
+    assert product == [("0002-3227", "00002-3227")]
     assert data["ingredients"] == [
         {"product_name": "Ibuprofen", "name": "IBUPROFEN", "strength": "200 mg in 1"}
     ]

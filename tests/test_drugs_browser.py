@@ -116,6 +116,18 @@ def test_sync_search_by_name_and_ndc_details_and_edit(browser, live_server, dail
     search(browser, label.title[:-1].lower())  # part of the title, in other case
     wait(browser).until(lambda b: set_ids(b) == [label.set_id])
     assert "q=" in browser.current_url
+
+    # The row names its classes; each leads to the drugs of that class.
+    found = browser.find_element(By.CSS_SELECTOR, f'{DRUG_ROWS}[data-set-id="{label.set_id}"]')
+    named = found.find_element(By.CSS_SELECTOR, "[data-drug-classes]")
+    assert named.get_attribute("data-drug-classes") == str(len(label.class_indexes))
+    first_class = named.find_element(By.CSS_SELECTOR, "a[data-drug-class-id]")
+    class_id = first_class.get_attribute("data-drug-class-id")
+    first_class.click()
+    wait(browser).until(lambda b: f"drug_class_id={class_id}" in b.current_url)
+    wait(browser).until(lambda b: label.set_id in set_ids(b) and "q=" not in b.current_url)
+    browser.back()
+    wait(browser).until(lambda b: set_ids(b) == [label.set_id] and "q=" in b.current_url)
     search(browser, "no such drug")
     wait(browser).until(lambda b: "No drugs match" in b.find_element(By.ID, "drugs-table").text)
 

@@ -4,7 +4,8 @@
 // a list with one bar per phase and the request figures (requests, retries, rate) under it.
 //
 // The DailyMed run's progress.details (dailymed_sync.py): phase ("classes", "labels", "details",
-// "done"), mode ("full" | "incremental") and since, classes_done / classes_total,
+// "done"), mode ("full" | "incremental") and since, classes_read / classes_expected (phase 1),
+// classes_done / classes_total,
 // labels_listed, labels_done / labels_total, labels_failed, requests, retries, throttled, rate.
 //
 // Hooks: #<idPrefix>-phases li[data-phase][data-phase-state=pending|active|done|stopped], each
@@ -20,13 +21,14 @@ const SOURCES = {
   portal: { spans: { saving: [90, 100] }, units: { saving: ["record", "records"] } },
   dailymed: {
     spans: { classes: [0, 5], labels: [5, 35], details: [35, 100], done: [100, 100] },
-    units: { labels: ["class", "classes"], details: ["label", "labels"], done: ["label", "labels"] },
+    units: { classes: ["class", "classes"], labels: ["class", "classes"], details: ["label", "labels"], done: ["label", "labels"] },
     phases: [
       {
         key: "classes",
         label: "Drug classes",
-        count: (d) => ({ done: d.classes_total, total: d.classes_total }),
-        active: () => "Reading the class list…",
+        count: (d) => ({ done: d.classes_read, total: d.classes_expected }),
+        active: (d) =>
+          d.classes_expected ? `${formatNumber(d.classes_read ?? 0)} of ${plural(d.classes_expected, "class", "classes")} read` : "Reading the class list…",
         done: (d) => `${plural(d.classes_total ?? 0, "class", "classes")} read`,
       },
       {

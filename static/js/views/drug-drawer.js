@@ -1,6 +1,6 @@
 // The detail drawer of one drug (GET /api/drugs/<id>): its flags and version, the link to its
 // label on DailyMed, its classes (each a way to the drugs of that class), its NDC codes as printed
-// and in the 11-digit form, its active ingredients; Edit and History buttons.
+// and normalised (packages 11-digit, products 5-4), its active ingredients; Edit and History buttons.
 //
 // Hooks: #drug-drawer (a side-sheet <dialog>), a#drug-label-link, #drug-drawer-classes
 // [data-drug-class-id], #drug-ndcs tr[data-ndc] (data-ndc11, data-kind, data-match when it is
@@ -49,8 +49,8 @@ function ndcSection(drug, search) {
   }
   const body = html`<div class="overflow-x-auto rounded-lg border border-slate-200">
     <table id="drug-ndcs" class="data-table data-table-dense">
-      <caption class="sr-only">NDC codes, as printed and in the 11-digit form</caption>
-      <thead><tr><th scope="col">As printed</th><th scope="col">11-digit</th><th scope="col">Package</th></tr></thead>
+      <caption class="sr-only">NDC codes, as printed and normalised (packages 11-digit 5-4-2, products 5-4)</caption>
+      <thead><tr><th scope="col">As printed</th><th scope="col" title="Packages in the 11-digit 5-4-2 form, products in the 5-4 form">Normalised</th><th scope="col">Package</th></tr></thead>
       <tbody>${items.map((n) => {
         const hit = search && matches(n, search);
         const product = n.kind === "product";
@@ -61,7 +61,7 @@ function ndcSection(drug, search) {
             ${product ? html`<span class="badge badge-gray ml-1 text-[11px]" title="A product code covers all its packages">Product</span>` : ""}
             ${hit ? html`<span class="badge badge-amber ml-1 text-[11px]">Your search</span>` : ""}
           </td>
-          <td class="align-top font-mono text-xs whitespace-nowrap" title="${n.ndc11 || (product ? "Product codes have no 11-digit package form" : "This code fits no NDC layout")}">${n.ndc11_hyphenated || html`<span class="text-slate-400">—</span>`}</td>
+          <td class="align-top font-mono text-xs whitespace-nowrap" data-normalized="${n.normalized || ""}" title="${n.normalized ? (product ? "The product code with a 5-digit labeler and 4-digit product" : "The 11-digit (5-4-2) package code") : "This code fits no NDC layout"}">${n.normalized || html`<span class="text-slate-400">—</span>`}</td>
           <td class="min-w-40 align-top text-xs text-slate-600">${n.package_description || (product ? "All packages of this product" : "")}</td>
         </tr>`;
       })}</tbody>

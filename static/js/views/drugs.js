@@ -15,7 +15,7 @@ import { icon } from "../icons.js";
 import { formatDateTime, formatDay, formatRelative } from "../format.js";
 import { createDataTable, pageHeader } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
-import { CLASS_TYPES, CLASS_TYPE_VALUES, DRUGS } from "./drug-fields.js";
+import { CLASS_TYPES, CLASS_TYPE_VALUES, DRUGS, classTypeBadge, classTypeName } from "./drug-fields.js";
 import { classPicker } from "./class-picker.js";
 import { openDrugDrawer } from "./drug-drawer.js";
 import { editedMark, titleCell } from "./record-fields.js";
@@ -112,6 +112,13 @@ export function mount(root, context) {
         label: "Title",
         sortable: true,
         render: (d) => titleCell(DRUGS, d, "title", { textClass: "text-pretty", boxClass: "max-w-xl" }),
+      },
+      {
+        key: "classes",
+        label: "Classes",
+        headerClassName: "max-lg:hidden",
+        className: "max-lg:hidden",
+        render: classesCell,
       },
       {
         key: "published_date",
@@ -339,3 +346,17 @@ export function mount(root, context) {
     },
   };
 }
+
+const CLASSES_SHOWN = 2;
+
+/** A row's first classes, each a link to the drugs of that class, and how many more it has. */
+function classesCell(drug) {
+  const classes = drug.classes || [];
+  if (!classes.length) return null;
+  const more = classes.length - CLASSES_SHOWN;
+  return html`<ul class="flex max-w-xs flex-wrap items-center gap-1" data-drug-classes="${classes.length}">${classes.slice(0, CLASSES_SHOWN).map(
+    (c) => html`<li><a href="#/drugs?drug_class_id=${c.id}" class="inline-flex max-w-[14rem] items-center gap-1 rounded-md px-1 py-0.5 text-xs text-slate-700 hover:bg-brand-50 hover:text-brand-700"
+        data-drug-class-id="${c.id}" title="${classTypeName(c.class_type)}: ${c.name} — show the drugs of this class">${classTypeBadge(c.class_type)}<span class="truncate">${c.name}</span></a></li>`,
+  )}${more > 0 ? html`<li class="text-xs text-slate-500" title="${classes.slice(CLASSES_SHOWN).map((c) => c.name).join(", ")}">+${more} more</li>` : ""}</ul>`;
+}
+
