@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
-.PHONY: run test lint format css demo browser sandbox clean
+.PHONY: run test lint format css css-check demo browser sandbox clean
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,18 @@ browser:
 css:
 	npm ci --no-audit --no-fund
 	npm run build:css
+
+## css-check: the committed CSS and vendored Chart.js are what the locked packages build (CI)
+css-check:
+	@npm ci --no-audit --no-fund --loglevel=error
+	@built=$$(mktemp --suffix=.css); \
+	npx --no-install tailwindcss -i static/css/src/input.css -o $$built --minify 2>/dev/null; \
+	if ! cmp -s $$built static/css/app.css; then \
+		echo "static/css/app.css is stale: run 'make css' and commit it" >&2; rm -f $$built; exit 1; fi; \
+	rm -f $$built
+	@cmp -s node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js || \
+		{ echo "static/vendor/chart.umd.min.js differs from the locked chart.js: run 'npm run vendor'" >&2; exit 1; }
+	@echo "static/css/app.css and static/vendor/chart.umd.min.js are current"
 
 ## sandbox: the local DailyMed-compatible API and demo portal on port 5050
 sandbox: $(VENV)/.runtime
