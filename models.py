@@ -178,11 +178,11 @@ class Authorization(TrackedRecord, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("source", "source_key", name="authorizations_natural_key"),
-        sa.Index(
-            "authorizations_number_unique",
+        sa.UniqueConstraint(  # checked per statement, so a sync can swap two numbers (0004)
             "authorization_number",
-            unique=True,
-            postgresql_where=sa.text("authorization_number IS NOT NULL"),
+            name="authorizations_number_unique",
+            deferrable=True,
+            initially="IMMEDIATE",
         ),
         sa.CheckConstraint(
             f"status IN {AUTHORIZATION_STATUSES}", name="authorizations_status_valid"

@@ -116,53 +116,69 @@ def _hold_back_collisions(
 ) -> dict[tuple[Any, ...], set[str]]:
     """Source values of unique columns that another record already holds (a person's
     correction, a vanished row) are not written: the column keeps its value (empty for a new
-    record), the source's value stays in `source_values`, and the record needs review. Returns
-    the held-back fields of new rows by key; changed records are adjusted in place."""
-    if not dataset.unique_fields:
-        return {}
-    table = dataset.model.__table__
-    by_key = dict(zip(keys, range(len(keys)), strict=True))
+    record), the source's value stays in `source_values`, and the record needs review. Values
+    records of this batch move away from are free to take (two records may swap them: the
+    unique constraints are checked at the end of each statement). Returns the held-back fields
+    of new rows by key; changed records are adjusted in place."""
     held: dict[tuple[Any, ...], set[str]] = {}
-    moving = [record.id for record in changed]  # their old values are released by this batch
+    order = dict(zip(keys, range(len(keys)), strict=True))
     for name in dataset.unique_fields:
-        claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
-        for record in changed:
-            if getattr(record, name) is not None and getattr(record, name) != record.before[name]:
+        # Holding a moving record back keeps its old value taken: look again until none is.
+        while _hold_back_pass(dataset, name, order, new_rows, changed, warnings, held):
+            pass
+    return held
+
+
+def _hold_back_pass(
+    dataset: Dataset,
+    name: str,
+    order: dict[tuple[Any, ...], int],
+    new_rows: list[Mapping[str, Any]],
+    changed: list[SimpleNamespace],
+    warnings: list[str],
+    held: dict[tuple[Any, ...], set[str]],
+) -> bool:
+    """One look at the claims on `name`; True when it held a changed record back."""
+    table = dataset.model.__table__
+    claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
+    moving = []  # records whose old value this batch releases
+    for record in changed:
+        if getattr(record, name) != record.before[name]:
+            moving.append(record.id)
+            if getattr(record, name) is not None:
                 key = tuple(getattr(record, k) for k in dataset.key_fields)
                 claims.setdefault(getattr(record, name), []).append((key, record))
-        for row in new_rows:
-            if row.get(name) is not None:
-                key = tuple(row[k] for k in dataset.key_fields)
-                claims.setdefault(row[name], []).append((key, None))
-        if not claims:
-            continue
-        column = table.c[name]
-        query = sa.select(column, table.c.id).where(column.in_(list(claims)))
-        if moving:
-            query = query.where(table.c.id.not_in(moving))
-        owners = dict(db.session.execute(query).all())
-        for value, claimants in claims.items():
-            losers = (
-                claimants if value in owners else sorted(claimants, key=lambda c: by_key[c[0]])[1:]
+    for row in new_rows:
+        key = tuple(row[k] for k in dataset.key_fields)
+        if row.get(name) is not None and name not in held.get(key, set()):
+            claims.setdefault(row[name], []).append((key, None))
+    if not claims:
+        return False
+    column = table.c[name]
+    query = sa.select(column, table.c.id).where(column.in_(list(claims)))
+    if moving:
+        query = query.where(table.c.id.not_in(moving))
+    owners = dict(db.session.execute(query).all())
+    held_back_a_record = False
+    for value, claimants in claims.items():
+        first_come = sorted(claimants, key=lambda c: order[c[0]])
+        for key, record in claimants if value in owners else first_come[1:]:
+            holder = f"record {owners[value]}" if value in owners else "another row of this sync"
+            warnings.append(
+                f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
+                f"{holder}; kept out and marked for review"
             )
-            for key, record in losers:
-                holder = (
-                    f"record {owners[value]}" if value in owners else "another row of this sync"
-                )
-                warnings.append(
-                    f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
-                    f"{holder}; kept out and marked for review"
-                )
-                if record is None:
-                    held.setdefault(key, set()).add(name)
-                    continue
-                setattr(record, name, record.before[name])
-                record.manual_fields = {
-                    **record.manual_fields,
-                    name: {"source_baseline": record.before[name]},
-                }
-                _refresh_flags(record)
-    return held
+            if record is None:
+                held.setdefault(key, set()).add(name)
+                continue
+            setattr(record, name, record.before[name])
+            record.manual_fields = {
+                **record.manual_fields,
+                name: {"source_baseline": record.before[name]},
+            }
+            _refresh_flags(record)
+            held_back_a_record = True
+    return held_back_a_record
 
 
 def _locked_snapshots(

@@ -256,3 +256,45 @@ def test_a_source_renumbering_onto_a_taken_number_keeps_the_old_one_for_review(a
     moved = record("2")
     assert moved.authorization_number == "PA-2" and moved.needs_review
     assert merge.fields_needing_review(moved) == ["authorization_number"]
+
+
+def test_the_source_swapping_two_numbers_in_one_batch_swaps_them(app):
+    sync(row("1", authorization_number="PA-A"), row("2", authorization_number="PA-B"))
+    counts = sync(row("1", authorization_number="PA-B"), row("2", authorization_number="PA-A"))
+    assert counts.updated == 2
+    assert (record("1").authorization_number, record("2").authorization_number) == (
+        "PA-B",
+        "PA-A",
+    )
+    assert not record("1").needs_review and not record("2").needs_review
+
+
+def test_a_number_kept_back_stays_taken_for_the_rest_of_the_batch(app):
+    """B may not take C's number, so B keeps its own — which A wanted: A keeps its own too."""
+    sync(
+        row("A", authorization_number="PA-A"),
+        row("B", authorization_number="PA-B"),
+        row("C", authorization_number="PA-C"),
+    )
+    counts = sync(
+        row("A", authorization_number="PA-B"),
+        row("B", authorization_number="PA-C"),
+        row("C", authorization_number="PA-C"),
+    )
+    assert counts.updated == 2
+    numbers = {key: record(key).authorization_number for key in "ABC"}
+    assert numbers == {"A": "PA-A", "B": "PA-B", "C": "PA-C"}
+    assert record("A").needs_review and record("B").needs_review
+    assert record("A").source_values["authorization_number"] == "PA-B"
+
+
+def test_a_new_row_may_not_take_the_number_of_a_record_changing_something_else(app):
+    sync(row("A", authorization_number="PA-A"))
+    counts = sync(
+        row("A", authorization_number="PA-A", status="Approved"),
+        row("D", authorization_number="PA-A"),
+    )
+    assert (counts.updated, counts.inserted) == (1, 1)
+    assert record("A").status == "Approved" and record("A").authorization_number == "PA-A"
+    newcomer = record("D")
+    assert newcomer.authorization_number is None and newcomer.needs_review

@@ -26,6 +26,30 @@ def drugs_options(url: str) -> list[str] | None:
         engine.dispose()
 
 
+def number_uniqueness(url: str) -> str:
+    """How authorizations.authorization_number is kept unique."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            deferrable = conn.execute(
+                sa.text(
+                    "SELECT condeferrable FROM pg_constraint "
+                    "WHERE conname = 'authorizations_number_unique' AND contype = 'u'"
+                )
+            ).scalar()
+            partial = conn.execute(
+                sa.text(
+                    "SELECT indpred IS NOT NULL FROM pg_index "
+                    "WHERE indexrelid = 'authorizations_number_unique'::regclass"
+                )
+            ).scalar()
+    finally:
+        engine.dispose()
+    if deferrable:
+        return "deferrable constraint"
+    return "partial index" if partial else "other"
+
+
 def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server_url):
     url = recreate_database(pg_server_url, "medsync_migrations_test")
     app = make_app(SQLALCHEMY_DATABASE_URI=url, AUTO_MIGRATE=False)
@@ -45,9 +69,12 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         }
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
-        downgrade(directory=MIGRATIONS_DIR, revision="-1")
+        assert number_uniqueness(url) == "deferrable constraint"
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0004 → 0003
+        assert number_uniqueness(url) == "partial index"
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # → 0002
         assert drugs_options(url) is None
-        downgrade(directory=MIGRATIONS_DIR, revision="-1")
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # → 0001
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
