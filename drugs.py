@@ -143,7 +143,7 @@ class DrugService(records.RecordService):
         return {**self.to_json(record), "classes": _classes_json(record)}
 
     def detail_json(self, record: Drug) -> dict[str, Any]:
-        """A drug with its classes, NDCs (as printed and 11-digit) and ingredients."""
+        """A drug with its classes, NDCs (as printed and normalised) and ingredients."""
         loaded = _with_details(record.id)
         ndcs = sorted(loaded.ndc_codes, key=lambda n: (n.kind != "product", n.ndc))
         return {

@@ -3,9 +3,9 @@ ingredients, as plain frozen records.
 
 Polite by construction (see `scraper.http`): one pooled session, a rate cap, a bounded number
 of requests in flight, retries with backoff that honour Retry-After, a User-Agent naming the
-product. Parsing is tolerant: DailyMed's dates are human strings ("Nov 13, 2024"),
-`spl_version` is a number or a numeric string, keys go missing. Settings arrive as arguments;
-this module never reads the environment and never touches a database.
+product. Parsing is tolerant (`scraper.dailymed_records`: the records and their parsers).
+Settings arrive as arguments; this module never reads the environment and never touches a
+database.
 
 Failures: a list page that still fails after its retries raises `FetchError` (the caller
 decides whether the run can go on); a label that still fails comes back as a `LabelFailure`.
@@ -13,26 +13,39 @@ decides whether the run can go on); a label that still fails comes back as a `La
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 from reporting import Reporter
+from scraper.dailymed_records import (
+    LABEL_PAGE_URL,
+    DrugClass,
+    Ingredient,
+    LabelDetail,
+    LabelFailure,
+    LabelNdc,
+    LabelSummary,
+    Product,
+    as_items,
+    as_text,
+    as_whole_number,
+    parse_label_detail,
+    parse_published_date,
+    parse_spl_version,
+)
 from scraper.http import FetchError, HttpStats, PoliteSession
-from scraper.ndc import NdcCode, normalize_ndc
 
 DEFAULT_USER_AGENT = "MedSync/1.0 (+https://github.com/medsync/medsync; drug label sync)"
 DAILYMED_BASE_URL = "https://dailymed.nlm.nih.gov/dailymed/services/v2"
-LABEL_PAGE_URL = "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={set_id}"
 CLASS_TYPES = ("all", "epc", "moa", "pe", "ci")
 MAX_PAGE_SIZE = 100
 
-__all__ = [
+__all__ = [  # the client, and the records it returns (scraper.dailymed_records)
+    "LABEL_PAGE_URL",
     "DailyMedClient",
     "DrugClass",
     "FetchError",
@@ -43,195 +56,10 @@ __all__ = [
     "LabelNdc",
     "LabelSummary",
     "Product",
+    "parse_label_detail",
     "parse_published_date",
     "parse_spl_version",
 ]
-
-
-@dataclass(frozen=True)
-class DrugClass:
-    code: str
-    coding_system: str
-    class_type: str  # "EPC", "MOA", "PE", "CI"
-    name: str
-
-
-@dataclass(frozen=True)
-class LabelSummary:
-    set_id: str
-    title: str
-    spl_version: int | None
-    published_date: date | None
-
-
-@dataclass(frozen=True)
-class Ingredient:
-    name: str
-    strength: str
-    product_name: str
-
-
-@dataclass(frozen=True)
-class LabelNdc:
-    """One NDC printed on a label: a package code (with its description) or a product code."""
-
-    code: NdcCode
-    kind: Literal["package", "product"]
-    product_name: str
-    description: str  # package descriptions joined by "; " (empty for product codes)
-
-
-@dataclass(frozen=True)
-class Product:
-    name: str
-    generic_name: str
-    product_ndc: NdcCode | None
-    ingredients: tuple[Ingredient, ...]
-    packages: tuple[LabelNdc, ...]
-
-
-@dataclass(frozen=True)
-class LabelDetail:
-    set_id: str
-    title: str
-    spl_version: int | None
-    published_date: date | None
-    products: tuple[Product, ...]
-    ndcs: tuple[LabelNdc, ...]  # every distinct product and package code, products first
-    ingredients: tuple[Ingredient, ...]  # distinct (name, strength, product name)
-
-    @property
-    def label_url(self) -> str:
-        return LABEL_PAGE_URL.format(set_id=self.set_id)
-
-
-@dataclass(frozen=True)
-class LabelFailure:
-    """A label whose details could not be fetched even after retries."""
-
-    set_id: str
-    error: str
-    status: int | None = None
-
-
-# -- tolerant parsing ---------------------------------------------------------------------------
-
-_DATE_FORMATS = ("%b %d %Y", "%B %d %Y", "%Y-%m-%d", "%m/%d/%Y", "%Y%m%d", "%d %b %Y", "%d %B %Y")
-_DATE_PREFIX = re.compile(
-    r"[A-Za-z]{3,9}\.? \d{1,2},? \d{4}"  # Nov 13, 2024 / November 13 2024
-    r"|\d{4}-\d{1,2}-\d{1,2}"  # 2024-11-13, also the date of an ISO timestamp
-    r"|\d{1,2}/\d{1,2}/\d{4}"  # 11/13/2024
-    r"|\d{8}"  # 20241113
-    r"|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4}"  # 13 Nov 2024 / 13-Nov-2024
-)
-
-
-def parse_published_date(value: Any) -> date | None:
-    """A date from DailyMed's forms ("Nov 13, 2024", with or without a time after it) and
-    other common ones (ISO, US, compact); None when there is nothing readable."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    match = _DATE_PREFIX.match(value.strip())
-    if not match:
-        return None
-    text = re.sub(r"[.,]", "", match.group()).replace("-", " ").replace("Sept ", "Sep ")
-    if re.fullmatch(r"\d{4} \d{1,2} \d{1,2}", text):
-        text = text.replace(" ", "-")
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def parse_spl_version(value: Any) -> int | None:
-    """7, "7", " 7 " and "7.0" are all version 7; anything else is None."""
-    return _whole_number(value)
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def parse_label_detail(set_id: str, body: Any) -> LabelDetail:
-    """A LabelDetail from a packaging.json answer; raises ValueError if it holds no label."""
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if isinstance(data, list) and len(data) == 1:
-        data = data[0]
-    if not isinstance(data, Mapping):
-        raise ValueError("packaging.json holds no label object")
-    products = tuple(
-        _parse_product(p) for p in _items(data.get("products")) if isinstance(p, Mapping)
-    )
-    product_codes = [
-        LabelNdc(p.product_ndc, "product", p.name, "") for p in products if p.product_ndc
-    ]
-    package_codes = [pkg for p in products for pkg in p.packages]
-    ndcs: dict[tuple[str, str], LabelNdc] = {}
-    for ndc in product_codes + package_codes:
-        ndcs.setdefault((ndc.kind, ndc.code.raw.strip()), ndc)
-    ingredients = dict.fromkeys(i for p in products for i in p.ingredients)
-    return LabelDetail(
-        set_id=_text(data.get("setid")) or set_id,
-        title=_text(data.get("title")),
-        spl_version=parse_spl_version(data.get("spl_version")),
-        published_date=parse_published_date(data.get("published_date")),
-        products=products,
-        ndcs=tuple(ndcs.values()),
-        ingredients=tuple(ingredients),
-    )
-
-
-def _parse_product(product: Mapping[str, Any]) -> Product:
-    name = _text(product.get("product_name")) or _text(product.get("product_name_generic"))
-    code = _text(product.get("product_code"))
-    ingredients = [
-        Ingredient(_text(i.get("name")), _text(i.get("strength")), name)
-        for holder in [
-            product,
-            *(p for p in _items(product.get("parts")) if isinstance(p, Mapping)),
-        ]
-        for i in _items(holder.get("active_ingredients"))
-        if isinstance(i, Mapping) and _text(i.get("name"))
-    ]
-    packages = []
-    for package in _items(product.get("packaging")):
-        raw = package.get("ndc") if isinstance(package, Mapping) else package
-        if not _text(raw):
-            continue
-        descriptions = package.get("package_descriptions") if isinstance(package, Mapping) else None
-        if isinstance(descriptions, str):
-            descriptions = [descriptions]
-        description = "; ".join(_text(d) for d in _items(descriptions) if _text(d))
-        packages.append(LabelNdc(normalize_ndc(raw), "package", name, description))
-    return Product(
-        name=name,
-        generic_name=_text(product.get("product_name_generic")),
-        product_ndc=normalize_ndc(code) if code else None,
-        ingredients=tuple(dict.fromkeys(ingredients)),
-        packages=tuple(packages),
-    )
 
 
 # -- the client ---------------------------------------------------------------------------------
@@ -303,11 +131,11 @@ class DailyMedClient:
         for kind in dict.fromkeys(kinds):
             params = {"class_code_type": kind}
             for item in self._iter_items("/drugclasses.json", params, on_total=heard):
-                code, system = _text(item.get("code")), _text(item.get("codingSystem"))
+                code, system = as_text(item.get("code")), as_text(item.get("codingSystem"))
                 if code and (code, system) not in seen:
                     seen.add((code, system))
                     yield DrugClass(
-                        code, system, _text(item.get("type")).upper(), _text(item.get("name"))
+                        code, system, as_text(item.get("type")).upper(), as_text(item.get("name"))
                     )
 
     def iter_class_labels(
@@ -323,12 +151,12 @@ class DailyMedClient:
             params["published_date_comparison"] = "gte"
         seen: set[str] = set()
         for item in self._iter_items("/spls.json", params):
-            set_id = _text(item.get("setid"))
+            set_id = as_text(item.get("setid"))
             if set_id and set_id not in seen:
                 seen.add(set_id)
                 yield LabelSummary(
                     set_id=set_id,
-                    title=_text(item.get("title")),
+                    title=as_text(item.get("title")),
                     spl_version=parse_spl_version(item.get("spl_version")),
                     published_date=parse_published_date(item.get("published_date")),
                 )
@@ -395,14 +223,14 @@ class DailyMedClient:
             )
             metadata = body.get("metadata") if isinstance(body, Mapping) else None
             metadata = metadata if isinstance(metadata, Mapping) else {}
-            data = _items(body.get("data") if isinstance(body, Mapping) else None)
+            data = as_items(body.get("data") if isinstance(body, Mapping) else None)
             if page == 1 and on_total is not None:
-                total = _whole_number(metadata.get("total_elements"))
+                total = as_whole_number(metadata.get("total_elements"))
                 if total is not None:
                     on_total(total)
             yield from (item for item in data if isinstance(item, Mapping))
-            current = _whole_number(metadata.get("current_page")) or page
-            total_pages = _whole_number(metadata.get("total_pages"))
+            current = as_whole_number(metadata.get("current_page")) or page
+            total_pages = as_whole_number(metadata.get("total_pages"))
             next_url = metadata.get("next_page_url")
             has_next_url = isinstance(next_url, str) and next_url.strip() not in ("", "null")
             more = has_next_url or (total_pages is not None and current < total_pages)
