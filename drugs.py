@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 import merge
 import records
@@ -84,7 +85,7 @@ class DrugService(records.RecordService):
     def list_query(self, args: Mapping[str, str]) -> sa.Select:
         """Drugs matching name (partial), ndc (any form), q (name or NDC), drug_class_id,
         class_type, edited, needs_review, missing."""
-        query = sa.select(Drug).options(selectinload(Drug.classes))  # one query per page
+        query = sa.select(Drug)
         name = (args.get("name") or "").strip()
         if name:
             query = query.where(Drug.title.ilike(records.contains(name)))
@@ -137,6 +138,9 @@ class DrugService(records.RecordService):
             "label_url": label_url(record.set_id),
             **records.bookkeeping_json(record),
         }
+
+    def list_options(self) -> tuple[ExecutableOption, ...]:
+        return (selectinload(Drug.classes),)  # a page's classes in one query
 
     def list_json(self, record: Drug) -> dict[str, Any]:
         """A list item: the drug and its classes."""

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.sql.base import ExecutableOption
 
 import merge
 from database import db
@@ -195,8 +196,12 @@ class RecordService:
     def to_json(self, record: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def list_options(self) -> tuple[ExecutableOption, ...]:
+        """Loader options for a list page (not the CSV export), e.g. what list_json reads."""
+        return ()
+
     def list_json(self, record: Any) -> dict[str, Any]:
-        """A record as a list page shows it (what list_query loads for it)."""
+        """A record as a list page shows it (with what list_options loads for it)."""
         return self.to_json(record)
 
     def detail_json(self, record: Any) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def add_record_routes(
 
     def list_records():
         limit = service.count_limit(request.args)
-        return paginate(filtered(), service.list_json, count_limit=limit)
+        query = filtered().options(*service.list_options())
+        return paginate(query, service.list_json, count_limit=limit)
 
     def export_records():
         return csv_response(filtered(), service.csv_columns, service.to_json, service.csv_filename)

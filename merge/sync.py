@@ -90,7 +90,7 @@ def merge_rows(
             seen.append(record.id)
             counts.unchanged += 1
 
-    held = _hold_back_collisions(dataset, keys, new_rows, changed, result.warnings)
+    held = _hold_back_collisions(dataset, keys, new_rows, changed, result, history)
     written = ("id", *dataset.synced_fields, *_STATE, *_SEEN)
     bulk.update_rows(table, [{name: getattr(r, name) for name in written} for r in changed])
     if seen:
@@ -112,73 +112,85 @@ def _hold_back_collisions(
     keys: list[tuple[Any, ...]],
     new_rows: list[Mapping[str, Any]],
     changed: list[SimpleNamespace],
-    warnings: list[str],
+    result: MergeResult,
+    history: list[dict[str, Any]],
 ) -> dict[tuple[Any, ...], set[str]]:
     """Source values of unique columns that another record already holds (a person's
     correction, a vanished row) are not written: the column keeps its value (empty for a new
-    record), the source's value stays in `source_values`, and the record needs review. Values
-    records of this batch move away from are free to take (two records may swap them: the
-    unique constraints are checked at the end of each statement). Returns the held-back fields
-    of new rows by key; changed records are adjusted in place."""
+    record), the source's value stays in `source_values`, and the record needs review (its
+    history says the source changed, not that the record did). Values records of this batch
+    move away from are free to take (two records may swap them: the unique constraints are
+    checked at the end of each statement). Returns the held-back fields of new rows by key;
+    changed records are adjusted in place."""
+    table = dataset.model.__table__
     held: dict[tuple[Any, ...], set[str]] = {}
     order = dict(zip(keys, range(len(keys)), strict=True))
+
+    def hold_back(name: str) -> bool:
+        """One look at the claims on `name`; True when it held a changed record back."""
+        claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
+        moving = []  # records whose old value this batch releases
+        for record in changed:
+            if getattr(record, name) != record.before[name]:
+                moving.append(record.id)
+                if getattr(record, name) is not None:
+                    key = tuple(getattr(record, k) for k in dataset.key_fields)
+                    claims.setdefault(getattr(record, name), []).append((key, record))
+        for row in new_rows:
+            key = tuple(row[k] for k in dataset.key_fields)
+            if row.get(name) is not None and name not in held.get(key, set()):
+                claims.setdefault(row[name], []).append((key, None))
+        if not claims:
+            return False
+        column = table.c[name]
+        query = sa.select(column, table.c.id).where(column.in_(list(claims)))
+        if moving:
+            query = query.where(table.c.id.not_in(moving))
+        owners = dict(db.session.execute(query).all())
+        held_a_record = False
+        for value, claimants in claims.items():
+            first_come = sorted(claimants, key=lambda c: order[c[0]])
+            for key, record in claimants if value in owners else first_come[1:]:
+                holder = (
+                    f"record {owners[value]}" if value in owners else "another row of this sync"
+                )
+                result.warnings.append(
+                    f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
+                    f"{holder}; kept out and marked for review"
+                )
+                if record is None:
+                    held.setdefault(key, set()).add(name)
+                    continue
+                _keep_old_value(record, name, result.counts, history)
+                held_a_record = True
+        return held_a_record
+
     for name in dataset.unique_fields:
-        # Holding a moving record back keeps its old value taken: look again until none is.
-        while _hold_back_pass(dataset, name, order, new_rows, changed, warnings, held):
+        while hold_back(name):  # a record held back keeps its old value taken: look again
             pass
     return held
 
 
-def _hold_back_pass(
-    dataset: Dataset,
+def _keep_old_value(
+    record: SimpleNamespace,
     name: str,
-    order: dict[tuple[Any, ...], int],
-    new_rows: list[Mapping[str, Any]],
-    changed: list[SimpleNamespace],
-    warnings: list[str],
-    held: dict[tuple[Any, ...], set[str]],
-) -> bool:
-    """One look at the claims on `name`; True when it held a changed record back."""
-    table = dataset.model.__table__
-    claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
-    moving = []  # records whose old value this batch releases
-    for record in changed:
-        if getattr(record, name) != record.before[name]:
-            moving.append(record.id)
-            if getattr(record, name) is not None:
-                key = tuple(getattr(record, k) for k in dataset.key_fields)
-                claims.setdefault(getattr(record, name), []).append((key, record))
-    for row in new_rows:
-        key = tuple(row[k] for k in dataset.key_fields)
-        if row.get(name) is not None and name not in held.get(key, set()):
-            claims.setdefault(row[name], []).append((key, None))
-    if not claims:
-        return False
-    column = table.c[name]
-    query = sa.select(column, table.c.id).where(column.in_(list(claims)))
-    if moving:
-        query = query.where(table.c.id.not_in(moving))
-    owners = dict(db.session.execute(query).all())
-    held_back_a_record = False
-    for value, claimants in claims.items():
-        first_come = sorted(claimants, key=lambda c: order[c[0]])
-        for key, record in claimants if value in owners else first_come[1:]:
-            holder = f"record {owners[value]}" if value in owners else "another row of this sync"
-            warnings.append(
-                f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
-                f"{holder}; kept out and marked for review"
-            )
-            if record is None:
-                held.setdefault(key, set()).add(name)
-                continue
-            setattr(record, name, record.before[name])
-            record.manual_fields = {
-                **record.manual_fields,
-                name: {"source_baseline": record.before[name]},
-            }
-            _refresh_flags(record)
-            held_back_a_record = True
-    return held_back_a_record
+    counts: MergeCounts,
+    history: list[dict[str, Any]],
+) -> None:
+    """The source's new value of `name` is not written: the record keeps its value as if a
+    person had chosen it, and asks for review."""
+    was_flagged = record.needs_review
+    setattr(record, name, record.before[name])
+    record.manual_fields = {**record.manual_fields, name: {"source_baseline": record.before[name]}}
+    _refresh_flags(record)
+    counts.flagged += record.needs_review and not was_flagged
+    for entry in history:
+        if (entry["record_id"], entry["field"], entry["action"]) == (
+            record.id,
+            name,
+            "sync_update",
+        ):
+            entry["action"] = "sync_source_changed"  # the update did not happen
 
 
 def _locked_snapshots(

@@ -16,7 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
@@ -63,6 +65,14 @@ __all__ = [  # the client, and the records it returns (scraper.dailymed_records)
 
 
 # -- the client ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its items and the listing's size as the page states it."""
+
+    items: list[Mapping[str, Any]]
+    total: int | None
 
 
 class DailyMedClient:
@@ -113,30 +123,30 @@ class DailyMedClient:
         class_types: Iterable[str] = ("all",),
         on_total: Callable[[int], None] | None = None,
     ) -> Iterator[DrugClass]:
-        """Every class of the given types (all, epc, moa, pe, ci), each once. `on_total` hears
-        how many classes DailyMed says the listings hold (the sum of each type's
-        total_elements known so far) as each type's first page arrives."""
+        """Every class of the given types (all, epc, moa, pe, ci), each once. The first page of
+        every type is read before any class is yielded, so `on_total` hears once, up front, how
+        many classes the listings hold (the sum of their total_elements) — unless a type's
+        listing does not say."""
         kinds = [kind.strip().lower() for kind in class_types]
         if unknown := [kind for kind in kinds if kind not in CLASS_TYPES]:
             raise ValueError(f"unknown class types {unknown}; expected some of {CLASS_TYPES}")
+        listings = [
+            self._iter_pages("/drugclasses.json", {"class_code_type": kind})
+            for kind in dict.fromkeys(kinds)
+        ]
+        firsts = [next(listing, None) for listing in listings]
+        totals = [page.total for page in firsts if page is not None]
+        if on_total is not None and None not in totals:
+            on_total(sum(total for total in totals if total is not None))
         seen: set[tuple[str, str]] = set()
-        announced = 0
-
-        def heard(total: int) -> None:
-            nonlocal announced
-            announced += total
-            if on_total is not None:
-                on_total(announced)
-
-        for kind in dict.fromkeys(kinds):
-            params = {"class_code_type": kind}
-            for item in self._iter_items("/drugclasses.json", params, on_total=heard):
-                code, system = as_text(item.get("code")), as_text(item.get("codingSystem"))
-                if code and (code, system) not in seen:
-                    seen.add((code, system))
-                    yield DrugClass(
-                        code, system, as_text(item.get("type")).upper(), as_text(item.get("name"))
-                    )
+        for first, listing in zip(firsts, listings, strict=True):
+            for page in chain([first] if first else [], listing):
+                for item in page.items:
+                    code, system = as_text(item.get("code")), as_text(item.get("codingSystem"))
+                    if code and (code, system) not in seen:
+                        seen.add((code, system))
+                        kind, name = as_text(item.get("type")).upper(), as_text(item.get("name"))
+                        yield DrugClass(code, system, kind, name)
 
     def iter_class_labels(
         self, drug_class: DrugClass, published_since: date | None = None
@@ -207,14 +217,13 @@ class DailyMedClient:
         except (ValueError, TypeError, AttributeError) as error:  # an unreadable answer
             return LabelFailure(set_id, f"unreadable packaging.json: {error}")
 
-    def _iter_items(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        on_total: Callable[[int], None] | None = None,
-    ) -> Iterator[Mapping[str, Any]]:
-        """The data items of every page, following the paging metadata. `on_total` hears the
-        first page's total_elements, when the server gives one."""
+    def _iter_items(self, path: str, params: Mapping[str, str]) -> Iterator[Mapping[str, Any]]:
+        """The data items of every page, following the paging metadata."""
+        for page in self._iter_pages(path, params):
+            yield from page.items
+
+    def _iter_pages(self, path: str, params: Mapping[str, str]) -> Iterator[Page]:
+        """Every page of a listing, following the paging metadata."""
         page = 1
         while True:
             self.reporter.checkpoint()
@@ -224,11 +233,8 @@ class DailyMedClient:
             metadata = body.get("metadata") if isinstance(body, Mapping) else None
             metadata = metadata if isinstance(metadata, Mapping) else {}
             data = as_items(body.get("data") if isinstance(body, Mapping) else None)
-            if page == 1 and on_total is not None:
-                total = as_whole_number(metadata.get("total_elements"))
-                if total is not None:
-                    on_total(total)
-            yield from (item for item in data if isinstance(item, Mapping))
+            items = [item for item in data if isinstance(item, Mapping)]
+            yield Page(items, as_whole_number(metadata.get("total_elements")))
             current = as_whole_number(metadata.get("current_page")) or page
             total_pages = as_whole_number(metadata.get("total_pages"))
             next_url = metadata.get("next_page_url")

@@ -60,7 +60,7 @@ def test_walking_class_types_one_by_one_finds_each_class_once(sandbox_dailymed):
     assert len(classes) == len(set(classes)) == state.totals.classes
 
 
-def test_the_class_listing_announces_its_size_from_the_first_pages_metadata(sandbox_dailymed):
+def test_the_class_listing_announces_its_size_from_every_types_first_page(sandbox_dailymed):
     base_url, state = sandbox_dailymed
     announced: list[int] = []
     read = 0
@@ -73,7 +73,7 @@ def test_the_class_listing_announces_its_size_from_the_first_pages_metadata(sand
 
     types = [c.type for c in state.catalogue.classes]
     epc, moa = types.count("EPC"), types.count("MOA")
-    assert announced == [epc, epc + moa] and read == epc + moa
+    assert announced == [epc + moa] and read == epc + moa  # once, before any class
 
 
 def test_every_page_of_every_class_is_asked_for_exactly_once(sandbox_dailymed):

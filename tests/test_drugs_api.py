@@ -89,10 +89,13 @@ def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, 
     assert one.status_code == 200 and len(every) == 4
     assert len(statements) == one_page  # the classes of a page come in one query
     ibuprofen = next(d for d in every if d["set_id"] == IBUPROFEN)
-    assert [(c["name"], c["class_type"]) for c in ibuprofen["classes"]] == [
+    expected = [
         ("Nonsteroidal Anti-inflammatory Drug", "EPC"),
         ("Cyclooxygenase Inhibitors", "MOA"),
     ]
+    assert [(c["name"], c["class_type"]) for c in ibuprofen["classes"]] == expected
+    found = client.get("/api/drugs?name=ibuprofen", headers=headers).json["data"]  # a search
+    assert [(c["name"], c["class_type"]) for c in found[0]["classes"]] == expected
 
 
 @pytest.mark.parametrize(

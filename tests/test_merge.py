@@ -281,11 +281,18 @@ def test_a_number_kept_back_stays_taken_for_the_rest_of_the_batch(app):
         row("B", authorization_number="PA-C"),
         row("C", authorization_number="PA-C"),
     )
-    assert counts.updated == 2
+    assert (counts.updated, counts.flagged) == (2, 2)
     numbers = {key: record(key).authorization_number for key in "ABC"}
     assert numbers == {"A": "PA-A", "B": "PA-B", "C": "PA-C"}
     assert record("A").needs_review and record("B").needs_review
     assert record("A").source_values["authorization_number"] == "PA-B"
+    history = db.session.execute(
+        sa.select(RecordChange.action, RecordChange.old_value, RecordChange.new_value).where(
+            RecordChange.record_id == record("A").id,
+            RecordChange.field == "authorization_number",
+        )
+    ).all()
+    assert history == [("sync_source_changed", "PA-A", "PA-B")]  # not an update that never was
 
 
 def test_a_new_row_may_not_take_the_number_of_a_record_changing_something_else(app):

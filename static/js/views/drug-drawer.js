@@ -61,7 +61,7 @@ function ndcSection(drug, search) {
             ${product ? html`<span class="badge badge-gray ml-1 text-[11px]" title="A product code covers all its packages">Product</span>` : ""}
             ${hit ? html`<span class="badge badge-amber ml-1 text-[11px]">Your search</span>` : ""}
           </td>
-          <td class="align-top font-mono text-xs whitespace-nowrap" data-normalized="${n.normalized || ""}" title="${n.normalized ? (product ? "The product code with a 5-digit labeler and 4-digit product" : "The 11-digit (5-4-2) package code") : "This code fits no NDC layout"}">${n.normalized || html`<span class="text-slate-400">—</span>`}</td>
+          <td class="align-top font-mono text-xs whitespace-nowrap" data-normalized="${n.normalized || ""}" title="${n.ndc11 ? "The 11-digit (5-4-2) package code" : n.normalized ? "The product code: a 5-digit labeler and a 4-digit product" : "This code fits no NDC layout"}">${n.normalized || html`<span class="text-slate-400">—</span>`}</td>
           <td class="min-w-40 align-top text-xs text-slate-600">${n.package_description || (product ? "All packages of this product" : "")}</td>
         </tr>`;
       })}</tbody>
