@@ -19,7 +19,7 @@ from database import db
 from errors import ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
-from scraper.ndc import ndc_search_keys
+from scraper.ndc import hyphenated, ndc_search_keys
 
 DATASET = merge.Dataset(
     model=Drug, key_fields=("set_id",), synced_fields=("title", "spl_version", "published_date")
@@ -158,8 +158,8 @@ class DrugService(records.RecordService):
                     "kind": n.kind,
                     "format": n.ndc_format,
                     "ndc11": n.ndc11,
-                    "ndc11_hyphenated": _hyphenated(n.ndc11),
-                    "normalized": _hyphenated(n.ndc11) or _hyphenated_product(n.product_ndc9),
+                    "ndc11_hyphenated": hyphenated(n.ndc11),
+                    "normalized": hyphenated(n.ndc11 or n.product_ndc9),
                     "product_ndc": n.product_ndc,
                     "labeler": n.labeler,
                     "package_description": n.package_description,
@@ -191,15 +191,6 @@ def _with_details(record_id: int) -> Drug:
         )
         .execution_options(populate_existing=True)
     ).one()
-
-
-def _hyphenated(ndc11: str | None) -> str | None:
-    return f"{ndc11[:5]}-{ndc11[5:9]}-{ndc11[9:]}" if ndc11 else None
-
-
-def _hyphenated_product(ndc9: str | None) -> str | None:
-    """A product code's normalised 5-4 form: 0002-3227 → 00002-3227."""
-    return f"{ndc9[:5]}-{ndc9[5:]}" if ndc9 else None
 
 
 service = DrugService()

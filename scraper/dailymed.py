@@ -135,9 +135,9 @@ class DailyMedClient:
             for kind in dict.fromkeys(kinds)
         ]
         firsts = [next(listing, None) for listing in listings]
-        totals = [page.total for page in firsts if page is not None]
-        if on_total is not None and None not in totals:
-            on_total(sum(total for total in totals if total is not None))
+        totals = [page.total for page in firsts if page is not None and page.total is not None]
+        if on_total is not None and len(totals) == sum(page is not None for page in firsts):
+            on_total(sum(totals))
         seen: set[tuple[str, str]] = set()
         for first, listing in zip(firsts, listings, strict=True):
             for page in chain([first] if first else [], listing):

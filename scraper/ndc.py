@@ -126,6 +126,17 @@ def ndc_search_keys(query: str) -> list[str]:
     return list(dict.fromkeys(_split_and_pad(cleaned, layout) for layout in layouts))
 
 
+def hyphenated(normalised: str | None) -> str | None:
+    """A stored normalised code as people read it: 11 digits as 5-4-2, 9 digits as 5-4."""
+    if not normalised:
+        return None
+    return "-".join(
+        normalised[start : start + width]
+        for start, width in zip((0, 5, 9), _TARGET_WIDTHS, strict=False)
+        if start < len(normalised)
+    )
+
+
 def _split_and_pad(digits: str, layout: tuple[int, ...]) -> str:
     segments: list[str] = []
     start = 0

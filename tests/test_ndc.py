@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraper.ndc import NdcCode, ndc_search_keys, normalize_ndc
+from scraper.ndc import NdcCode, hyphenated, ndc_search_keys, normalize_ndc
 
 # raw, format, ndc11, labeler as printed, labeler5, product NDC as printed, product_ndc9, package
 RECOGNISED = [
@@ -185,3 +185,11 @@ def test_every_form_of_one_code_finds_it(printed):
     for form in forms:
         assert code.ndc11 in ndc_search_keys(form)
     assert ndc_search_keys(code.product_ndc) == [code.product_ndc9]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("00002322730", "00002-3227-30"), ("000023227", "00002-3227"), (None, None), ("", None)],
+)
+def test_a_stored_normalised_code_is_shown_hyphenated(stored, shown):
+    assert hyphenated(stored) == shown
