@@ -13,11 +13,9 @@ from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import auth
 import cli
-import dailymed_sync  # noqa: F401  (registers the "dailymed" job)
-import jobs
-import portal_sync  # noqa: F401  (registers the "portal" job)
+import sync  # noqa: F401  (importing the package registers the "portal" and "dailymed" jobs)
+from accounts import access
 from api import bp as api_bp
 from api.errors import register_error_handlers
 from api.validation import reject_nul_in_query
@@ -30,8 +28,9 @@ from database import (
     start_embedded_postgres,
     upgrade_schema,
 )
+from jobs import engine
 from scraper.portal_profile import ProfileError, load_profile
-from web import bp as web_bp
+from web import login, pages
 
 log = logging.getLogger("medsync")
 
@@ -61,7 +60,7 @@ def _configure_logging(level: str) -> None:
     if not any(getattr(h, "medsync", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.medsync = True
-        handler.addFilter(jobs.RunIdLogFilter())
+        handler.addFilter(engine.RunIdLogFilter())
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(run)s%(message)s")
         )
@@ -112,10 +111,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db)
-    auth.init_app(app)
+    access.init_app(app)
     app.before_request(reject_nul_in_query)
     register_error_handlers(app)
-    app.register_blueprint(web_bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(login.bp)
     app.register_blueprint(api_bp)
     cli.init_app(app)
 
@@ -123,7 +123,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         upgrade_schema(app)
         _create_first_admin(app, settings)
         with app.app_context():
-            recovered = jobs.recover_on_startup()
+            recovered = engine.recover_on_startup()
         if recovered:
             log.warning("%d unfinished run(s) marked interrupted", recovered)
     return app

@@ -89,7 +89,7 @@ class LoginAttempt(db.Model):
     )
 
 
-class ScrapeRun(db.Model):
+class Run(db.Model):
     """One run of any job (portal sync, DailyMed sync, analytics): created before work starts."""
 
     __tablename__ = "scrape_runs"

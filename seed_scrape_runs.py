@@ -64,11 +64,11 @@ def sample_runs(days: int, now: datetime, rng: random.Random) -> list[dict]:
 
 def seed(days: int = 42, random_seed: int = 7) -> int:
     from database import db
-    from models import ScrapeRun, utcnow
+    from models import Run, utcnow
 
     runs = sample_runs(days, utcnow(), random.Random(random_seed))
-    db.session.execute(sa.delete(ScrapeRun).where(ScrapeRun.triggered_by == SEED_MARK))
-    db.session.execute(sa.insert(ScrapeRun), runs)
+    db.session.execute(sa.delete(Run).where(Run.triggered_by == SEED_MARK))
+    db.session.execute(sa.insert(Run), runs)
     db.session.commit()
     return len(runs)
 

@@ -1,5 +1,10 @@
-"""The JSON API blueprint. One module per resource; each route validates, calls one function,
-shapes the JSON."""
+"""The JSON API under /api: one module per resource; each route validates, calls one function,
+shapes the JSON. `records.add_record_routes` declares a dataset's routes once; `errors` turns
+every failure into the one JSON error shape; `pagination` and `export` serve every list.
+
+May import: `datasets`, `jobs`, `accounts`, `errors`, `models`, `database`. Never imported by the
+layers below it.
+"""
 
 from flask import Blueprint
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import authorizations
 from api import bp
 from api.records import add_record_routes
+from datasets import authorizations
 
 add_record_routes(bp, "/authorizations", authorizations.service)

@@ -3,8 +3,8 @@ revert."""
 
 from __future__ import annotations
 
-import drug_classes
 from api import bp
 from api.records import add_record_routes
+from datasets import drug_classes
 
 add_record_routes(bp, "/drug-classes", drug_classes.service, full_crud=True)

@@ -3,8 +3,8 @@ export, review, history, revert."""
 
 from __future__ import annotations
 
-import drugs
 from api import bp
 from api.records import add_record_routes
+from datasets import drugs
 
 add_record_routes(bp, "/drugs", drugs.service, full_crud=True)

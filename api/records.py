@@ -12,12 +12,12 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
+from accounts.access import require_role
 from api.export import csv_response
 from api.pagination import paginate, sort_clause
 from api.serializers import change_json
 from api.validation import json_body
-from auth import require_role
-from records import RecordService
+from datasets.records import RecordService
 
 
 def add_record_routes(

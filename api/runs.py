@@ -5,22 +5,22 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-import jobs
+from accounts.access import require_role
 from api import bp
 from api.pagination import paginate, sort_clause
 from api.serializers import run_json
 from api.validation import json_body
-from auth import require_role
 from errors import BadRequest
-from models import RUN_STATUSES, ScrapeRun
+from jobs import engine
+from models import RUN_STATUSES, Run
 
 RUN_SORTS = {
-    "id": ScrapeRun.id,
-    "created_at": ScrapeRun.created_at,
-    "started_at": ScrapeRun.started_at,
-    "duration_seconds": ScrapeRun.duration_seconds,
-    "status": ScrapeRun.status,
-    "source": ScrapeRun.source,
+    "id": Run.id,
+    "created_at": Run.created_at,
+    "started_at": Run.started_at,
+    "duration_seconds": Run.duration_seconds,
+    "status": Run.status,
+    "source": Run.source,
 }
 
 
@@ -28,20 +28,20 @@ RUN_SORTS = {
 @require_role("editor")
 def trigger_scrape():
     source = json_body().get("source", "portal")
-    run = jobs.start(str(source), f"user:{current_user.username}", current_user.id)
+    run = engine.start(str(source), f"user:{current_user.username}", current_user.id)
     message = f"{run.source.capitalize()} sync started."
     return jsonify({"success": True, "job_id": run.id, "message": message}), 202
 
 
 @bp.get("/scrape/status/<int:job_id>")
 def scrape_status(job_id: int):
-    return jsonify({"success": True, **run_json(jobs.get_run(job_id))})
+    return jsonify({"success": True, **run_json(engine.get_run(job_id))})
 
 
 @bp.post("/scrape/<int:job_id>/cancel")
 @require_role("editor")
 def cancel_scrape(job_id: int):
-    run = jobs.request_cancel(job_id)
+    run = engine.request_cancel(job_id)
     message = "Cancel requested; the job stops at its next checkpoint."
     return jsonify(
         {"success": True, "job_id": run.id, "status": run.status, "message": message}
@@ -53,5 +53,5 @@ def scrape_runs():
     status = request.args.get("status")
     if status and status not in RUN_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)}.", field="status")
-    query = jobs.runs_query(request.args.get("source"), status)
+    query = engine.runs_query(request.args.get("source"), status)
     return paginate(query.order_by(*sort_clause(RUN_SORTS, "-created_at")), run_json)

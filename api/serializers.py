@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from models import ApiToken, RecordChange, ScrapeRun, User, utcnow
+from models import ApiToken, RecordChange, Run, User, utcnow
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -36,7 +36,7 @@ def token_json(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def run_summary_json(run: ScrapeRun) -> dict[str, Any]:
+def run_summary_json(run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
         "source": run.source,
@@ -52,7 +52,7 @@ def run_summary_json(run: ScrapeRun) -> dict[str, Any]:
     }
 
 
-def run_json(run: ScrapeRun) -> dict[str, Any]:
+def run_json(run: Run) -> dict[str, Any]:
     """A run with live progress: done / total, percent, rate per second and ETA."""
     elapsed = None
     if run.started_at is not None:

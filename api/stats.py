@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-import overview
 from api import bp
 from api.serializers import run_summary_json
+from datasets import overview
 
 
 @bp.get("/stats")

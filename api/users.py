@@ -6,11 +6,11 @@ from flask import jsonify
 from flask_login import current_user
 
 import accounts
+from accounts.access import require_role
 from api import bp
 from api.pagination import paginate
 from api.serializers import token_json, user_json
 from api.validation import int_field, json_body
-from auth import require_role
 
 
 @bp.get("/me")

@@ -16,7 +16,7 @@ from flask import Flask
 from bench.latency import delayed_link
 from config import load_settings
 from sandbox.catalogue import Catalogue, Label
-from scraper.dailymed import DrugClass, LabelDetail, LabelSummary, parse_label_detail
+from scraper.dailymed import ClassSummary, LabelDetail, LabelSummary, parse_label_detail
 from tests.fixtures.app import _postgres_server, recreate_database
 
 README = Path(__file__).with_name("README.md")
@@ -60,8 +60,8 @@ def benchmark_app(database: str, server_url: str | None = None) -> Iterator[Flas
             db.engine.dispose()
 
 
-def source_classes(catalogue: Catalogue) -> list[DrugClass]:
-    return [DrugClass(c.code, c.coding_system, c.type, c.name) for c in catalogue.classes]
+def source_classes(catalogue: Catalogue) -> list[ClassSummary]:
+    return [ClassSummary(c.code, c.coding_system, c.type, c.name) for c in catalogue.classes]
 
 
 def summary(label: Label) -> LabelSummary:

@@ -28,7 +28,7 @@ import accounts
 from bench.common import benchmark_app, machine, write_readme_section
 from bench.dailymed_write import write_path
 from database import db
-from drugs import SEARCH_COUNT_LIMIT
+from datasets.drugs import SEARCH_COUNT_LIMIT
 from models import NdcCode
 from sandbox.catalogue import Catalogue
 

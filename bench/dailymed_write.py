@@ -22,7 +22,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import dailymed_store as store
 from bench.common import (
     benchmark_app,
     benchmark_server,
@@ -45,6 +44,7 @@ from bench.write_baselines import (
 )
 from database import db
 from sandbox.catalogue import Catalogue, Label
+from sync import dailymed_store as store
 
 SECTION_TITLE = "## DailyMed write path (7b)"
 PER_ROW_SAMPLE = 5000

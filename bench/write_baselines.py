@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-import dailymed_store as store
 from bench.common import detail, source_classes
 from database import db
-from models import ScrapeRun, utcnow
+from models import Run, utcnow
 from sandbox.catalogue import Catalogue, Label
+from sync import dailymed_store as store
 
 FLAGS = ("is_manually_edited", "needs_review", "missing_from_source")
 BATCH = 1000
@@ -62,7 +62,7 @@ def empty_tables() -> None:
 
 
 def new_run() -> int:
-    run = ScrapeRun(source="dailymed", status="completed")
+    run = Run(source="dailymed", status="completed")
     db.session.add(run)
     db.session.commit()
     return run.id
@@ -72,7 +72,7 @@ def new_run() -> int:
 
 
 def plain_copy(catalogue: Catalogue, labels: Sequence[Label]) -> Tally:
-    import bulk
+    from merge import bulk
     from models import ActiveIngredient, Drug, DrugClass, NdcCode, drug_class_memberships
 
     tally = Tally()

@@ -12,6 +12,9 @@ for the bookkeeping columns. The rules:
   (the override goes);
 - records a complete sync no longer sees are kept and marked missing, never deleted;
 - every change is written to `record_changes` with who (user or run) and when.
+
+`bulk` is the set-based write helper the rules (and the DailyMed details) write through.
+May import: `database`, `models`, `errors`. Imported by `datasets` and `sync`.
 """
 
 from errors import Conflict  # noqa: F401  (callers catch merge.Conflict)
@@ -20,8 +23,8 @@ from merge.core import (  # noqa: F401  (the package's public vocabulary)
     Dataset,
     MergeCounts,
     fields_needing_review,
-    from_json,
-    to_json,
+    json_value,
+    value_from_json,
 )
 from merge.people import apply_manual_edit, lock, record_event, resolve_review  # noqa: F401
 from merge.sync import MergeResult, mark_missing, merge_batch, merge_rows  # noqa: F401

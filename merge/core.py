@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import bulk
+from merge import bulk
 from models import RecordChange, TrackedRecord, utcnow
 
 
@@ -60,14 +60,14 @@ class Dataset:
         return self.model.dataset  # type: ignore[attr-defined]
 
 
-def to_json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """Field values as they are kept in JSONB (source_values, history)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
-def from_json(model: type, field_name: str, value: Any) -> Any:
+def value_from_json(model: type, field_name: str, value: Any) -> Any:
     if value is None:
         return None
     python_type = model.__table__.c[field_name].type.python_type
@@ -77,7 +77,7 @@ def from_json(model: type, field_name: str, value: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return json.dumps(to_json(a), sort_keys=True) == json.dumps(to_json(b), sort_keys=True)
+    return json.dumps(json_value(a), sort_keys=True) == json.dumps(json_value(b), sort_keys=True)
 
 
 def fields_needing_review(record: TrackedRecord) -> list[str]:
@@ -108,8 +108,8 @@ def _history(
         "record_id": record_id,
         "field": field_name,
         "action": action,
-        "old_value": to_json(old),
-        "new_value": to_json(new),
+        "old_value": json_value(old),
+        "new_value": json_value(new),
         "actor_type": actor.kind,
         "user_id": actor.user_id,
         "run_id": actor.run_id,

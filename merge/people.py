@@ -16,7 +16,7 @@ from merge.core import (
     _same,
     _write_history,
     fields_needing_review,
-    from_json,
+    value_from_json,
 )
 from models import TrackedRecord
 
@@ -101,7 +101,7 @@ def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor:
         )
     elif decision == "source":
         old = getattr(record, field_name)
-        setattr(record, field_name, from_json(type(record), field_name, source_value))
+        setattr(record, field_name, value_from_json(type(record), field_name, source_value))
         manual.pop(field_name)
         history = _history(
             record.dataset, record.id, "review_take_source", actor, field_name, old, source_value

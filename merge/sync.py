@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import bulk
 from database import db
+from merge import bulk
 from merge.core import (
     _FRESH,
     _SEEN,
@@ -22,8 +22,8 @@ from merge.core import (
     _refresh_flags,
     _same,
     _write_history,
-    from_json,
-    to_json,
+    json_value,
+    value_from_json,
 )
 from models import utcnow
 
@@ -230,7 +230,7 @@ def _merge_into(
     for name in dataset.synced_fields:
         if name not in values:
             continue
-        new_source = to_json(values[name])
+        new_source = json_value(values[name])
         old_source = source_values.get(name)
         source_values[name] = new_source
         if name in manual:
@@ -267,7 +267,7 @@ def _merge_into(
             continue
         current = getattr(record, name)
         if not _same(current, new_source):
-            setattr(record, name, from_json(dataset.model, name, new_source))
+            setattr(record, name, value_from_json(dataset.model, name, new_source))
             history.append(
                 _history(dataset.name, record.id, "sync_update", actor, name, current, new_source)
             )
@@ -294,7 +294,7 @@ def _insert_new(
     payload = []
     for values in rows:
         source_values = {
-            name: to_json(values[name]) for name in dataset.synced_fields if name in values
+            name: json_value(values[name]) for name in dataset.synced_fields if name in values
         }
         row = {
             **dataset.scope,

@@ -22,10 +22,10 @@ from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
-from reporting import Reporter
+from jobs.reporting import Reporter
 from scraper.dailymed_records import (
     LABEL_PAGE_URL,
-    DrugClass,
+    ClassSummary,
     Ingredient,
     LabelDetail,
     LabelFailure,
@@ -49,7 +49,7 @@ MAX_PAGE_SIZE = 100
 __all__ = [  # the client, and the records it returns (scraper.dailymed_records)
     "LABEL_PAGE_URL",
     "DailyMedClient",
-    "DrugClass",
+    "ClassSummary",
     "FetchError",
     "HttpStats",
     "Ingredient",
@@ -122,7 +122,7 @@ class DailyMedClient:
         self,
         class_types: Iterable[str] = ("all",),
         on_total: Callable[[int], None] | None = None,
-    ) -> Iterator[DrugClass]:
+    ) -> Iterator[ClassSummary]:
         """Every class of the given types (all, epc, moa, pe, ci), each once. The first page of
         every type is read before any class is yielded, so `on_total` hears once, up front, how
         many classes the listings hold (the sum of their total_elements) — unless a type's
@@ -146,10 +146,10 @@ class DailyMedClient:
                     if code and (code, system) not in seen:
                         seen.add((code, system))
                         kind, name = as_text(item.get("type")).upper(), as_text(item.get("name"))
-                        yield DrugClass(code, system, kind, name)
+                        yield ClassSummary(code, system, kind, name)
 
     def iter_class_labels(
-        self, drug_class: DrugClass, published_since: date | None = None
+        self, drug_class: ClassSummary, published_since: date | None = None
     ) -> Iterator[LabelSummary]:
         """The labels indexed under `drug_class`; only those published on or after
         `published_since` when given (the server filters, so unchanged labels cost nothing)."""

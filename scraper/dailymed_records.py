@@ -19,7 +19,7 @@ LABEL_PAGE_URL = "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={set_
 
 
 @dataclass(frozen=True)
-class DrugClass:
+class ClassSummary:
     code: str
     coding_system: str
     class_type: str  # "EPC", "MOA", "PE", "CI"

@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from reporting import Reporter
+from jobs.reporting import Reporter
 from scraper.browser import make_driver
 from scraper.portal_profile import (
     PLACEHOLDER,

@@ -115,9 +115,9 @@ def test_unicode_digits_are_not_whole_numbers(client, bearer):
 
 def test_pages_never_repeat_or_skip_rows_when_the_sort_key_ties(client, bearer):
     from database import db
-    from models import ScrapeRun
+    from models import Run
 
-    db.session.add_all(ScrapeRun(source="portal", status="completed") for _ in range(120))
+    db.session.add_all(Run(source="portal", status="completed") for _ in range(120))
     db.session.commit()
     headers = bearer()
     seen = []

@@ -1,6 +1,10 @@
 """Signing in and out, throttling, roles, API tokens and CSRF."""
 
+import sqlalchemy as sa
+
 import accounts
+from database import db
+from models import User
 from tests.fixtures.app import TEST_PASSWORD, csrf_from, sign_in
 
 
@@ -90,12 +94,7 @@ def test_cookie_session_write_without_csrf_header_is_refused(admin):
     )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "csrf_failed"
-    assert (
-        accounts.db.session.scalar(
-            accounts.sa.select(accounts.User).where(accounts.User.username == "x1")
-        )
-        is None
-    )
+    assert db.session.scalar(sa.select(User).where(User.username == "x1")) is None
 
 
 def test_cookie_session_write_with_csrf_header_is_accepted(admin):

@@ -4,14 +4,14 @@ from datetime import date
 
 import pytest
 
-import authorizations
 import merge
 from database import db
-from models import ScrapeRun
+from datasets import authorizations
+from models import Run
 
 
 def seed(*rows: dict) -> None:
-    run = ScrapeRun(source="portal", status="completed")
+    run = Run(source="portal", status="completed")
     db.session.add(run)
     db.session.commit()
     merge.merge_batch(authorizations.dataset("sandbox"), list(rows), run.id)

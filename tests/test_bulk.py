@@ -6,8 +6,8 @@ import psycopg2
 import pytest
 import sqlalchemy as sa
 
-import bulk
 from database import db
+from merge import bulk
 from models import Drug
 
 AWKWARD = [

@@ -11,7 +11,7 @@ from email.utils import formatdate
 
 import pytest
 
-from reporting import Cancelled
+from jobs.reporting import Cancelled
 from sandbox.catalogue import Catalogue
 from scraper.dailymed import (
     DEFAULT_USER_AGENT,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from database import db
-from models import ScrapeRun, utcnow
+from models import Run, utcnow
 from tests.fixtures.app import recreate_database
 
 
@@ -21,7 +21,7 @@ def test_health_reports_a_connected_database_and_nothing_else(client):
 def test_health_reports_the_last_successful_sync(client, app):
     finished = utcnow() - timedelta(hours=1)
     db.session.add(
-        ScrapeRun(source="portal", status="completed", started_at=finished, completed_at=finished)
+        Run(source="portal", status="completed", started_at=finished, completed_at=finished)
     )
     db.session.commit()
     assert client.get("/health").json["last_sync_time"] == finished.isoformat()
@@ -59,7 +59,7 @@ def test_stats_counts_every_dataset_and_reports_the_database(viewer):
 def test_stats_show_the_last_run_per_source_and_the_success_rate(viewer):
     now = utcnow()
     for status in ("completed", "completed", "failed"):
-        db.session.add(ScrapeRun(source="portal", status=status, started_at=now, completed_at=now))
+        db.session.add(Run(source="portal", status=status, started_at=now, completed_at=now))
     db.session.commit()
     data = viewer.get("/api/stats").json["data"]
     assert data["last_sync"]["portal"]["status"] == "failed"

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-import jobs
 from database import db
-from models import ScrapeRun, utcnow
+from jobs import engine
+from models import Run, utcnow
 
 SLOW = "_test_slow"
 BROKEN = "_test_broken"
@@ -20,8 +20,8 @@ BROKEN = "_test_broken"
 def test_jobs():
     """Two job kinds for these tests: one that works in small steps, one that fails."""
 
-    @jobs.register(SLOW)
-    def slow(ctx: jobs.JobContext) -> None:
+    @engine.register(SLOW)
+    def slow(ctx: engine.JobContext) -> None:
         steps = 40
         for done in range(steps):
             ctx.reporter.checkpoint()
@@ -30,13 +30,13 @@ def test_jobs():
             time.sleep(0.05)
         ctx.reporter.progress(steps, steps, "finished")
 
-    @jobs.register(BROKEN)
-    def broken(ctx: jobs.JobContext) -> None:
+    @engine.register(BROKEN)
+    def broken(ctx: engine.JobContext) -> None:
         raise RuntimeError("portal answered 500\nsecond line of detail")
 
     yield
-    jobs._registry.pop(SLOW, None)
-    jobs._registry.pop(BROKEN, None)
+    engine._registry.pop(SLOW, None)
+    engine._registry.pop(BROKEN, None)
 
 
 def wait_for(client, headers, job_id, statuses=("completed", "failed", "cancelled"), timeout=20):
@@ -157,7 +157,7 @@ def test_a_poll_is_answered_by_a_second_app_instance(client, bearer, make_app):
 
 def test_a_run_with_a_stale_heartbeat_is_marked_interrupted_when_polled(client, bearer):
     stale = utcnow() - timedelta(minutes=5)
-    run = ScrapeRun(source="portal", status="running", started_at=stale, heartbeat_at=stale)
+    run = Run(source="portal", status="running", started_at=stale, heartbeat_at=stale)
     db.session.add(run)
     db.session.commit()
     body = client.get(f"/api/scrape/status/{run.id}", headers=bearer()).json
@@ -167,32 +167,32 @@ def test_a_run_with_a_stale_heartbeat_is_marked_interrupted_when_polled(client, 
 
 def test_runs_left_by_a_dead_process_are_interrupted_at_start_up(app):
     dead_pid = 2**22 + 12345  # above pid_max: no such process
-    run = ScrapeRun(
+    run = Run(
         source="portal",
         status="running",
         started_at=utcnow(),
         heartbeat_at=utcnow(),
-        worker=f"{jobs.socket.gethostname()}:{dead_pid}",
+        worker=f"{engine.socket.gethostname()}:{dead_pid}",
     )
-    alive = ScrapeRun(
+    alive = Run(
         source="dailymed",
         status="running",
         started_at=utcnow(),
         heartbeat_at=utcnow(),
-        worker=f"{jobs.socket.gethostname()}:{os.getpid()}",
+        worker=f"{engine.socket.gethostname()}:{os.getpid()}",
     )
     db.session.add_all([run, alive])
     db.session.commit()
-    assert jobs.recover_on_startup() == 1
+    assert engine.recover_on_startup() == 1
     db.session.expire_all()
-    assert db.session.get(ScrapeRun, run.id).status == "interrupted"
-    assert db.session.get(ScrapeRun, alive.id).status == "running"
+    assert db.session.get(Run, run.id).status == "interrupted"
+    assert db.session.get(Run, alive.id).status == "running"
 
 
 def test_the_database_refuses_a_second_active_run_of_a_source(app):
-    db.session.add(ScrapeRun(source="portal", status="running"))
+    db.session.add(Run(source="portal", status="running"))
     db.session.commit()
-    db.session.add(ScrapeRun(source="portal", status="queued"))
+    db.session.add(Run(source="portal", status="queued"))
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -204,7 +204,7 @@ def test_run_history_filters_sorts_and_pages(client, bearer):
         ("portal", "failed", 9.0),
         ("dailymed", "completed", 5.0),
     ]:
-        db.session.add(ScrapeRun(source=source, status=status, duration_seconds=seconds))
+        db.session.add(Run(source=source, status=status, duration_seconds=seconds))
     db.session.commit()
     headers = bearer()
     body = client.get("/api/scrape-runs?source=portal&sort=-duration_seconds", headers=headers).json
@@ -221,8 +221,8 @@ def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(
 ):
     """Two syncs of one source must never write at once, even after a false death verdict."""
     impatient = make_app(JOB_STALE_AFTER=timedelta(milliseconds=300))
-    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 60.0)  # starve the heartbeat…
-    monkeypatch.setattr(jobs, "PROGRESS_WRITE_INTERVAL", 60.0)  # …and progress writes
+    monkeypatch.setattr(engine, "HEARTBEAT_SECONDS", 60.0)  # starve the heartbeat…
+    monkeypatch.setattr(engine, "PROGRESS_WRITE_INTERVAL", 60.0)  # …and progress writes
     client = impatient.test_client()
     headers = bearer("editor")
     first = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
@@ -235,24 +235,24 @@ def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(
         if thread.name == f"job-{first}":
             thread.join(10)
     db.session.expire_all()
-    abandoned = db.session.get(ScrapeRun, first)
+    abandoned = db.session.get(Run, first)
     assert abandoned.status == "interrupted"
     assert abandoned.records_found == 0  # the zombie did not write its counts over it
     client.post(f"/api/scrape/{second.json['job_id']}/cancel", headers=headers)
 
 
 def test_ctrl_c_in_a_foreground_sync_records_the_run_as_interrupted(app):
-    @jobs.register("_test_ctrl_c")
-    def pressed_ctrl_c(ctx: jobs.JobContext) -> None:
+    @engine.register("_test_ctrl_c")
+    def pressed_ctrl_c(ctx: engine.JobContext) -> None:
         ctx.counts.found = 3
         raise KeyboardInterrupt
 
     try:
         with pytest.raises(KeyboardInterrupt):
-            jobs.run_in_foreground("_test_ctrl_c", "cli")
+            engine.run_in_foreground("_test_ctrl_c", "cli")
         db.session.expire_all()
-        run = db.session.scalar(sa.select(ScrapeRun).where(ScrapeRun.source == "_test_ctrl_c"))
+        run = db.session.scalar(sa.select(Run).where(Run.source == "_test_ctrl_c"))
         assert run.status == "interrupted"
         assert "KeyboardInterrupt" in run.error_message
     finally:
-        jobs._registry.pop("_test_ctrl_c", None)
+        engine._registry.pop("_test_ctrl_c", None)

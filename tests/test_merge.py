@@ -7,16 +7,16 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import authorizations
 import merge
 from database import db
-from models import Authorization, RecordChange, ScrapeRun, User
+from datasets import authorizations
+from models import Authorization, RecordChange, Run, User
 
 DATASET = authorizations.dataset("sandbox")
 
 
 def new_run() -> int:
-    run = ScrapeRun(source="portal", status="completed")
+    run = Run(source="portal", status="completed")
     db.session.add(run)
     db.session.commit()
     return run.id

@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import Select
 import accounts
 import seed_scrape_runs
 from database import db
-from models import ScrapeRun
+from models import Run
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import sign_in, wait
 
@@ -26,9 +26,9 @@ return painted;
 
 
 def count_runs(**where: str) -> int:
-    query = sa.select(sa.func.count(ScrapeRun.id))
+    query = sa.select(sa.func.count(Run.id))
     for column, value in where.items():
-        query = query.where(getattr(ScrapeRun, column) == value)
+        query = query.where(getattr(Run, column) == value)
     return db.session.scalar(query)
 
 
@@ -99,9 +99,7 @@ def test_seeded_runs_fill_the_table_filter_by_status_and_draw_the_chart(browser,
     sort = '#runs-table th button[data-sort="duration_seconds"]'
     browser.find_element(By.CSS_SELECTOR, sort).click()
     browser.find_element(By.CSS_SELECTOR, sort).click()
-    longest = db.session.scalar(
-        sa.select(ScrapeRun.id).order_by(ScrapeRun.duration_seconds.desc()).limit(1)
-    )
+    longest = db.session.scalar(sa.select(Run.id).order_by(Run.duration_seconds.desc()).limit(1))
     wait(browser).until(
         lambda b: b.find_element(By.CSS_SELECTOR, ROWS).get_attribute("data-run-id") == str(longest)
     )
@@ -122,9 +120,7 @@ def test_without_runs_the_screen_says_so(browser, live_server, app):
 def test_the_overview_sync_card_shows_status_duration_and_warnings(browser, live_server, app):
     seed_scrape_runs.seed(days=2)
     latest = db.session.scalars(
-        sa.select(ScrapeRun)
-        .where(ScrapeRun.source == "portal")
-        .order_by(ScrapeRun.created_at.desc())
+        sa.select(Run).where(Run.source == "portal").order_by(Run.created_at.desc())
     ).first()
     latest.status, latest.error_message, latest.duration_seconds = "completed", None, 12.5
     latest.warnings = ["page 2, row 4: service start '13/45/2026' is not a date"]

@@ -24,9 +24,9 @@ from flask import Flask, current_app
 
 from database import db
 from errors import Conflict, NotFound, ValidationFailed
+from jobs.reporting import Cancelled, Reporter
 from merge import MergeCounts
-from models import ACTIVE_RUN_STATUSES, ScrapeRun, utcnow
-from reporting import Cancelled, Reporter
+from models import ACTIVE_RUN_STATUSES, Run, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,13 @@ class JobAlreadyRunning(Conflict):
         self.job_id = job_id
 
 
-def _create_run(source: str, triggered_by: str, user_id: int | None) -> ScrapeRun:
+def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
     if source not in _registry:
         raise ValidationFailed(
             f"Unknown source {source!r}; choose one of {', '.join(sources())}.", field="source"
         )
     reap_stale()
-    run = ScrapeRun(
+    run = Run(
         source=source,
         status="queued",
         triggered_by=triggered_by,
@@ -103,15 +103,13 @@ def _create_run(source: str, triggered_by: str, user_id: int | None) -> ScrapeRu
     except sa.exc.IntegrityError:
         db.session.rollback()
         running = db.session.scalar(
-            sa.select(ScrapeRun.id).where(
-                ScrapeRun.source == source, ScrapeRun.status.in_(ACTIVE_RUN_STATUSES)
-            )
+            sa.select(Run.id).where(Run.source == source, Run.status.in_(ACTIVE_RUN_STATUSES))
         )
         raise JobAlreadyRunning(source, running) from None
     return run
 
 
-def start(source: str, triggered_by: str, user_id: int | None = None) -> ScrapeRun:
+def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
     """Create the run row and start it in a background thread; returns at once."""
     run = _create_run(source, triggered_by, user_id)
     app = current_app._get_current_object()
@@ -122,12 +120,12 @@ def start(source: str, triggered_by: str, user_id: int | None = None) -> ScrapeR
     return run
 
 
-def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None = None) -> ScrapeRun:
+def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None = None) -> Run:
     """Create the run row and do the work in this thread (the CLI). Returns the finished run."""
     run = _create_run(source, triggered_by, None)
     _execute(current_app._get_current_object(), run.id, watcher)
     db.session.expire_all()
-    return db.session.get(ScrapeRun, run.id)
+    return db.session.get(Run, run.id)
 
 
 class RunReporter(Reporter):
@@ -160,8 +158,8 @@ class RunReporter(Reporter):
     def _update(self, **values: Any) -> None:
         with db.engine.begin() as conn:
             conn.execute(
-                sa.update(ScrapeRun)
-                .where(ScrapeRun.id == self.run_id, ScrapeRun.status == "running")
+                sa.update(Run)
+                .where(Run.id == self.run_id, Run.status == "running")
                 .values(**values)
             )
 
@@ -190,9 +188,7 @@ class RunReporter(Reporter):
         self._last_cancel_check = now
         with db.engine.connect() as conn:
             status, wanted = conn.execute(
-                sa.select(ScrapeRun.status, ScrapeRun.cancel_requested).where(
-                    ScrapeRun.id == self.run_id
-                )
+                sa.select(Run.status, Run.cancel_requested).where(Run.id == self.run_id)
             ).one()
         if status != "running":
             raise RunAbandoned()
@@ -216,8 +212,8 @@ class _Heartbeat(threading.Thread):
             try:
                 with self.app.app_context(), db.engine.begin() as conn:
                     conn.execute(
-                        sa.update(ScrapeRun)
-                        .where(ScrapeRun.id == self.run_id, ScrapeRun.status == "running")
+                        sa.update(Run)
+                        .where(Run.id == self.run_id, Run.status == "running")
                         .values(heartbeat_at=sa.func.now())
                     )
             except Exception:  # a missed beat is not fatal; the next one may get through
@@ -227,7 +223,7 @@ class _Heartbeat(threading.Thread):
 def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
     token = current_run_id.set(run_id)
     with app.app_context():
-        run = db.session.get(ScrapeRun, run_id)
+        run = db.session.get(Run, run_id)
         source = run.source
         started = utcnow()
         run.status, run.started_at, run.worker = "running", started, WORKER
@@ -273,7 +269,7 @@ def _one_line(exc: Exception) -> str:
 def _finish(
     run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
 ) -> None:
-    run = db.session.scalar(sa.select(ScrapeRun).where(ScrapeRun.id == run_id).with_for_update())
+    run = db.session.scalar(sa.select(Run).where(Run.id == run_id).with_for_update())
     if run.status != "running":  # marked interrupted meanwhile: that verdict stands
         db.session.rollback()
         return
@@ -307,7 +303,7 @@ def _finish(
     )
 
 
-def request_cancel(run_id: int) -> ScrapeRun:
+def request_cancel(run_id: int) -> Run:
     run = get_run(run_id)
     if run.status not in ACTIVE_RUN_STATUSES:
         raise Conflict(f"Job {run_id} is already {run.status}.", job_id=run_id, status=run.status)
@@ -317,8 +313,8 @@ def request_cancel(run_id: int) -> ScrapeRun:
     return run
 
 
-def get_run(run_id: int) -> ScrapeRun:
-    run = db.session.get(ScrapeRun, run_id)
+def get_run(run_id: int) -> Run:
+    run = db.session.get(Run, run_id)
     if run is None:
         raise NotFound(f"No job with id {run_id}.")
     if run.status in ACTIVE_RUN_STATUSES and reap_stale():
@@ -334,18 +330,17 @@ def reap_stale() -> int:
     """Mark runs whose heartbeat stopped as interrupted (their process died). Heartbeats and
     this cutoff both use the database's clock, so clock skew between hosts cannot fake a death."""
     result = db.session.execute(
-        sa.update(ScrapeRun)
+        sa.update(Run)
         .where(
-            ScrapeRun.status.in_(ACTIVE_RUN_STATUSES),
-            sa.func.coalesce(ScrapeRun.heartbeat_at, ScrapeRun.created_at)
-            < sa.func.now() - stale_after(),
+            Run.status.in_(ACTIVE_RUN_STATUSES),
+            sa.func.coalesce(Run.heartbeat_at, Run.created_at) < sa.func.now() - stale_after(),
         )
         .values(
             status="interrupted",
             completed_at=sa.func.now(),
             error_message="The process running this job stopped before it finished.",
         )
-        .returning(ScrapeRun.id)
+        .returning(Run.id)
     )
     ids = result.scalars().all()
     db.session.commit()
@@ -360,9 +355,7 @@ def recover_on_startup() -> int:
     host = socket.gethostname()
     orphaned = 0
     for run in db.session.scalars(
-        sa.select(ScrapeRun).where(
-            ScrapeRun.status.in_(ACTIVE_RUN_STATUSES), ScrapeRun.worker.like(f"{host}:%")
-        )
+        sa.select(Run).where(Run.status.in_(ACTIVE_RUN_STATUSES), Run.worker.like(f"{host}:%"))
     ):
         pid = int(run.worker.rsplit(":", 1)[1])
         if pid != os.getpid() and not _process_alive(pid):
@@ -384,9 +377,9 @@ def _process_alive(pid: int) -> bool:
 
 
 def runs_query(source: str | None = None, status: str | None = None) -> sa.Select:
-    query = sa.select(ScrapeRun)
+    query = sa.select(Run)
     if source:
-        query = query.where(ScrapeRun.source == source)
+        query = query.where(Run.source == source)
     if status:
-        query = query.where(ScrapeRun.status == status)
+        query = query.where(Run.status == status)
     return query

@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 import merge
-import records
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import db
+from datasets import records
 from errors import ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
@@ -133,7 +133,7 @@ class DrugService(records.RecordService):
             "set_id": record.set_id,
             "title": record.title,
             "spl_version": record.spl_version,
-            "published_date": merge.to_json(record.published_date),
+            "published_date": merge.json_value(record.published_date),
             "details_version": record.details_version,
             "label_url": label_url(record.set_id),
             **records.bookkeeping_json(record),

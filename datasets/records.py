@@ -151,15 +151,15 @@ def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
         "review": [
             {
                 "field": name,
-                "yours": merge.to_json(getattr(record, name)),
+                "yours": merge.json_value(getattr(record, name)),
                 "source": record.source_values.get(name),
             }
             for name in merge.fields_needing_review(record)
         ],
         "missing_from_source": record.missing_from_source,
         "last_seen_run_id": record.last_seen_run_id,
-        "created_at": merge.to_json(record.created_at),
-        "updated_at": merge.to_json(record.updated_at),
+        "created_at": merge.json_value(record.created_at),
+        "updated_at": merge.json_value(record.updated_at),
     }
 
 
@@ -336,7 +336,7 @@ class RecordService:
             record,
             "manual_create",
             merge.Actor.user(user_id),
-            new={name: merge.to_json(value) for name, value in values.items()},
+            new={name: merge.json_value(value) for name, value in values.items()},
         )
         db.session.commit()
         return record
@@ -366,7 +366,7 @@ class RecordService:
             raise ValidationFailed("change_id must be a whole number.", field="change_id")
         record = self.locked(record_id)
         change = self._change_to_revert(record_id, change_id)
-        changes = {change.field: merge.from_json(self.model, change.field, change.old_value)}
+        changes = {change.field: merge.value_from_json(self.model, change.field, change.old_value)}
         self.check(record, changes)
         merge.apply_manual_edit(
             record, changes, merge.Actor.user(user_id), expected_version=None, action="revert"

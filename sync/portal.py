@@ -6,10 +6,10 @@ import logging
 from functools import partial
 from typing import Any
 
-import authorizations
-import jobs
 import merge
 from database import db
+from datasets import authorizations
+from jobs import engine
 from scraper.browser import make_driver
 from scraper.portal import AuthorizationRecord, scrape_portal
 from scraper.portal_profile import load_profile
@@ -57,8 +57,8 @@ def _connection(settings: Any, profile_name: str) -> tuple[str, str, str]:
     return base_url, username, password
 
 
-@jobs.register("portal")
-def sync_portal(ctx: jobs.JobContext) -> None:
+@engine.register("portal")
+def sync_portal(ctx: engine.JobContext) -> None:
     settings = ctx.settings
     profile = load_profile(settings.portal_profile)
     base_url, username, password = _connection(settings, profile.name)

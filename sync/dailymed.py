@@ -30,16 +30,15 @@ from typing import TypeVar
 
 from flask import current_app
 
-import dailymed_store as store
-import drug_classes
-import drugs
-import jobs
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import db
-from models import ScrapeRun, utcnow
-from reporting import Cancelled, Reporter
-from scraper.dailymed import DailyMedClient, DrugClass, FetchError, LabelFailure, LabelSummary
+from datasets import drug_classes, drugs
+from jobs import engine
+from jobs.reporting import Cancelled, Reporter
+from models import Run, utcnow
+from scraper.dailymed import ClassSummary, DailyMedClient, FetchError, LabelFailure, LabelSummary
+from sync import dailymed_store as store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -96,8 +95,8 @@ class Progress:
     listing_complete: bool = False
 
 
-@jobs.register("dailymed")
-def sync_dailymed(ctx: jobs.JobContext) -> None:
+@engine.register("dailymed")
+def sync_dailymed(ctx: engine.JobContext) -> None:
     settings = ctx.settings
     reporter = SharedReporter(ctx.reporter)
     # Tests and benchmarks tune the client (tiny backoff, say) through the app config.
@@ -109,12 +108,12 @@ def sync_dailymed(ctx: jobs.JobContext) -> None:
         reporter=reporter,
         **options,
     ) as client:
-        DailymedSync(ctx, client, reporter).run()
+        DailyMedSync(ctx, client, reporter).run()
 
 
-class DailymedSync:
+class DailyMedSync:
     def __init__(
-        self, ctx: jobs.JobContext, client: DailyMedClient, reporter: SharedReporter
+        self, ctx: engine.JobContext, client: DailyMedClient, reporter: SharedReporter
     ) -> None:
         self.ctx = ctx
         self.client = client
@@ -152,11 +151,11 @@ class DailymedSync:
 
     # -- phase 1 ----------------------------------------------------------------------------
 
-    def sync_classes(self) -> list[tuple[DrugClass, store.StoredClass]]:
+    def sync_classes(self) -> list[tuple[ClassSummary, store.StoredClass]]:
         self.report("reading drug classes")
         wanted = [kind.lower() for kind in self.settings.dailymed_class_types]
         cap = self.settings.dailymed_max_classes
-        found: dict[str, DrugClass] = {}
+        found: dict[str, ClassSummary] = {}
 
         def expect(total: int) -> None:  # what the listings announce, within the cap
             self.progress.classes_expected = total if cap is None else min(total, cap)
@@ -192,9 +191,9 @@ class DailymedSync:
 
     def list_labels(
         self,
-        classes: Sequence[tuple[DrugClass, store.StoredClass]],
+        classes: Sequence[tuple[ClassSummary, store.StoredClass]],
         since: date | None,
-        last_good: ScrapeRun | None,
+        last_good: Run | None,
     ) -> bool:
         """Every class's labels, `concurrency` classes at a time; True when none failed."""
         self.progress.phase = "labels"
@@ -202,7 +201,7 @@ class DailymedSync:
         last_good_id = last_good.id if last_good else 0
         complete = True
         pool = ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="dailymed-list")
-        futures: dict[Future[list[LabelSummary]], tuple[DrugClass, int]] = {}
+        futures: dict[Future[list[LabelSummary]], tuple[ClassSummary, int]] = {}
         for drug_class, stored in classes:
             # A class first seen after the last good run may hold older labels: list it all.
             first_seen = stored.first_seen_run_id
@@ -238,7 +237,7 @@ class DailymedSync:
         log.info("%d labels listed", self.progress.labels_listed)
         return complete
 
-    def _list_class(self, drug_class: DrugClass, since: date | None) -> list[LabelSummary]:
+    def _list_class(self, drug_class: ClassSummary, since: date | None) -> list[LabelSummary]:
         return list(self.client.iter_class_labels(drug_class, since))
 
     def save_class_labels(self, class_id: int, labels: Sequence[LabelSummary]) -> None:

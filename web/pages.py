@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
-import overview
 from api.serializers import iso
 from database import database_status
+from datasets import overview
 
 bp = Blueprint("web", __name__)
 

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-import bulk
-import drug_classes
-import drugs
 import merge
 from database import db
-from models import ActiveIngredient, Drug, DrugClass, NdcCode, ScrapeRun, drug_class_memberships
-from scraper.dailymed import DrugClass as SourceClass
-from scraper.dailymed import LabelDetail, LabelNdc, LabelSummary
+from datasets import drug_classes, drugs
+from merge import bulk
+from models import ActiveIngredient, Drug, DrugClass, NdcCode, Run, drug_class_memberships
+from scraper.dailymed import ClassSummary, LabelDetail, LabelNdc, LabelSummary
 
 NDC_COLUMNS = (
     "drug_id",
@@ -53,7 +51,7 @@ class LabelToFetch:
     spl_version: int | None
 
 
-def save_classes(classes: Sequence[SourceClass], run_id: int) -> dict[str, StoredClass]:
+def save_classes(classes: Sequence[ClassSummary], run_id: int) -> dict[str, StoredClass]:
     """Merge the classes; answer each code's record id and the run that first saw it."""
     rows = [
         {
@@ -179,15 +177,15 @@ def _first_known(*versions: int | None) -> int:
     return next(v for v in versions if v is not None)
 
 
-def last_good_run(*, full: bool = False) -> ScrapeRun | None:
+def last_good_run(*, full: bool = False) -> Run | None:
     """The latest completed DailyMed run that listed every class's labels (a full listing
     when `full`): the next incremental run asks only for what was published since."""
-    details = ScrapeRun.progress_details
-    query = sa.select(ScrapeRun).where(
-        ScrapeRun.source == "dailymed",
-        ScrapeRun.status == "completed",
+    details = Run.progress_details
+    query = sa.select(Run).where(
+        Run.source == "dailymed",
+        Run.status == "completed",
         details["listing_complete"].as_boolean().is_(True),
     )
     if full:
         query = query.where(details["mode"].as_string() == "full")
-    return db.session.scalar(query.order_by(ScrapeRun.started_at.desc()).limit(1))
+    return db.session.scalar(query.order_by(Run.started_at.desc()).limit(1))

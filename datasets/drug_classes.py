@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import undefer
 
 import merge
-import records
 from config import DAILYMED_CLASS_TYPE_CHOICES
+from datasets import records
 from models import DrugClass
 
 DATASET = merge.Dataset(

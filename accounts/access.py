@@ -1,5 +1,7 @@
 """Who is asking: session login, bearer tokens, roles, CSRF and the gate that closes every route.
 
+The sign-in pages themselves live in `web.login`.
+
 Nothing is public except the endpoints in PUBLIC_ENDPOINTS. The gate runs before every request, so
 a route added later is closed without anyone remembering to decorate it.
 """
@@ -10,13 +12,12 @@ import functools
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask import Flask, g, redirect, request, url_for
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-import accounts
+from accounts import tokens
 from database import db
 from errors import error_response, wants_json
 from models import User
@@ -25,12 +26,9 @@ log = logging.getLogger(__name__)
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "web.health"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-GENERIC_LOGIN_ERROR = "Invalid username or password."
-THROTTLED_LOGIN_ERROR = "Too many failed sign-in attempts. Wait a minute and try again."
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -60,7 +58,7 @@ def load_user_from_bearer(req) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    user = accounts.user_for_token(token.strip())
+    user = tokens.user_for_token(token.strip())
     if user is not None:
         g.authenticated_by_token = True
     return user
@@ -113,48 +111,6 @@ def _security_headers(response):
     return response
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the dashboard."""
-    if not target:
-        return url_for("web.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("web.index")
-    return target
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    if request.method == "GET":
-        if current_user.is_authenticated:
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("login.html", error=None, username="", next=request.args.get("next"))
-    username = request.form.get("username", "")
-    password = request.form.get("password", "")
-    next_url = request.form.get("next")
-    try:
-        user = accounts.authenticate(username, password, request.remote_addr or "unknown")
-    except accounts.LoginThrottled:
-        page = render_template(
-            "login.html", error=THROTTLED_LOGIN_ERROR, username=username, next=next_url
-        )
-        return page, 429
-    if user is None:
-        page = render_template(
-            "login.html", error=GENERIC_LOGIN_ERROR, username=username, next=next_url
-        )
-        return page, 401
-    login_user(user)
-    log.info("%s signed in", user.username)
-    return redirect(_safe_next(next_url))
-
-
-@bp.route("/logout", methods=["POST"])
-def logout():
-    logout_user()
-    return redirect(url_for("auth.login"))
-
-
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
@@ -163,4 +119,3 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_gate)
     app.after_request(_security_headers)
-    app.register_blueprint(bp)

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from database import database_status, db
-from models import Authorization, Drug, DrugClass, NdcCode, ScrapeRun
+from models import Authorization, Drug, DrugClass, NdcCode, Run
 
 SYNC_SOURCES = ("portal", "dailymed")
 
@@ -33,14 +33,14 @@ def dataset_counts() -> dict[str, dict[str, int]]:
     }
 
 
-def last_runs() -> dict[str, ScrapeRun | None]:
+def last_runs() -> dict[str, Run | None]:
     """The latest run of each sync source (any status), or None."""
     latest = {}
     for source in SYNC_SOURCES:
         latest[source] = db.session.scalar(
-            sa.select(ScrapeRun)
-            .where(ScrapeRun.source == source)
-            .order_by(ScrapeRun.created_at.desc(), ScrapeRun.id.desc())
+            sa.select(Run)
+            .where(Run.source == source)
+            .order_by(Run.created_at.desc(), Run.id.desc())
             .limit(1)
         )
     return latest
@@ -48,8 +48,8 @@ def last_runs() -> dict[str, ScrapeRun | None]:
 
 def last_successful_sync_time() -> Any:
     return db.session.scalar(
-        sa.select(sa.func.max(ScrapeRun.completed_at)).where(
-            ScrapeRun.status == "completed", ScrapeRun.source.in_(SYNC_SOURCES)
+        sa.select(sa.func.max(Run.completed_at)).where(
+            Run.status == "completed", Run.source.in_(SYNC_SOURCES)
         )
     )
 
@@ -57,9 +57,9 @@ def last_successful_sync_time() -> Any:
 def run_outcomes() -> dict[str, Any]:
     total, completed, failed = db.session.execute(
         sa.select(
-            sa.func.count(ScrapeRun.id),
-            sa.func.count(ScrapeRun.id).filter(ScrapeRun.status == "completed"),
-            sa.func.count(ScrapeRun.id).filter(ScrapeRun.status.in_(("failed", "interrupted"))),
+            sa.func.count(Run.id),
+            sa.func.count(Run.id).filter(Run.status == "completed"),
+            sa.func.count(Run.id).filter(Run.status.in_(("failed", "interrupted"))),
         )
     ).one()
     finished = completed + failed

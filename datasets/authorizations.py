@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 import merge
-import records
 from database import db
+from datasets import records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
 
@@ -130,8 +130,8 @@ def to_json(record: Authorization) -> dict[str, Any]:
         "authorization_number": record.authorization_number,
         "status": record.status,
         "payer": record.payer,
-        "service_start": merge.to_json(record.service_start),
-        "service_end": merge.to_json(record.service_end),
+        "service_start": merge.json_value(record.service_start),
+        "service_end": merge.json_value(record.service_end),
         "amount": record.amount,
         "extra": record.extra or {},
         **records.bookkeeping_json(record),

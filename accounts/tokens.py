@@ -1,0 +1,88 @@
+"""API tokens for scripts: issued once, stored as a SHA-256 digest, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from database import db
+from errors import NotFound, ValidationFailed
+from models import ApiToken, User, utcnow
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "msk_"  # noqa: S105 - a marker, not a secret
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str
+
+
+def create_token(user: User, name: object) -> IssuedToken:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed("Token name is required.", field="name")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:120],
+        token_hash=_token_digest(plaintext),
+        prefix=plaintext[: len(TOKEN_PREFIX) + 6],
+    )
+    db.session.add(token)
+    db.session.commit()
+    log.info("API token %r (%s…) created for %s", token.name, token.prefix, user.username)
+    return IssuedToken(token, plaintext)
+
+
+def get_token(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No API token with id {token_id}.")
+    return token
+
+
+def revoke_token(token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+        log.info("API token %s… revoked", token.prefix)
+    return token
+
+
+def user_for_token(plaintext: str) -> User | None:
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(plaintext))
+    )
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now  # coarse, so a polling script does not write on every request
+        db.session.commit()
+    return token.user
+
+
+def find_token(id_or_prefix: str) -> ApiToken:
+    """A token by its id or its printed prefix (the CLI's way of naming one)."""
+    token_id = int(id_or_prefix) if id_or_prefix.isascii() and id_or_prefix.isdecimal() else -1
+    found = db.session.scalars(
+        sa.select(ApiToken).where(sa.or_(ApiToken.prefix == id_or_prefix, ApiToken.id == token_id))
+    ).all()
+    if len(found) != 1:
+        raise NotFound(f"No single token matches {id_or_prefix!r}.")
+    return found[0]
+
+
+def list_tokens_query() -> sa.Select:
+    return sa.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())

@@ -1,0 +1,18 @@
+"""The command line (`flask --app app …`): one module per command group.
+
+Commands validate their arguments, call one function of `accounts` or `jobs`, and print. A
+failure is a one-line message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from cli.accounts import tokens_cli, users_cli
+from cli.sync import sync_cli
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(sync_cli)
+    app.cli.add_command(tokens_cli)

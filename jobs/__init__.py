@@ -1,0 +1,13 @@
+"""The job engine: background work recorded as runs.
+
+Vocabulary: a **job** is the work a source registers (`@engine.register("portal")`); a **run**
+is the stored record of one execution of a job (`models.Run`, table `scrape_runs`): status,
+timings, heartbeat, progress, counts, warnings. The public API keeps the seed's names
+(`/api/scrape`, `job_id`): a job id is a run's id.
+
+- `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs;
+- `reporting`: the `Reporter` seam between long-running work and whoever watches it.
+
+Knows nothing about portals or DailyMed. May import: `database`, `models`, `errors`, `merge`
+(its `MergeCounts`). Imported by `sync`, `api`, `cli` and `app`.
+"""
