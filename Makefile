@@ -7,16 +7,33 @@ PIP := $(VENV)/bin/pip
 CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
-.PHONY: run test lint format css css-check demo browser sandbox clean
+.PHONY: run test lint typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
 
-$(VENV)/.runtime: requirements.txt
+# The venv is installed from the locks: every package of the tree pinned and checked against its
+# hash. requirements*.txt are what people edit; `make lock` regenerates the locks from them.
+$(VENV)/.runtime: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@touch $@
+
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+
+## lock: regenerate requirements.lock and requirements-dev.lock (pip-tools) after editing requirements*.txt
+lock: $(VENV)/.dev
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --output-file=requirements-dev.lock requirements-dev.txt
+
+## lock-check: every pin in requirements*.txt is in its lock (a forgotten `make lock` fails CI)
+lock-check:
+	@for f in requirements requirements-dev; do \
+		grep -E '^[A-Za-z0-9]' $$f.txt | tr 'A-Z_' 'a-z-' | while read -r pin; do \
+			grep -q "^$$pin " $$f.lock || { echo "$$f.lock lacks $$pin: run 'make lock'" >&2; exit 1; }; \
+		done || exit 1; \
+	done
 
 ## run: the app on FLASK_PORT (5000), on an embedded PostgreSQL unless DATABASE_URL is set
 run: $(VENV)/.runtime
@@ -26,10 +43,20 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev browser
 	$(PY) -m pytest
 
-## lint: ruff, as CI runs it
+## lint: ruff (rules and formatting), mypy, eslint and the locks, as CI and pre-commit run them
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@$(MAKE) --no-print-directory typecheck lint-js lock-check
+
+## typecheck: mypy over the packages and entry files ([tool.mypy] in pyproject.toml)
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy
+
+## lint-js: eslint over static/js (flat config in eslint.config.js; zero warnings allowed)
+lint-js:
+	@test -d node_modules || npm ci --no-audit --no-fund --loglevel=error
+	npx --no-install eslint --max-warnings=0 static/js
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
@@ -63,17 +90,33 @@ css-check:
 		{ echo "static/vendor/chart.umd.min.js differs from the locked chart.js: run 'npm run vendor'" >&2; exit 1; }
 	@echo "static/css/app.css and static/vendor/chart.umd.min.js are current"
 
+## seed: sample run history for a demo (python seed_scrape_runs.py), in make run's data
+seed: $(VENV)/.runtime
+	$(PY) seed_scrape_runs.py
+
 ## sandbox: the local DailyMed-compatible API and demo portal on port 5050
 sandbox: $(VENV)/.runtime
 	$(PY) -m sandbox
 
-## demo: the sandbox plus the app wired to it (portal profile 'sandbox')
+# The demo's settings live in .env.demo (sandbox addresses, a local rate cap, instance/demo);
+# the CLI reads the same file with `flask --env-file .env.demo`.
+DEMO_ENV := set -a && . ./.env.demo && set +a
+SANDBOX_UP := $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5050), 1)" 2>/dev/null
+
+## demo: the sandbox plus the app wired to it, on data of its own (instance/demo)
 demo: $(VENV)/.runtime
 	@$(PY) -m sandbox --port 5050 --control & SANDBOX=$$!; \
 	trap "kill $$SANDBOX" EXIT; \
-	PORTAL_PROFILE=sandbox PORTAL_BASE_URL=http://127.0.0.1:5050/portal \
-	PORTAL_USERNAME=demo PORTAL_PASSWORD=demo-password \
-	DAILYMED_BASE_URL=http://127.0.0.1:5050/dailymed/services/v2 $(PY) app.py
+	$(DEMO_ENV) && $(PY) app.py
+
+## demo-sync: a sync in the foreground against the running sandbox, into the demo's data
+demo-sync: $(VENV)/.runtime
+	@$(SANDBOX_UP) || { echo "Nothing answers on port 5050: start 'make demo' (or 'make sandbox') first." >&2; exit 1; }
+	$(VENV)/bin/flask --app app --env-file .env.demo sync $(or $(SOURCE),dailymed)
+
+## demo-seed: sample run history in the demo's data
+demo-seed: $(VENV)/.runtime
+	$(DEMO_ENV) && $(PY) seed_scrape_runs.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -43,6 +44,14 @@ class SessionInterface(SecureCookieSessionInterface):
         return configured or (has_request_context() and request.is_secure)
 
 
+class JSONProvider(DefaultJSONProvider):
+    sort_keys = False  # answers keep the key order our serializers build
+
+
+class _ConsoleHandler(logging.StreamHandler):
+    """MedSync's log handler; a second create_app in one process (tests) finds it there."""
+
+
 def _secret_key(settings: Settings, instance_path: str) -> str:
     """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
     if settings.secret_key:
@@ -57,9 +66,8 @@ def _secret_key(settings: Settings, instance_path: str) -> str:
 
 def _configure_logging(level: str) -> None:
     root = logging.getLogger()
-    if not any(getattr(h, "medsync", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.medsync = True
+    if not any(isinstance(h, _ConsoleHandler) for h in root.handlers):
+        handler = _ConsoleHandler(sys.stderr)
         handler.addFilter(engine.RunIdLogFilter())
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(run)s%(message)s")
@@ -71,11 +79,12 @@ def _configure_logging(level: str) -> None:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Bad settings or an unreachable database exit with one clear line."""
     test_config = test_config or {}
-    app = Flask(__name__, instance_relative_config=True)
     try:
         settings = test_config.get("SETTINGS") or load_settings()
     except ConfigError as exc:
         raise SystemExit(f"medsync: configuration error: {exc}") from None
+    # INSTANCE_PATH keeps `make demo`'s embedded database and secret apart from `make run`'s.
+    app = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=True)
     try:
         load_profile(settings.portal_profile)
     except ProfileError as exc:
@@ -89,7 +98,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        AUTO_MIGRATE=True,
     )
     app.config.update(test_config)
     app.session_interface = SessionInterface()
@@ -97,8 +105,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Behind a reverse proxy: take client address and scheme from X-Forwarded-* (as many
         # hops as configured), so throttling and Secure cookies see the real request.
         hops = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.json.sort_keys = False
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    app.json = JSONProvider(app)
 
     try:
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -119,7 +129,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     cli.init_app(app)
 
-    if app.config["AUTO_MIGRATE"] and not _running_db_command():
+    if settings.migrate_on_start and not _running_db_command():
         upgrade_schema(app)
         _create_first_admin(app, settings)
         with app.app_context():

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from scraper.portal_profile import builtin_profile_names
+
 DEFAULT_DAILYMED_BASE_URL = "https://dailymed.nlm.nih.gov/dailymed/services/v2"
+DEFAULT_PORTAL_PROFILE = "the-internet"  # scraper/profiles/the-internet.json
 DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
@@ -157,7 +160,10 @@ class Settings:
     dailymed_max_classes: int | None = None
     dailymed_concurrency: int = 4
     dailymed_rate_limit: float = 8.0
-    portal_profile: str = "the-internet"
+    dailymed_timeout: float = 30.0
+    dailymed_max_retries: int = 5
+    dailymed_retry_backoff: float = 0.5
+    portal_profile: str = DEFAULT_PORTAL_PROFILE
     portal_base_url: str | None = None
     portal_username: str | None = None
     portal_password: str | None = field(default=None, repr=False)
@@ -168,7 +174,10 @@ class Settings:
     scrape_schedule: str = "0 0 * * *"
     analytics_schedule: str = "10 0 */2 * *"
     scheduler_enabled: bool = False
+    job_stale_after: float = 30.0
+    migrate_on_start: bool = True
     trusted_proxies: int = 0
+    instance_path: str | None = None  # None: instance/ beside app.py
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
         return f"Settings(database={redact_url(self.database_url or 'embedded')!r}, ...)"
@@ -197,11 +206,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
-    profile = env.get("PORTAL_PROFILE", "the-internet")
-    if profile not in ("the-internet", "sandbox") and not Path(profile).is_file():
+    profile = env.get("PORTAL_PROFILE", DEFAULT_PORTAL_PROFILE)
+    builtins = builtin_profile_names()
+    if profile not in builtins and not Path(profile).is_file():
         raise ConfigError(
-            f"PORTAL_PROFILE must be 'the-internet', 'sandbox' or a path to a profile file; "
-            f"no file at {profile!r}"
+            f"PORTAL_PROFILE must be one of {', '.join(builtins)} (scraper/profiles/) or a path "
+            f"to a profile file; no file at {profile!r}"
         )
 
     return Settings(
@@ -230,6 +240,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "DAILYMED_CONCURRENCY", env.get("DAILYMED_CONCURRENCY", "4"), minimum=1, maximum=64
         ),
         dailymed_rate_limit=parse_float("DAILYMED_RATE_LIMIT", env.get("DAILYMED_RATE_LIMIT", "8")),
+        dailymed_timeout=parse_float("DAILYMED_TIMEOUT", env.get("DAILYMED_TIMEOUT", "30")),
+        dailymed_max_retries=parse_int(
+            "DAILYMED_MAX_RETRIES", env.get("DAILYMED_MAX_RETRIES", "5"), minimum=0, maximum=20
+        ),
+        dailymed_retry_backoff=parse_float(
+            "DAILYMED_RETRY_BACKOFF", env.get("DAILYMED_RETRY_BACKOFF", "0.5")
+        ),
         portal_profile=profile,
         portal_base_url=(
             parse_url("PORTAL_BASE_URL", env["PORTAL_BASE_URL"])
@@ -251,7 +268,17 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "ANALYTICS_SCHEDULE", env.get("ANALYTICS_SCHEDULE", "10 0 */2 * *")
         ),
         scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "false")),
+        # Heartbeats come every 5 s: a shorter cutoff would declare live runs dead.
+        job_stale_after=parse_float(
+            "JOB_STALE_AFTER", env.get("JOB_STALE_AFTER", "30"), minimum=10.0
+        ),
+        migrate_on_start=parse_boolean("MIGRATE_ON_START", env.get("MIGRATE_ON_START", "true")),
         trusted_proxies=parse_int(
             "TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"), minimum=0, maximum=5
+        ),
+        instance_path=(
+            str(Path(env["INSTANCE_PATH"]).expanduser().resolve())
+            if "INSTANCE_PATH" in env
+            else None
         ),
     )

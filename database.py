@@ -8,7 +8,7 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -31,6 +31,17 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS_DIR)
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds `db.Model` at run time from `Base`, so a type checker cannot see
+    # it as a class. To it, a model is a declarative class with Flask-SQLAlchemy's `query`.
+    from flask_sqlalchemy.model import Model as _QueryHelpers
+
+    class Model(Base, _QueryHelpers):
+        __abstract__ = True
+        __table__: ClassVar[sa.Table]  # every model of ours maps one table
+else:
+    Model = db.Model
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -86,12 +97,13 @@ def _forget_dead_handles(pgdata: Path) -> None:
         pids = json.loads(handles.read_text())
     except (OSError, ValueError):
         return
-    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    alive = [pid for pid in pids if isinstance(pid, int) and pid_alive(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (one we may not signal still runs)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
-from database import db
+from database import Model, db
 
 ROLES = ("viewer", "editor", "admin")
 RUN_STATUSES = ("queued", "running", "completed", "failed", "cancelled", "interrupted")
@@ -32,7 +32,7 @@ def utcnow() -> datetime:
     return datetime.now().astimezone()
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class User(db.Model):
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed logins, kept in the database so every worker process sees the same count."""
 
     __tablename__ = "login_attempts"
@@ -89,7 +89,7 @@ class LoginAttempt(db.Model):
     )
 
 
-class Run(db.Model):
+class Run(Model):
     """One run of any job (portal sync, DailyMed sync, analytics): created before work starts."""
 
     __tablename__ = "scrape_runs"
@@ -120,6 +120,8 @@ class Run(db.Model):
     records_missing: Mapped[int] = mapped_column(default=0)
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # Demo history written by seed_scrape_runs.py: left out of the success rate and /health.
+    is_sample: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="scrape_runs_status_valid"),
@@ -137,8 +139,18 @@ class Run(db.Model):
         return self.records_inserted + self.records_updated
 
 
-class TrackedRecord:
+if TYPE_CHECKING:  # to a type checker a tracked record is a model (each one is, below)
+    _Mixin = Model
+else:
+    _Mixin = object
+
+
+class TrackedRecord(_Mixin):
     """Columns every synced dataset shares; see the module docstring."""
+
+    if TYPE_CHECKING:  # what every tracked model declares itself, for code written against this
+        dataset: ClassVar[str]
+        id: Mapped[int]
 
     version: Mapped[int] = mapped_column(default=1)
     source_values: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
@@ -160,7 +172,7 @@ class TrackedRecord:
         return mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
 
 
-class Authorization(TrackedRecord, db.Model):
+class Authorization(TrackedRecord, Model):
     __tablename__ = "authorizations"
     dataset = "authorizations"
 
@@ -208,7 +220,7 @@ drug_class_memberships = sa.Table(
 )
 
 
-class DrugClass(TrackedRecord, db.Model):
+class DrugClass(TrackedRecord, Model):
     __tablename__ = "drug_classes"
     dataset = "drug_classes"
 
@@ -231,7 +243,7 @@ class DrugClass(TrackedRecord, db.Model):
     )
 
 
-class Drug(TrackedRecord, db.Model):
+class Drug(TrackedRecord, Model):
     """One DailyMed label (SPL), keyed by its set id."""
 
     __tablename__ = "drugs"
@@ -267,7 +279,7 @@ class Drug(TrackedRecord, db.Model):
     )
 
 
-class NdcCode(db.Model):
+class NdcCode(Model):
     """An NDC as printed on a label plus its normalised forms (replaced per label version)."""
 
     __tablename__ = "ndc_codes"
@@ -287,7 +299,7 @@ class NdcCode(db.Model):
     drug: Mapped[Drug] = relationship(back_populates="ndc_codes")
 
 
-class ActiveIngredient(db.Model):
+class ActiveIngredient(Model):
     __tablename__ = "active_ingredients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -299,7 +311,7 @@ class ActiveIngredient(db.Model):
     drug: Mapped[Drug] = relationship(back_populates="ingredients")
 
 
-class RecordChange(db.Model):
+class RecordChange(Model):
     """History of every field change of every tracked record: who, when, from what, to what."""
 
     __tablename__ = "record_changes"

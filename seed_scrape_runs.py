@@ -1,7 +1,12 @@
 """Fill the run history with believable sample runs for a demo: `python seed_scrape_runs.py`.
 
-Idempotent: the sample runs are marked `triggered_by = "seed"` and replaced on every call, so
-running it twice leaves one set. Real runs are never touched.
+Idempotent: the sample runs are marked `is_sample` (and `triggered_by = "seed"`) and replaced
+on every call, so running it twice leaves one set. Real runs are never touched.
+
+Samples never pass for real history: they are left out of the success rate and /health, and
+they are dated before the first real run (or before today when there is none), inserted oldest
+first, so sorted by start time every real run comes after every sample. Their ids are drawn from
+the same sequence as real runs (an id always names one run, in every URL and API answer).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,10 +31,11 @@ FAILURES = {
 }
 
 
-def sample_runs(days: int, now: datetime, rng: random.Random) -> list[dict]:
-    runs = []
+def sample_runs(days: int, end: datetime, rng: random.Random) -> list[dict[str, Any]]:
+    """`days` nights of runs, the last one on the night before `end`, oldest first."""
+    runs: list[dict[str, Any]] = []
     for day in range(days, 0, -1):
-        midnight = (now - timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = (end - timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
         for source, base_seconds, base_found in (("portal", 14, 45), ("dailymed", 420, 600)):
             started = midnight + timedelta(seconds=rng.randint(1, 40))
             failed = rng.random() < 0.12
@@ -41,6 +48,7 @@ def sample_runs(days: int, now: datetime, rng: random.Random) -> list[dict]:
                     "source": source,
                     "status": "failed" if failed else "completed",
                     "triggered_by": SEED_MARK,
+                    "is_sample": True,
                     "created_at": started,
                     "started_at": started,
                     "heartbeat_at": started + timedelta(seconds=duration),
@@ -59,15 +67,17 @@ def sample_runs(days: int, now: datetime, rng: random.Random) -> list[dict]:
                     "warnings": [],
                 }
             )
-    return runs
+    return sorted(runs, key=lambda run: run["created_at"])
 
 
 def seed(days: int = 42, random_seed: int = 7) -> int:
     from database import db
     from models import Run, utcnow
 
-    runs = sample_runs(days, utcnow(), random.Random(random_seed))
-    db.session.execute(sa.delete(Run).where(Run.triggered_by == SEED_MARK))
+    db.session.execute(sa.delete(Run).where(Run.is_sample))
+    first_real = db.session.scalar(sa.select(sa.func.min(Run.created_at)))
+    end = min(first_real, utcnow()) if first_real else utcnow()
+    runs = sample_runs(days, end, random.Random(random_seed))
     db.session.execute(sa.insert(Run), runs)
     db.session.commit()
     return len(runs)

@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from accounts import tokens
 from database import db
-from errors import error_response, wants_json
+from errors import Forbidden, error_response, wants_json
 from models import User
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def require_role(role: str) -> Callable:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_role(role):
-                return error_response(403, "forbidden", f"This needs the {role} role.")
+                raise Forbidden(f"This needs the {role} role.")
             return view(*args, **kwargs)
 
         return wrapped

@@ -27,12 +27,12 @@ class LoginThrottled(Exception):
 
 def _recent_failures(username: str, remote_addr: str) -> int:
     since = utcnow() - LOGIN_WINDOW
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(LoginAttempt.id)).where(
             LoginAttempt.attempted_at >= since,
             sa.or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
         )
-    )
+    ).scalar_one()
 
 
 def _serialize_attempts(username: str, remote_addr: str) -> None:
@@ -56,7 +56,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
         ok = user is not None and user.is_active
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if not ok or user is None:  # (ok implies a user; said again for the type checker)
         db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
         db.session.execute(
             sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1))

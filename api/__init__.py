@@ -2,8 +2,9 @@
 shapes the JSON. `records.add_record_routes` declares a dataset's routes once; `errors` turns
 every failure into the one JSON error shape; `pagination` and `export` serve every list.
 
-May import: `datasets`, `jobs`, `accounts`, `errors`, `models`, `database`. Never imported by the
-layers below it.
+May import: `datasets`, `jobs`, `accounts`, `errors`, `models`, `database`, and
+`scraper.dailymed_check` (the DailyMed contract check: fetch and compare, no database). Never
+imported by the layers below it.
 """
 
 from flask import Blueprint
@@ -12,6 +13,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 from api import (  # noqa: E402,F401  (routes register on bp)
     authorizations,
+    dailymed,
     drug_classes,
     drugs,
     runs,

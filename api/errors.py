@@ -63,8 +63,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 400 and "JSON" in (message or ""):
             message = "The request body is not valid JSON."
         response, status = error_response(status, _HTTP_CODES.get(status, "error"), message)
-        if getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        valid_methods = getattr(exc, "valid_methods", None)  # only MethodNotAllowed has them
+        if valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response, status
 
     @app.errorhandler(Exception)

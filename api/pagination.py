@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,44 +56,33 @@ def sort_clause(allowed: dict[str, Any], default: str) -> list[Any]:
     return [column.desc().nulls_last() if descending else column.asc().nulls_last()]
 
 
-@contextmanager
-def _matches_through_content_indexes() -> Iterator[None]:
-    """For the statements inside: find rows by bitmap index scans (the trigram index of a text
-    search), not by walking a sort index or the table (SET LOCAL: this transaction only)."""
-    settings = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
-    for name in settings:
-        db.session.execute(sa.text(f"SET LOCAL {name} = off"))
-    try:
-        yield
-    finally:
-        for name in settings:
-            db.session.execute(sa.text(f"SET LOCAL {name} TO DEFAULT"))
-
-
 def paginate(
-    query: sa.Select, serialize: Callable[[Any], dict[str, Any]], *, count_limit: int | None = None
+    query: sa.Select,
+    serialize: Callable[[Any], dict[str, Any]],
+    *,
+    count_limit: int | None = None,
+    count_plan: AbstractContextManager[Any] | None = None,
 ):
     """Run `query` for the requested page and answer the list envelope.
 
     With `count_limit` (text searches), counting stops there: `total` is then at most that and
-    `total_exact` says whether there are more. The count reads matches through the content
-    (trigram) index only, so it costs at most `count_limit` rows; when that found them all, the
-    page is sorted from those same matches. With more matches than that, PostgreSQL walks the
-    sort order instead. Left to itself, the planner guesses how many rows '%term%' matches and
-    walks all 100,000 titles for a rare term, or sorts 40,000 matches of a common one."""
+    `total_exact` says whether there are more. `count_plan` (the search's own planner settings,
+    say) is entered around the capped count and, when that found every match, the page query;
+    with more matches than the cap, the page is read outside it."""
     page, per_page = page_args()
     page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
     if count_limit is None:
-        total = db.session.scalar(
+        total = db.session.execute(
             sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        )
+        ).scalar_one()
         exact, rows = True, db.session.scalars(page_query).all()
     else:
-        with _matches_through_content_indexes():
+        with count_plan or nullcontext():
             counted = query.order_by(None).limit(count_limit + 1).subquery()
-            total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+            total = db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
             exact = total <= count_limit
-            rows = db.session.scalars(page_query).all() if exact else None
+            if exact:
+                rows = db.session.scalars(page_query).all()
         if not exact:
             total, rows = count_limit, db.session.scalars(page_query).all()
     data = [serialize(row) for row in rows]

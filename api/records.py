@@ -1,5 +1,6 @@
-"""The routes every record dataset shares, declared once: list, CSV export, detail, edit,
-review, revert, history — and, for datasets people may create and delete, POST, PUT, DELETE.
+"""The routes every record dataset shares, declared once: list, CSV export, field rules (the
+dashboard builds its editor from them), detail, edit, review, revert, history — and, for
+datasets people may create and delete, POST, PUT, DELETE.
 
 Each route validates, calls one method of the dataset's `records.RecordService`, shapes the
 JSON. Reading needs a signed-in user; editing the editor role; deleting the admin role.
@@ -24,14 +25,11 @@ def add_record_routes(
     bp: Blueprint, path: str, service: RecordService, *, full_crud: bool = False
 ) -> None:
     """Register `path` (e.g. "/drugs") and `path/<id>/…` on `bp` for `service`."""
-    name = path.strip("/").replace("-", "_")
+    route = _router(bp, path)
 
     def filtered():
         query = service.list_query(request.args)
         return query.order_by(*sort_clause(service.sortable, service.default_sort))
-
-    def one(record, status: int = 200) -> tuple[Response, int]:
-        return jsonify({"success": True, "data": service.detail_json(record)}), status
 
     def list_records():
         limit = service.count_limit(request.args)
@@ -41,30 +39,62 @@ def add_record_routes(
     def export_records():
         return csv_response(filtered(), service.csv_columns, service.to_json, service.csv_filename)
 
+    def field_rules():
+        return jsonify({"success": True, "data": service.field_rules()})
+
     def get_record(record_id: int):
-        return one(service.get(record_id))
+        return _one(service, service.get(record_id))
 
     def update_record(record_id: int):
-        return one(service.update(record_id, json_body(), current_user.id))
+        return _one(service, service.update(record_id, json_body(), current_user.id))
 
     def review_record(record_id: int):
-        return one(service.review(record_id, json_body(), current_user.id))
+        return _one(service, service.review(record_id, json_body(), current_user.id))
 
     def revert_record(record_id: int):
-        return one(service.revert(record_id, json_body(), current_user.id))
+        return _one(service, service.revert(record_id, json_body(), current_user.id))
 
     def record_history(record_id: int):
         return paginate(service.history_query(record_id), change_json)
 
+    route("", "list", list_records, "GET", None)
+    route("/export.csv", "export", export_records, "GET", None)
+    route("/fields", "fields", field_rules, "GET", None)
+    route("/<int:record_id>", "get", get_record, "GET", None)
+    route("/<int:record_id>", "update", update_record, "PATCH", "editor")
+    route("/<int:record_id>/review", "review", review_record, "POST", "editor")
+    route("/<int:record_id>/revert", "revert", revert_record, "POST", "editor")
+    route("/<int:record_id>/history", "history", record_history, "GET", None)
+    if full_crud:
+        _add_crud_routes(route, service)
+
+
+def _add_crud_routes(route: Callable[..., None], service: RecordService) -> None:
+    """POST, PUT and DELETE, for datasets people may create and delete."""
+
     def create_record():
-        return one(service.create(json_body(), current_user.id), 201)
+        return _one(service, service.create(json_body(), current_user.id), 201)
 
     def replace_record(record_id: int):
-        return one(service.replace(record_id, json_body(), current_user.id))
+        return _one(service, service.replace(record_id, json_body(), current_user.id))
 
     def delete_record(record_id: int):
         service.delete(record_id, current_user.id)
         return jsonify({"success": True, "deleted": record_id})
+
+    route("", "create", create_record, "POST", "editor")
+    route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
+    route("/<int:record_id>", "delete", delete_record, "DELETE", "admin")
+
+
+def _one(service: RecordService, record, status: int = 200) -> tuple[Response, int]:
+    return jsonify({"success": True, "data": service.detail_json(record)}), status
+
+
+def _router(bp: Blueprint, path: str) -> Callable[..., None]:
+    """route(rule, endpoint, view, method, role): `view` at `path + rule`, named for the
+    dataset, needing `role` (or only a signed-in user)."""
+    name = path.strip("/").replace("-", "_")
 
     def route(rule: str, endpoint: str, view: Callable, method: str, role: str | None) -> None:
         view.__name__ = f"{endpoint}_{name}"
@@ -75,14 +105,4 @@ def add_record_routes(
             methods=[method],
         )
 
-    route("", "list", list_records, "GET", None)
-    route("/export.csv", "export", export_records, "GET", None)
-    route("/<int:record_id>", "get", get_record, "GET", None)
-    route("/<int:record_id>", "update", update_record, "PATCH", "editor")
-    route("/<int:record_id>/review", "review", review_record, "POST", "editor")
-    route("/<int:record_id>/revert", "revert", revert_record, "POST", "editor")
-    route("/<int:record_id>/history", "history", record_history, "GET", None)
-    if full_crud:
-        route("", "create", create_record, "POST", "editor")
-        route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
-        route("/<int:record_id>", "delete", delete_record, "DELETE", "admin")
+    return route

@@ -10,6 +10,7 @@ from api import bp
 from api.pagination import paginate, sort_clause
 from api.serializers import run_json
 from api.validation import json_body
+from datasets.records import flag_arg
 from errors import BadRequest
 from jobs import engine
 from models import RUN_STATUSES, Run
@@ -53,5 +54,6 @@ def scrape_runs():
     status = request.args.get("status")
     if status and status not in RUN_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)}.", field="status")
-    query = engine.runs_query(request.args.get("source"), status)
+    sample = flag_arg(request.args, "sample")  # true: only sample runs; false: only real ones
+    query = engine.runs_query(request.args.get("source"), status, sample)
     return paginate(query.order_by(*sort_clause(RUN_SORTS, "-created_at")), run_json)

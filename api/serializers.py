@@ -42,6 +42,7 @@ def run_summary_json(run: Run) -> dict[str, Any]:
         "source": run.source,
         "status": run.status,
         "triggered_by": run.triggered_by,
+        "is_sample": run.is_sample,
         "started_at": iso(run.started_at),
         "completed_at": iso(run.completed_at),
         "duration_seconds": run.duration_seconds,

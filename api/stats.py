@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from api import bp
 from api.serializers import run_summary_json
 from datasets import overview
+from datasets.records import flag_arg
 
 
 @bp.get("/stats")
 def stats():
-    figures = overview.collect()
+    """`include_samples=1` counts seed_scrape_runs.py's sample runs in the success rate."""
+    figures = overview.collect(include_samples=bool(flag_arg(request.args, "include_samples")))
     figures["last_sync"] = {
         source: run_summary_json(run) if run else None
         for source, run in figures["last_sync"].items()

@@ -17,7 +17,7 @@ from bench.latency import delayed_link
 from config import load_settings
 from sandbox.catalogue import Catalogue, Label
 from scraper.dailymed import ClassSummary, LabelDetail, LabelSummary, parse_label_detail
-from tests.fixtures.app import _postgres_server, recreate_database
+from tests.fixtures.app import postgres_server, recreate_database
 
 README = Path(__file__).with_name("README.md")
 
@@ -27,7 +27,7 @@ def benchmark_server(one_way_ms: float | None = None) -> Iterator[str]:
     """An admin URL on a throw-away embedded PostgreSQL (or on the server DATABASE_URL names).
     With `one_way_ms`, the embedded server is reached through the latency proxy instead of its
     Unix socket: a database across a network (bench/latency.py)."""
-    with _postgres_server() as server_url:
+    with postgres_server() as server_url:
         socket_dir = sa.engine.make_url(server_url).query.get("host")
         if one_way_ms is None:
             yield server_url

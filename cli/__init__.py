@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from cli.accounts import tokens_cli, users_cli
+from cli.dailymed import dailymed_cli
 from cli.sync import sync_cli
 
 
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(sync_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(dailymed_cli)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
@@ -38,16 +38,17 @@ def dataset(source: str) -> merge.Dataset:
 class AuthorizationService(records.RecordService):
     model = Authorization
     noun = "authorization"
-    fields = {
-        "patient_name": records.Text(required=True, max_length=255),
-        "authorization_number": records.Text(max_length=120),
+    # In form order; max lengths come from the model's columns.
+    fields: ClassVar[dict[str, records.Field]] = {
+        "patient_name": records.Text(required=True),
+        "authorization_number": records.Text(),
         "status": records.Text(required=True, choices=AUTHORIZATION_STATUSES),
-        "payer": records.Text(max_length=255),
+        "payer": records.Text(),
+        "amount": records.Text(),
         "service_start": records.Date(),
         "service_end": records.Date(),
-        "amount": records.Text(max_length=64),
     }
-    sortable = {
+    sortable: ClassVar[dict[str, Any]] = {
         "id": Authorization.id,
         "patient_name": Authorization.patient_name,
         "authorization_number": Authorization.authorization_number,
@@ -118,24 +119,20 @@ class AuthorizationService(records.RecordService):
             )
 
     def to_json(self, record: Authorization) -> dict[str, Any]:
-        return to_json(record)
-
-
-def to_json(record: Authorization) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "source": record.source,
-        "source_key": record.source_key,
-        "patient_name": record.patient_name,
-        "authorization_number": record.authorization_number,
-        "status": record.status,
-        "payer": record.payer,
-        "service_start": merge.json_value(record.service_start),
-        "service_end": merge.json_value(record.service_end),
-        "amount": record.amount,
-        "extra": record.extra or {},
-        **records.bookkeeping_json(record),
-    }
+        return {
+            "id": record.id,
+            "source": record.source,
+            "source_key": record.source_key,
+            "patient_name": record.patient_name,
+            "authorization_number": record.authorization_number,
+            "status": record.status,
+            "payer": record.payer,
+            "service_start": merge.json_value(record.service_start),
+            "service_end": merge.json_value(record.service_end),
+            "amount": record.amount,
+            "extra": record.extra or {},
+            **records.bookkeeping_json(record),
+        }
 
 
 service = AuthorizationService()

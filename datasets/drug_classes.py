@@ -4,7 +4,7 @@ the list filters and the JSON shape."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import undefer
@@ -22,16 +22,16 @@ DATASET = merge.Dataset(
 class DrugClassService(records.RecordService):
     model = DrugClass
     noun = "drug class"
-    fields = {
-        "name": records.Text(required=True, max_length=500),
+    fields: ClassVar[dict[str, records.Field]] = {
+        "name": records.Text(required=True),  # max length: the column's
         "class_type": records.Text(required=True, choices=DAILYMED_CLASS_TYPE_CHOICES),
     }
-    create_only = {
+    create_only: ClassVar[dict[str, records.Field]] = {
         "code": records.Text(required=True, max_length=64),
         "coding_system": records.Text(max_length=64),
     }
     unique = ("code",)
-    sortable = {
+    sortable: ClassVar[dict[str, Any]] = {
         "id": DrugClass.id,
         "name": DrugClass.name,
         "code": DrugClass.code,

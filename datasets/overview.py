@@ -1,4 +1,8 @@
-"""The figures on the Overview screen: records per dataset, last sync per source, health."""
+"""The figures on the Overview screen: records per dataset, last sync per source, health.
+
+Sample runs (seed_scrape_runs.py) show as the last sync of a demo, but never count towards the
+success rate (unless asked for) or the last successful sync /health reports.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from database import database_status, db
-from models import Authorization, Drug, DrugClass, NdcCode, Run
+from models import Authorization, Drug, DrugClass, NdcCode, Run, TrackedRecord
 
 SYNC_SOURCES = ("portal", "dailymed")
 
 
-def _tracked_counts(model: type) -> dict[str, int]:
+def _tracked_counts(model: type[TrackedRecord]) -> dict[str, int]:
     """Records of a tracked dataset, how many a person edited, how many need review."""
     count, edited, needs_review = db.session.execute(
         sa.select(
@@ -29,7 +33,9 @@ def dataset_counts() -> dict[str, dict[str, int]]:
         "authorizations": _tracked_counts(Authorization),
         "drugs": _tracked_counts(Drug),
         "drug_classes": _tracked_counts(DrugClass),
-        "ndc_codes": {"count": db.session.scalar(sa.select(sa.func.count(NdcCode.id)))},
+        "ndc_codes": {
+            "count": db.session.execute(sa.select(sa.func.count(NdcCode.id))).scalar_one()
+        },
     }
 
 
@@ -49,32 +55,34 @@ def last_runs() -> dict[str, Run | None]:
 def last_successful_sync_time() -> Any:
     return db.session.scalar(
         sa.select(sa.func.max(Run.completed_at)).where(
-            Run.status == "completed", Run.source.in_(SYNC_SOURCES)
+            Run.status == "completed", Run.source.in_(SYNC_SOURCES), Run.is_sample.is_(False)
         )
     )
 
 
-def run_outcomes() -> dict[str, Any]:
-    total, completed, failed = db.session.execute(
-        sa.select(
-            sa.func.count(Run.id),
-            sa.func.count(Run.id).filter(Run.status == "completed"),
-            sa.func.count(Run.id).filter(Run.status.in_(("failed", "interrupted"))),
-        )
-    ).one()
+def run_outcomes(include_samples: bool = False) -> dict[str, Any]:
+    query = sa.select(
+        sa.func.count(Run.id),
+        sa.func.count(Run.id).filter(Run.status == "completed"),
+        sa.func.count(Run.id).filter(Run.status.in_(("failed", "interrupted"))),
+    )
+    if not include_samples:
+        query = query.where(Run.is_sample.is_(False))
+    total, completed, failed = db.session.execute(query).one()
     finished = completed + failed
     return {
         "total": total,
         "completed": completed,
         "failed": failed,
         "success_rate": round(completed / finished, 4) if finished else None,
+        "samples_included": include_samples,
     }
 
 
-def collect() -> dict[str, Any]:
+def collect(include_samples: bool = False) -> dict[str, Any]:
     return {
         "database": database_status(),
         "datasets": dataset_counts(),
         "last_sync": last_runs(),
-        "runs": run_outcomes(),
+        "runs": run_outcomes(include_samples),
     }

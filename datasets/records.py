@@ -10,7 +10,8 @@ so a person's value is protected from later syncs the same way everywhere.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -22,7 +23,9 @@ from database import db
 from errors import BadRequest, Conflict, NotFound, ValidationFailed
 from models import RecordChange, TrackedRecord
 
-# -- field parsers: a person's JSON value → a typed value, or a 422 naming the field -----------
+# -- field rules: declared once here, enforced by `parse`, sent to the dashboard by `rules` ------
+# A rule's `label` names the field in messages and on the form ("Patient name"); a Text's
+# `max_length`, when not given, is its model column's length (RecordService fills it in).
 
 
 def _label(name: str) -> str:
@@ -34,34 +37,40 @@ class Text:
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
+    label: str = ""
 
     def parse(self, name: str, value: Any) -> str | None:
+        label = self.label or _label(name)
         if value is not None and not isinstance(value, str):
             raise ValidationFailed(f"{name} must be text.", field=name)
         text = value.strip() if isinstance(value, str) else ""
         if not text:
             if self.required:
-                raise ValidationFailed(f"{_label(name)} is required.", field=name)
+                raise ValidationFailed(f"{label} is required.", field=name)
             return None
         if self.max_length is not None and len(text) > self.max_length:
             raise ValidationFailed(
-                f"{_label(name)} must be at most {self.max_length} characters.", field=name
+                f"{label} must be at most {self.max_length} characters.", field=name
             )
         if self.choices is not None and text not in self.choices:
-            raise ValidationFailed(
-                f"{_label(name)} must be one of {', '.join(self.choices)}.", field=name
-            )
+            raise ValidationFailed(f"{label} must be one of {', '.join(self.choices)}.", field=name)
         return text
+
+    def rules(self) -> dict[str, Any]:
+        if self.choices is not None:
+            return {"type": "choice", "required": self.required, "choices": list(self.choices)}
+        return {"type": "text", "required": self.required, "max_length": self.max_length}
 
 
 @dataclass(frozen=True)
 class Date:
     required: bool = False
+    label: str = ""
 
     def parse(self, name: str, value: Any) -> date | None:
         if value in (None, ""):
             if self.required:
-                raise ValidationFailed(f"{_label(name)} is required.", field=name)
+                raise ValidationFailed(f"{self.label or _label(name)} is required.", field=name)
             return None
         if not isinstance(value, str):
             raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD).", field=name)
@@ -72,10 +81,14 @@ class Date:
                 f"{name} must be a date (YYYY-MM-DD), got {value!r}.", field=name
             ) from None
 
+    def rules(self) -> dict[str, Any]:
+        return {"type": "date", "required": self.required}
+
 
 @dataclass(frozen=True)
 class WholeNumber:
     minimum: int = 0
+    label: str = ""
 
     def parse(self, name: str, value: Any) -> int | None:
         if value is None:
@@ -86,8 +99,20 @@ class WholeNumber:
             )
         return value
 
+    def rules(self) -> dict[str, Any]:
+        return {"type": "number", "required": False, "minimum": self.minimum}
+
 
 Field = Text | Date | WholeNumber
+
+
+def sized_by_column(model: type[TrackedRecord], name: str, field: Field) -> Field:
+    """A Text rule without a max_length takes its model column's length (String(255) → 255)."""
+    if not isinstance(field, Text) or field.max_length is not None or field.choices is not None:
+        return field
+    column = model.__table__.columns.get(name)
+    length = getattr(column.type, "length", None) if column is not None else None
+    return replace(field, max_length=length) if length else field
 
 
 # -- list helpers ---------------------------------------------------------------------------------
@@ -128,7 +153,9 @@ def contains(text: str) -> str:
     return f"%{escaped}%"
 
 
-def with_bookkeeping_filters(query: sa.Select, model: type, args: Mapping[str, str]) -> sa.Select:
+def with_bookkeeping_filters(
+    query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
+) -> sa.Select:
     """The filters every tracked dataset has: edited, needs_review, missing."""
     for name, column in (
         ("edited", model.is_manually_edited),
@@ -178,7 +205,7 @@ def expected_version(body: Mapping[str, Any]) -> int | None:
 class RecordService:
     """Operations on one tracked dataset. Subclasses declare the fields and the list query."""
 
-    model: ClassVar[type]
+    model: ClassVar[type[TrackedRecord]]
     noun: ClassVar[str]  # "drug", for messages
     fields: ClassVar[dict[str, Field]]  # what a person may set (PATCH, PUT, POST)
     create_only: ClassVar[dict[str, Field]] = {}  # set once, when a person creates a record
@@ -187,6 +214,22 @@ class RecordService:
     default_sort: ClassVar[str]
     csv_columns: ClassVar[tuple[str, ...]]
     csv_filename: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "model" in cls.__dict__:
+            for attribute in ("fields", "create_only"):
+                declared = getattr(cls, attribute)
+                sized = {name: sized_by_column(cls.model, name, f) for name, f in declared.items()}
+                setattr(cls, attribute, sized)
+
+    def field_rules(self) -> list[dict[str, Any]]:
+        """The editable fields' rules, in form order, as the dashboard builds its editor from
+        them: name, label, type (text, choice, date, number), required, max_length, choices."""
+        return [
+            {"name": name, "label": field.label or _label(name), **field.rules()}
+            for name, field in self.fields.items()
+        ]
 
     # -- what a dataset supplies --
 
@@ -209,6 +252,10 @@ class RecordService:
 
     def count_limit(self, args: Mapping[str, str]) -> int | None:
         """Where a list stops counting for these filters (None: count everything)."""
+        return None
+
+    def count_plan(self, args: Mapping[str, str]) -> AbstractContextManager[None] | None:
+        """Planner settings for the capped count of a search (see `count_limit`), if any."""
         return None
 
     def check(self, record: Any | None, changes: Mapping[str, Any]) -> None:
@@ -240,7 +287,8 @@ class RecordService:
             .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc())
         )
 
-    def _change_to_revert(self, record_id: int, change_id: int) -> RecordChange:
+    def _change_to_revert(self, record_id: int, change_id: int) -> tuple[RecordChange, str]:
+        """The change to undo, and the field it changed."""
         change = db.session.get(RecordChange, change_id)
         if change is None or change.dataset != self.model.dataset or change.record_id != record_id:
             raise ValidationFailed(
@@ -250,7 +298,7 @@ class RecordService:
             raise ValidationFailed("Only a change of one field can be reverted.", field="change_id")
         if change.field not in self.fields:
             raise ValidationFailed(f"{change.field!r} cannot be reverted.", field="change_id")
-        return change
+        return change, change.field
 
     # -- validation --
 
@@ -365,8 +413,8 @@ class RecordService:
         if isinstance(change_id, bool) or not isinstance(change_id, int):
             raise ValidationFailed("change_id must be a whole number.", field="change_id")
         record = self.locked(record_id)
-        change = self._change_to_revert(record_id, change_id)
-        changes = {change.field: merge.value_from_json(self.model, change.field, change.old_value)}
+        change, field_name = self._change_to_revert(record_id, change_id)
+        changes = {field_name: merge.value_from_json(self.model, field_name, change.old_value)}
         self.check(record, changes)
         merge.apply_manual_edit(
             record, changes, merge.Actor.user(user_id), expected_version=None, action="revert"

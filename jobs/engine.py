@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from database import db
+from database import db, pid_alive
 from errors import Conflict, NotFound, ValidationFailed
 from jobs.reporting import Cancelled, Reporter
 from merge import MergeCounts
@@ -31,9 +31,11 @@ from models import ACTIVE_RUN_STATUSES, Run, utcnow
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
-STALE_AFTER = timedelta(seconds=30)
 PROGRESS_WRITE_INTERVAL = 0.25
 CANCEL_CHECK_INTERVAL = 0.25
+# What progress throttling, cancel checks and rate/ETA measure time by. A test swaps in a clock
+# its job advances, so the rate it asserts does not depend on how fast the machine is.
+clock: Callable[[], float] = time.monotonic
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
@@ -68,6 +70,11 @@ def register(source: str) -> Callable[[JobRunner], JobRunner]:
     return decorator
 
 
+def unregister(source: str) -> None:
+    """Forget a source's runner; a no-op for a source never registered (tests use this)."""
+    _registry.pop(source, None)
+
+
 def sources() -> tuple[str, ...]:
     return tuple(sorted(_registry))
 
@@ -78,8 +85,10 @@ class RunAbandoned(Cancelled):
 
 
 class JobAlreadyRunning(Conflict):
-    def __init__(self, source: str, job_id: int) -> None:
-        super().__init__(f"A {source} job is already running (job {job_id}).", job_id=job_id)
+    def __init__(self, source: str, job_id: int | None) -> None:
+        # job_id is None when that run ended between our insert and the look-up.
+        which = f" (job {job_id})" if job_id is not None else ""
+        super().__init__(f"A {source} job is already running{which}.", job_id=job_id)
         self.job_id = job_id
 
 
@@ -112,7 +121,7 @@ def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
 def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
     """Create the run row and start it in a background thread; returns at once."""
     run = _create_run(source, triggered_by, user_id)
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     thread = threading.Thread(
         target=_execute, args=(app, run.id, None), name=f"job-{run.id}", daemon=True
     )
@@ -123,9 +132,10 @@ def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
 def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None = None) -> Run:
     """Create the run row and do the work in this thread (the CLI). Returns the finished run."""
     run = _create_run(source, triggered_by, None)
-    _execute(current_app._get_current_object(), run.id, watcher)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
+    _execute(app, run.id, watcher)
     db.session.expire_all()
-    return db.session.get(Run, run.id)
+    return db.session.get_one(Run, run.id)
 
 
 class RunReporter(Reporter):
@@ -139,12 +149,12 @@ class RunReporter(Reporter):
         self._last_write = 0.0
         self._last_cancel_check = 0.0
         self._phase: object = None
-        self._phase_started = time.monotonic()
+        self._phase_started = clock()
         self._phase_first_done = 0
 
     def _pace(self, done: int, total: int | None, phase: object) -> dict[str, float | None]:
         """Rate and ETA within the current phase (pages and records are not mixed)."""
-        now = time.monotonic()
+        now = clock()
         if phase != self._phase:
             self._phase, self._phase_started, self._phase_first_done = phase, now, done
         elapsed, progressed = now - self._phase_started, done - self._phase_first_done
@@ -167,7 +177,7 @@ class RunReporter(Reporter):
         if self.watcher:
             self.watcher.progress(done, total, step, **details)
         details = {**details, **self._pace(done, total, details.get("phase"))}
-        now = time.monotonic()
+        now = clock()
         finished = total is not None and done >= total
         if now - self._last_write < PROGRESS_WRITE_INTERVAL and not finished:
             return
@@ -182,7 +192,7 @@ class RunReporter(Reporter):
         )
 
     def checkpoint(self) -> None:
-        now = time.monotonic()
+        now = clock()
         if now - self._last_cancel_check < CANCEL_CHECK_INTERVAL:
             return
         self._last_cancel_check = now
@@ -223,7 +233,7 @@ class _Heartbeat(threading.Thread):
 def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
     token = current_run_id.set(run_id)
     with app.app_context():
-        run = db.session.get(Run, run_id)
+        run = db.session.get_one(Run, run_id)
         source = run.source
         started = utcnow()
         run.status, run.started_at, run.worker = "running", started, WORKER
@@ -269,7 +279,7 @@ def _one_line(exc: Exception) -> str:
 def _finish(
     run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
 ) -> None:
-    run = db.session.scalar(sa.select(Run).where(Run.id == run_id).with_for_update())
+    run = db.session.scalars(sa.select(Run).where(Run.id == run_id).with_for_update()).one()
     if run.status != "running":  # marked interrupted meanwhile: that verdict stands
         db.session.rollback()
         return
@@ -323,7 +333,8 @@ def get_run(run_id: int) -> Run:
 
 
 def stale_after() -> timedelta:
-    return current_app.config.get("JOB_STALE_AFTER", STALE_AFTER)
+    """How long a run may go without a heartbeat before it counts as dead (JOB_STALE_AFTER)."""
+    return timedelta(seconds=current_app.config["SETTINGS"].job_stale_after)
 
 
 def reap_stale() -> int:
@@ -357,8 +368,9 @@ def recover_on_startup() -> int:
     for run in db.session.scalars(
         sa.select(Run).where(Run.status.in_(ACTIVE_RUN_STATUSES), Run.worker.like(f"{host}:%"))
     ):
+        assert run.worker is not None  # the query matched "host:%"
         pid = int(run.worker.rsplit(":", 1)[1])
-        if pid != os.getpid() and not _process_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             run.status, run.completed_at = "interrupted", utcnow()
             run.error_message = "The process running this job stopped before it finished."
             orphaned += 1
@@ -366,20 +378,15 @@ def recover_on_startup() -> int:
     return orphaned + reap_stale()
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def runs_query(source: str | None = None, status: str | None = None) -> sa.Select:
+def runs_query(
+    source: str | None = None, status: str | None = None, sample: bool | None = None
+) -> sa.Select:
+    """Runs, optionally of one source, one status, only samples (True) or only real (False)."""
     query = sa.select(Run)
     if source:
         query = query.where(Run.source == source)
     if status:
         query = query.where(Run.status == status)
+    if sample is not None:
+        query = query.where(Run.is_sample.is_(sample))
     return query

@@ -27,4 +27,4 @@ from merge.core import (  # noqa: F401  (the package's public vocabulary)
     value_from_json,
 )
 from merge.people import apply_manual_edit, lock, record_event, resolve_review  # noqa: F401
-from merge.sync import MergeResult, mark_missing, merge_batch, merge_rows  # noqa: F401
+from merge.sync import MergeResult, mark_missing, merge_rows  # noqa: F401

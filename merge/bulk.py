@@ -73,7 +73,7 @@ def insert_rows(
         return []
     names = list(rows[0])
     unnest, arrays = _columns_as_arrays([table.c[name] for name in names], rows)
-    sql = f"INSERT INTO {table.name} ({_quoted(names)}) SELECT * FROM {unnest} {on_conflict}"
+    sql = f"INSERT INTO {table.name} ({_quoted(names)}) SELECT * FROM {unnest} {on_conflict}"  # noqa: S608 - names are the model's table and columns (table.c refuses others), on_conflict a constant of ours; values are bound
     if returning:
         sql += f" RETURNING {_quoted(returning)}"
     with _cursor() as cursor:
@@ -111,7 +111,7 @@ def update_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str = "
     unnest, arrays = _columns_as_arrays([table.c[name] for name in names], rows)
     assignments = ", ".join(f'"{name}" = v."{name}"' for name in names if name != key)
     sql = (
-        f"UPDATE {table.name} AS t SET {assignments} FROM {unnest} AS v ({_quoted(names)}) "
+        f"UPDATE {table.name} AS t SET {assignments} FROM {unnest} AS v ({_quoted(names)}) "  # noqa: S608 - names are the model's table and columns (table.c refuses others); values are bound
         f'WHERE t."{key}" = v."{key}"'
     )
     with _cursor() as cursor:
@@ -164,6 +164,6 @@ def expire_cached(model: type, ids: list[int]) -> None:
 def column_default(column: sa.Column) -> Any:
     """A column's Python-side default, for source rows that leave a column out."""
     default = column.default
-    if default is None:
+    if not isinstance(default, sa.ColumnDefault):  # none, or one the database computes
         return None
     return default.arg(None) if default.is_callable else default.arg

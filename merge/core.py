@@ -57,7 +57,7 @@ class Dataset:
 
     @property
     def name(self) -> str:
-        return self.model.dataset  # type: ignore[attr-defined]
+        return self.model.dataset
 
 
 def json_value(value: Any) -> Any:
@@ -67,7 +67,7 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def value_from_json(model: type, field_name: str, value: Any) -> Any:
+def value_from_json(model: type[TrackedRecord], field_name: str, value: Any) -> Any:
     if value is None:
         return None
     python_type = model.__table__.c[field_name].type.python_type
@@ -76,7 +76,8 @@ def value_from_json(model: type, field_name: str, value: Any) -> Any:
     return value
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as stored: a date and its ISO text are the same value."""
     return json.dumps(json_value(a), sort_keys=True) == json.dumps(json_value(b), sort_keys=True)
 
 
@@ -85,16 +86,17 @@ def fields_needing_review(record: TrackedRecord) -> list[str]:
     return [
         name
         for name, info in (record.manual_fields or {}).items()
-        if name in source and not _same(source[name], info.get("source_baseline"))
+        if name in source and not same_value(source[name], info.get("source_baseline"))
     ]
 
 
-def _refresh_flags(record: Any) -> None:
+def refresh_flags(record: Any) -> None:
+    """`is_manually_edited` and `needs_review` follow from `manual_fields` and `source_values`."""
     record.is_manually_edited = bool(record.manual_fields)
     record.needs_review = bool(fields_needing_review(record))
 
 
-def _history(
+def history_row(
     dataset: str,
     record_id: int,
     action: str,
@@ -103,6 +105,7 @@ def _history(
     old: Any = None,
     new: Any = None,
 ) -> dict[str, Any]:
+    """One `record_changes` row, complete: it is written once and never rewritten."""
     return {
         "dataset": dataset,
         "record_id": record_id,
@@ -120,23 +123,10 @@ def _history(
 _HISTORY_COLUMNS = tuple(c.name for c in RecordChange.__table__.c if c.name != "id")
 
 
-def _write_history(rows: list[dict[str, Any]]) -> None:
+def write_history(rows: list[dict[str, Any]]) -> None:
+    """Append history rows (from `history_row`) with one COPY."""
     bulk.copy_rows(
         RecordChange.__table__,
         _HISTORY_COLUMNS,
         (tuple(row[name] for name in _HISTORY_COLUMNS) for row in rows),
     )
-
-
-# The bookkeeping a merge reads and writes, and what a record starts with.
-
-
-_STATE = ("version", "source_values", "manual_fields", "needs_review", "missing_from_source")
-_SEEN = ("is_manually_edited", "last_seen_run_id", "updated_at")
-_FRESH = {
-    "version": 1,
-    "manual_fields": {},
-    "is_manually_edited": False,
-    "needs_review": False,
-    "missing_from_source": False,
-}

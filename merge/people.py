@@ -11,12 +11,12 @@ from database import db
 from errors import Conflict, ValidationFailed
 from merge.core import (
     Actor,
-    _history,
-    _refresh_flags,
-    _same,
-    _write_history,
     fields_needing_review,
+    history_row,
+    refresh_flags,
+    same_value,
     value_from_json,
+    write_history,
 )
 from models import TrackedRecord
 
@@ -25,13 +25,13 @@ def record_event(
     record: TrackedRecord, action: str, actor: Actor, *, old: Any = None, new: Any = None
 ) -> None:
     """A whole-record event in the record's history (a person created or deleted it)."""
-    _write_history([_history(record.dataset, record.id, action, actor, None, old, new)])
+    write_history([history_row(record.dataset, record.id, action, actor, None, old, new)])
 
 
 # --- people's changes -------------------------------------------------------------------------
 
 
-def lock(model: type, record_id: int) -> Any:
+def lock(model: type[TrackedRecord], record_id: int) -> Any:
     return db.session.scalar(sa.select(model).where(model.id == record_id).with_for_update())
 
 
@@ -60,8 +60,8 @@ def apply_manual_edit(
     changed = []
     for name, value in changes.items():
         current = getattr(record, name)
-        agrees_with_source = name in source_values and _same(value, source_values[name])
-        if _same(current, value):
+        agrees_with_source = name in source_values and same_value(value, source_values[name])
+        if same_value(current, value):
             if agrees_with_source and name in manual:  # re-affirming the source's value
                 del manual[name]
                 changed.append(name)
@@ -71,14 +71,14 @@ def apply_manual_edit(
         else:
             manual[name] = {"source_baseline": source_values.get(name)}
         setattr(record, name, value)
-        history.append(_history(record.dataset, record.id, action, actor, name, current, value))
+        history.append(history_row(record.dataset, record.id, action, actor, name, current, value))
         changed.append(name)
     if not changed:
         return []
     record.manual_fields = manual
-    _refresh_flags(record)
+    refresh_flags(record)
     record.version += 1
-    _write_history(history)
+    write_history(history)
     return changed
 
 
@@ -90,7 +90,7 @@ def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor:
     manual = dict(record.manual_fields)
     if decision == "keep":
         manual[field_name] = {"source_baseline": source_value}
-        history = _history(
+        history = history_row(
             record.dataset,
             record.id,
             "review_keep",
@@ -103,12 +103,12 @@ def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor:
         old = getattr(record, field_name)
         setattr(record, field_name, value_from_json(type(record), field_name, source_value))
         manual.pop(field_name)
-        history = _history(
+        history = history_row(
             record.dataset, record.id, "review_take_source", actor, field_name, old, source_value
         )
     else:
         raise ValidationFailed("decision must be 'keep' or 'source'.", field="decision")
     record.manual_fields = manual
-    _refresh_flags(record)
+    refresh_flags(record)
     record.version += 1
-    _write_history([history])
+    write_history([history])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,20 +12,27 @@ import sqlalchemy as sa
 from database import db
 from merge import bulk
 from merge.core import (
-    _FRESH,
-    _SEEN,
-    _STATE,
     Actor,
     Dataset,
     MergeCounts,
-    _history,
-    _refresh_flags,
-    _same,
-    _write_history,
+    history_row,
     json_value,
+    refresh_flags,
+    same_value,
     value_from_json,
+    write_history,
 )
 from models import utcnow
+
+# The bookkeeping a merge reads and writes, and what a new record starts with.
+_STATE = ("version", "source_values", "manual_fields", "needs_review", "missing_from_source")
+_FRESH = {
+    "version": 1,
+    "manual_fields": {},
+    "is_manually_edited": False,
+    "needs_review": False,
+    "missing_from_source": False,
+}
 
 
 @dataclass
@@ -39,20 +46,68 @@ class MergeResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def merge_batch(
-    dataset: Dataset, incoming: Sequence[Mapping[str, Any]], run_id: int | None
-) -> MergeCounts:
-    """Merge one batch of source records (dicts of key + synced fields) in the caller's
-    transaction. Existing rows are locked while they are compared."""
-    return merge_rows(dataset, incoming, run_id).counts
+@dataclass
+class SourceChange:
+    """One thing a sync did to a field (or, with no field, to the record), for its history."""
+
+    action: str  # sync_update | sync_source_changed | sync_caught_up | sync_reappeared
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+
+
+@dataclass
+class Snapshot:
+    """An existing row as a merge reads and rewrites it: its columns, no ORM object."""
+
+    id: int
+    key: tuple[Any, ...]
+    values: dict[str, Any]  # the synced fields, by name
+    version: int
+    source_values: dict[str, Any]
+    manual_fields: dict[str, Any]
+    needs_review: bool
+    missing_from_source: bool
+    is_manually_edited: bool
+    before: dict[str, Any]  # the unique fields as stored, before this merge
+    last_seen_run_id: int | None = None
+    updated_at: datetime | None = None
+    changes: list[SourceChange] = field(default_factory=list)
+    held_back: set[str] = field(default_factory=set)  # source values not written (see below)
+
+    def columns(self) -> dict[str, Any]:
+        """The row to write back: id, synced fields and bookkeeping."""
+        return {
+            "id": self.id,
+            **self.values,
+            **{name: getattr(self, name) for name in _STATE},
+            "is_manually_edited": self.is_manually_edited,
+            "last_seen_run_id": self.last_seen_run_id,
+            "updated_at": self.updated_at,
+        }
+
+    def history(self, dataset: str, actor: Actor) -> list[dict[str, Any]]:
+        """This merge's history rows, built once every decision is made: an update held back
+        for review is recorded as what it was, a change of the source's value."""
+        rows = []
+        for change in self.changes:
+            action = change.action
+            if action == "sync_update" and change.field in self.held_back:
+                action = "sync_source_changed"
+            rows.append(
+                history_row(dataset, self.id, action, actor, change.field, change.old, change.new)
+            )
+        return rows
 
 
 def merge_rows(
     dataset: Dataset, incoming: Sequence[Mapping[str, Any]], run_id: int | None
 ) -> MergeResult:
-    """`merge_batch`, also answering each key's record id. Set-based whatever the batch size:
-    one locking SELECT, one multi-row UPDATE of the changed rows, one of the rows only seen,
-    one COPY of the new rows (ids drawn first) and one of their history."""
+    """Merge one batch of source records (dicts of key + synced fields) in the caller's
+    transaction, answering the counts and each key's record id. Existing rows are locked while
+    they are compared. Set-based whatever the batch size: one locking SELECT, one multi-row
+    UPDATE of the changed rows, one of the rows only seen, one COPY of the new rows (ids drawn
+    first) and one of their history."""
     table = dataset.model.__table__
     result = MergeResult(MergeCounts(found=len(incoming)))
     counts = result.counts
@@ -65,9 +120,8 @@ def merge_rows(
         raise ValueError(f"two source rows share the key {duplicate}; refusing to merge them")
 
     existing = _locked_snapshots(dataset, keys)
-    history: list[dict[str, Any]] = []
     new_rows: list[Mapping[str, Any]] = []
-    changed: list[SimpleNamespace] = []
+    changed: list[Snapshot] = []
     seen: list[int] = []
     for key, values in zip(keys, incoming, strict=True):
         record = existing.get(key)
@@ -75,11 +129,10 @@ def merge_rows(
             new_rows.append(values)
             continue
         result.ids[key] = record.id
-        record.before = {name: getattr(record, name) for name in dataset.unique_fields}
-        was_changed = _merge_into(dataset, record, values, actor, history, counts)
+        was_changed = _merge_into(dataset, record, values, counts)
         if record.missing_from_source:
             record.missing_from_source = False
-            history.append(_history(dataset.name, record.id, "sync_reappeared", actor))
+            record.changes.append(SourceChange("sync_reappeared"))
             was_changed = True
         if was_changed:
             record.version += 1
@@ -90,19 +143,22 @@ def merge_rows(
             seen.append(record.id)
             counts.unchanged += 1
 
-    held = _hold_back_collisions(dataset, keys, new_rows, changed, result, history)
-    written = ("id", *dataset.synced_fields, *_STATE, *_SEEN)
-    bulk.update_rows(table, [{name: getattr(r, name) for name in written} for r in changed])
+    held = _hold_back_collisions(dataset, keys, new_rows, changed, result)
+    bulk.update_rows(table, [record.columns() for record in changed])
     if seen:
         db.session.execute(
             sa.update(table).where(table.c.id.in_(seen)).values(last_seen_run_id=run_id)
         )
+    history = [row for record in changed for row in record.history(dataset.name, actor)]
     if new_rows:
-        inserted = _insert_new(dataset, new_rows, run_id, actor, history, held)
-        result.ids.update(inserted)
-        result.inserted.update(inserted.values())
+        for key, record_id, source_values in _insert_new(dataset, new_rows, run_id, held):
+            result.ids[key] = record_id
+            result.inserted.add(record_id)
+            history.append(
+                history_row(dataset.name, record_id, "sync_insert", actor, new=source_values)
+            )
         counts.inserted += len(new_rows)
-    _write_history(history)
+    write_history(history)
     bulk.expire_cached(dataset.model, [record.id for record in changed] + seen)
     return result
 
@@ -111,9 +167,8 @@ def _hold_back_collisions(
     dataset: Dataset,
     keys: list[tuple[Any, ...]],
     new_rows: list[Mapping[str, Any]],
-    changed: list[SimpleNamespace],
+    changed: list[Snapshot],
     result: MergeResult,
-    history: list[dict[str, Any]],
 ) -> dict[tuple[Any, ...], set[str]]:
     """Source values of unique columns that another record already holds (a person's
     correction, a vanished row) are not written: the column keeps its value (empty for a new
@@ -128,14 +183,13 @@ def _hold_back_collisions(
 
     def hold_back(name: str) -> bool:
         """One look at the claims on `name`; True when it held a changed record back."""
-        claims: dict[Any, list[tuple[tuple[Any, ...], Any]]] = {}
+        claims: dict[Any, list[tuple[tuple[Any, ...], Snapshot | None]]] = {}
         moving = []  # records whose old value this batch releases
         for record in changed:
-            if getattr(record, name) != record.before[name]:
+            if record.values[name] != record.before[name]:
                 moving.append(record.id)
-                if getattr(record, name) is not None:
-                    key = tuple(getattr(record, k) for k in dataset.key_fields)
-                    claims.setdefault(getattr(record, name), []).append((key, record))
+                if record.values[name] is not None:
+                    claims.setdefault(record.values[name], []).append((record.key, record))
         for row in new_rows:
             key = tuple(row[k] for k in dataset.key_fields)
             if row.get(name) is not None and name not in held.get(key, set()):
@@ -150,7 +204,7 @@ def _hold_back_collisions(
         held_a_record = False
         for value, claimants in claims.items():
             first_come = sorted(claimants, key=lambda c: order[c[0]])
-            for key, record in claimants if value in owners else first_come[1:]:
+            for key, claimant in claimants if value in owners else first_come[1:]:
                 holder = (
                     f"record {owners[value]}" if value in owners else "another row of this sync"
                 )
@@ -158,10 +212,10 @@ def _hold_back_collisions(
                     f"{name} {value} for {key[0] if len(key) == 1 else key} is already used by "
                     f"{holder}; kept out and marked for review"
                 )
-                if record is None:
+                if claimant is None:  # a new row
                     held.setdefault(key, set()).add(name)
                     continue
-                _keep_old_value(record, name, result.counts, history)
+                _keep_old_value(claimant, name, result.counts)
                 held_a_record = True
         return held_a_record
 
@@ -171,32 +225,21 @@ def _hold_back_collisions(
     return held
 
 
-def _keep_old_value(
-    record: SimpleNamespace,
-    name: str,
-    counts: MergeCounts,
-    history: list[dict[str, Any]],
-) -> None:
+def _keep_old_value(record: Snapshot, name: str, counts: MergeCounts) -> None:
     """The source's new value of `name` is not written: the record keeps its value as if a
     person had chosen it, and asks for review."""
     was_flagged = record.needs_review
-    setattr(record, name, record.before[name])
+    record.values[name] = record.before[name]
     record.manual_fields = {**record.manual_fields, name: {"source_baseline": record.before[name]}}
-    _refresh_flags(record)
+    record.held_back.add(name)
+    refresh_flags(record)
     counts.flagged += record.needs_review and not was_flagged
-    for entry in history:
-        if (entry["record_id"], entry["field"], entry["action"]) == (
-            record.id,
-            name,
-            "sync_update",
-        ):
-            entry["action"] = "sync_source_changed"  # the update did not happen
 
 
 def _locked_snapshots(
     dataset: Dataset, keys: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], SimpleNamespace]:
-    """The existing rows of these keys, locked, as plain attribute bags (no ORM objects)."""
+) -> dict[tuple[Any, ...], Snapshot]:
+    """The existing rows of these keys, locked, as snapshots (no ORM objects)."""
     table = dataset.model.__table__
     names = dict.fromkeys(("id", *dataset.key_fields, *dataset.synced_fields, *_STATE))
     key_columns = [table.c[k] for k in dataset.key_fields]
@@ -209,18 +252,24 @@ def _locked_snapshots(
         query = query.where(table.c[column] == value)
     snapshots = {}
     for row in db.session.execute(query).mappings():
-        record = SimpleNamespace(**row, is_manually_edited=bool(row["manual_fields"]))
-        snapshots[tuple(row[k] for k in dataset.key_fields)] = record
+        key = tuple(row[k] for k in dataset.key_fields)
+        snapshots[key] = Snapshot(
+            id=row["id"],
+            key=key,
+            values={name: row[name] for name in dataset.synced_fields},
+            version=row["version"],
+            source_values=row["source_values"],
+            manual_fields=row["manual_fields"],
+            needs_review=row["needs_review"],
+            missing_from_source=row["missing_from_source"],
+            is_manually_edited=bool(row["manual_fields"]),
+            before={name: row[name] for name in dataset.unique_fields},
+        )
     return snapshots
 
 
 def _merge_into(
-    dataset: Dataset,
-    record: Any,
-    values: Mapping[str, Any],
-    actor: Actor,
-    history: list[dict[str, Any]],
-    counts: MergeCounts,
+    dataset: Dataset, record: Snapshot, values: Mapping[str, Any], counts: MergeCounts
 ) -> bool:
     source_values = dict(record.source_values or {})
     manual = dict(record.manual_fields or {})
@@ -233,48 +282,28 @@ def _merge_into(
         new_source = json_value(values[name])
         old_source = source_values.get(name)
         source_values[name] = new_source
+        current = record.values[name]
         if name in manual:
-            if _same(new_source, getattr(record, name)):
+            if same_value(new_source, current):
                 # The source now says what the person said: nothing left to protect.
                 del manual[name]
-                history.append(
-                    _history(
-                        dataset.name,
-                        record.id,
-                        "sync_caught_up",
-                        actor,
-                        name,
-                        old_source,
-                        new_source,
-                    )
-                )
+                record.changes.append(SourceChange("sync_caught_up", name, old_source, new_source))
                 changed = True
                 continue
             kept = True
-            if not _same(new_source, old_source):
-                history.append(
-                    _history(
-                        dataset.name,
-                        record.id,
-                        "sync_source_changed",
-                        actor,
-                        name,
-                        old_source,
-                        new_source,
-                    )
+            if not same_value(new_source, old_source):
+                record.changes.append(
+                    SourceChange("sync_source_changed", name, old_source, new_source)
                 )
                 changed = True
             continue
-        current = getattr(record, name)
-        if not _same(current, new_source):
-            setattr(record, name, value_from_json(dataset.model, name, new_source))
-            history.append(
-                _history(dataset.name, record.id, "sync_update", actor, name, current, new_source)
-            )
+        if not same_value(current, new_source):
+            record.values[name] = value_from_json(dataset.model, name, new_source)
+            record.changes.append(SourceChange("sync_update", name, current, new_source))
             changed = True
     record.manual_fields = manual
     record.source_values = source_values
-    _refresh_flags(record)
+    refresh_flags(record)
     counts.kept_manual += kept
     counts.flagged += record.needs_review and not was_flagged
     return changed
@@ -284,10 +313,9 @@ def _insert_new(
     dataset: Dataset,
     rows: list[Mapping[str, Any]],
     run_id: int | None,
-    actor: Actor,
-    history: list[dict[str, Any]],
     held: dict[tuple[Any, ...], set[str]],
-) -> dict[tuple[Any, ...], int]:
+) -> list[tuple[tuple[Any, ...], int, dict[str, Any]]]:
+    """Insert the new rows; answers each one's key, new id and the source values it got."""
     table = dataset.model.__table__
     now = utcnow()
     names = list(dict.fromkeys(name for values in rows for name in values))
@@ -312,12 +340,11 @@ def _insert_new(
             row["manual_fields"] = {name: {"source_baseline": None} for name in kept_out}
             row["is_manually_edited"] = row["needs_review"] = True
         payload.append(row)
-    ids = {}
-    for record_id, values in zip(bulk.insert_new_rows(table, payload), payload, strict=True):
-        ids[tuple(values[k] for k in dataset.key_fields)] = record_id
-        new = values["source_values"]
-        history.append(_history(dataset.name, record_id, "sync_insert", actor, new=new))
-    return ids
+    ids = bulk.insert_new_rows(table, payload)
+    return [
+        (tuple(row[k] for k in dataset.key_fields), record_id, row["source_values"])
+        for record_id, row in zip(ids, payload, strict=True)
+    ]
 
 
 def mark_missing(dataset: Dataset, run_id: int) -> int:
@@ -338,5 +365,5 @@ def mark_missing(dataset: Dataset, run_id: int) -> int:
         query = query.where(getattr(model, column) == value)
     ids = db.session.scalars(query).all()
     actor = Actor.sync(run_id)
-    _write_history([_history(dataset.name, i, "marked_missing", actor) for i in ids])
+    write_history([history_row(dataset.name, i, "marked_missing", actor) for i in ids])
     return len(ids)

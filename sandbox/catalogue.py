@@ -32,6 +32,7 @@ from sandbox.drug_vocabulary import (
 
 MED_RT = "2.16.840.1.113883.6.345"
 MESH = "2.16.840.1.113883.6.177"
+NDF_RT = "2.16.840.1.113883.3.26.1.5"  # the one value the /spls docs list for a class's system
 CLASS_TYPES = ("EPC", "MOA", "PE", "CI")
 CLASS_TYPE_SHARES = {"EPC": 0.40, "MOA": 0.25, "PE": 0.20, "CI": 0.15}
 MEMBERSHIP_CHANCE = {"EPC": 0.95, "MOA": 0.70, "PE": 0.50, "CI": 0.35}
@@ -46,7 +47,11 @@ PACKAGE_CODES = {
     "5-3-2": ("30", "90", "10", "01", "05", "60", "11", "20", "50", "99"),
     "5-4-1": ("1", "2", "3", "4", "5", "6", "7", "8", "9"),
 }
-SEGMENT_LAYOUTS = {(4, 4, 2): "4-4-2", (5, 3, 2): "5-3-2", (5, 4, 1): "5-4-1"}
+SEGMENT_LAYOUTS: dict[tuple[int, ...], str] = {
+    (4, 4, 2): "4-4-2",
+    (5, 3, 2): "5-3-2",
+    (5, 4, 1): "5-4-1",
+}
 UNRECOGNISED_SHARE = 0.01
 
 
@@ -134,7 +139,9 @@ class CatalogueTotals:
 class Catalogue:
     """Classes and labels generated from `seed`; label details generated on demand."""
 
-    def __init__(self, *, seed: int = 1, classes: int = 40, labels: int = 600) -> None:
+    def __init__(
+        self, *, seed: int = 1, classes: int = 40, labels: int = 600, big_label_products: int = 0
+    ) -> None:
         if classes < len(CLASS_TYPES) or labels < 4:
             raise ValueError("a catalogue needs at least 4 classes and 4 labels")
         self.seed = seed
@@ -148,6 +155,9 @@ class Catalogue:
         self.class_members: list[list[int]] = [[] for _ in self.classes]
         self.repackaged_label = 0
         self.repackager_label = labels // 2
+        # With big_label_products, label 1 has that many products (more than a page of 100).
+        self.big_label = 1
+        self.big_label_products = big_label_products
         self.publish_rounds = 0
         self.last_published = OLDEST_LABEL
         self._totals: CatalogueTotals | None = None
@@ -201,7 +211,7 @@ class Catalogue:
         mark = TRADEMARKS[index] if index < len(TRADEMARKS) else rng.choice(("", "", *TRADEMARKS))
         form_index = rng.randrange(len(DOSAGE_FORMS))
         labeler = self.labelers[index % len(self.labelers)]
-        name, unit, strengths = ingredients[0]
+        _name, unit, strengths = ingredients[0]
         shown_strength = f" {strengths[0]} {unit}" if unit == "µg" else ""
         title = (
             f"{brand}{mark} ({generic.upper()})" if brand else generic.upper()
@@ -260,6 +270,8 @@ class Catalogue:
         strengths = ingredients[0][2]
         rng = self._rng("products", label.index)
         chosen = sorted(rng.sample(range(len(strengths)), min(len(strengths), rng.randint(1, 3))))
+        if label.index == self.big_label and self.big_label_products:
+            chosen = [slot % len(strengths) for slot in range(self.big_label_products)]
         products = []
         for slot, strength_index in enumerate(chosen):
             product_ndc = self._product_ndc(label, slot)

@@ -1,4 +1,4 @@
-"""The sandbox DailyMed: the REST API v2 contract of SOURCES.md over a generated catalogue.
+"""The sandbox DailyMed: the REST API v2 contract of docs/dailymed.md over a generated catalogue.
 
 Mounted by `sandbox.server` at `/dailymed/services/v2`. Besides answering like DailyMed, it can
 misbehave on purpose, all deterministically: latency per request, a share of 500/502/503
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -23,12 +22,14 @@ from sandbox.catalogue import (
     MED_RT,
     Catalogue,
     Label,
+    SandboxClass,
     format_published,
 )
-from sandbox.dailymed_state import DailymedState, ServedRequest, error_response
+from sandbox.dailymed_state import DailymedState, Reading, ServedRequest, error_response
 
 __all__ = [
     "DailymedState",
+    "Reading",
     "ServedRequest",
     "add_arguments",
     "create_blueprint",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 100
+OTHER_READING_BIG_LABEL = 130  # products of the big label in the other reading: two pages
 COMPARISONS: dict[str, Callable[[date, date], bool]] = {
     "lt": lambda a, b: a < b,
     "lte": lambda a, b: a <= b,
@@ -75,7 +77,7 @@ def create_blueprint(state: DailymedState) -> Blueprint:
     def misbehave() -> Response | None:
         state.request_started()
         if state.latency_ms:
-            time.sleep(state.latency_ms / 1000)
+            state.clock.sleep(state.latency_ms / 1000)
         endpoint = ENDPOINTS.get(request.endpoint or "", "unknown")
         set_id = (request.view_args or {}).get("set_id")
         return state.misbehaviour_for(endpoint, request.full_path, set_id)
@@ -93,51 +95,11 @@ def create_blueprint(state: DailymedState) -> Blueprint:
 
     @bp.get("/drugclasses.json")
     def drug_classes() -> Response:
-        kind = request.args.get("class_code_type", "all").strip().upper()
-        if kind != "ALL" and kind not in CLASS_TYPES:
-            raise BadParameter("class_code_type must be one of all, epc, moa, pe, ci")
-        code = request.args.get("drug_class_code")
-        system = request.args.get("drug_class_coding_system")
-        name = request.args.get("class_name", "").lower()
-        found = [
-            c
-            for c in catalogue.classes
-            if kind in ("ALL", c.type)
-            and (not code or c.code == code)
-            and (not system or c.coding_system == system)
-            and name in c.name.lower()
-        ]
-        return _paged(state, found, lambda c: c.as_json())
+        return _paged(state, _classes_asked(catalogue), lambda c: c.as_json())
 
     @bp.get("/spls.json")
     def spls() -> Response:
-        labels: Sequence[Label] = catalogue.labels
-        code = request.args.get("drug_class_code")
-        if code:
-            system = request.args.get("drug_class_coding_system") or MED_RT
-            members = [
-                catalogue.class_members[i]
-                for i, c in enumerate(catalogue.classes)
-                if c.code == code and c.coding_system == system
-            ]
-            labels = [catalogue.labels[i] for i in (members[0] if members else [])]
-        if set_id := request.args.get("setid"):
-            labels = [label for label in labels if label.set_id == set_id]
-        if published := request.args.get("published_date"):
-            since = _iso_date(published)
-            comparison = request.args.get("published_date_comparison", "gte").lower()
-            if comparison not in COMPARISONS:
-                raise BadParameter("published_date_comparison must be lt, lte, gt, gte or eq")
-            compare = COMPARISONS[comparison]
-            labels = [label for label in labels if compare(label.published, since)]
-        if drug_name := request.args.get("drug_name", "").lower():
-            kinds = _name_types()
-            labels = [
-                label
-                for label in labels
-                if any(drug_name in n.lower() for n in _names(label, kinds))
-            ]
-        return _paged(state, labels, Label.summary_json)
+        return _paged(state, _labels_asked(state), lambda label: _summary(state, label))
 
     def _label(set_id: str) -> Label:
         label = catalogue.labels_by_set_id.get(set_id)
@@ -152,17 +114,15 @@ def create_blueprint(state: DailymedState) -> Blueprint:
     @bp.get("/spls/<set_id>/packaging.json")
     def packaging(set_id: str) -> Response:
         label = _label(set_id)
-        data = {**label.summary_json(), "products": catalogue.products(label)}
-        return jsonify(metadata=_single_metadata(state), data=data)
+        metadata, products = _page_of(state, catalogue.products(label))
+        return jsonify(metadata=metadata, data={**_summary(state, label), "products": products})
 
     @bp.get("/spls/<set_id>/ndcs.json")
     def ndcs(set_id: str) -> Response:
         label = _label(set_id)
-        data = {
-            **label.summary_json(),
-            "ndcs": [{"ndc": ndc} for ndc in catalogue.package_ndcs(label)],
-        }
-        return jsonify(metadata=_single_metadata(state), data=data)
+        metadata, ndcs = _page_of(state, catalogue.package_ndcs(label))
+        data = {**_summary(state, label), "ndcs": [{"ndc": ndc} for ndc in ndcs]}
+        return jsonify(metadata=metadata, data=data)
 
     @bp.get("/spls/<set_id>/history.json")
     def history(set_id: str) -> Response:
@@ -189,6 +149,73 @@ def create_blueprint(state: DailymedState) -> Blueprint:
         return _paged(state, found, lambda pair: {"drug_name": pair[0], "name_type": pair[1]})
 
     return bp
+
+
+def _classes_asked(catalogue: Catalogue) -> list[SandboxClass]:
+    """The classes /drugclasses.json lists for this request's filters."""
+    kind = request.args.get("class_code_type", "all").strip().upper()
+    if kind != "ALL" and kind not in CLASS_TYPES:
+        raise BadParameter("class_code_type must be one of all, epc, moa, pe, ci")
+    code = request.args.get("drug_class_code")
+    system = request.args.get("drug_class_coding_system")
+    name = request.args.get("class_name", "").lower()
+    return [
+        c
+        for c in catalogue.classes
+        if kind in ("ALL", c.type)
+        and (not code or c.code == code)
+        and (not system or c.coding_system == system)
+        and name in c.name.lower()
+    ]
+
+
+def _labels_asked(state: DailymedState) -> Sequence[Label]:
+    """The labels /spls.json lists for this request's filters."""
+    labels: Sequence[Label] = state.catalogue.labels
+    if code := request.args.get("drug_class_code"):
+        labels = _class_labels(state, code, request.args.get("drug_class_coding_system"))
+    if set_id := request.args.get("setid"):
+        labels = [label for label in labels if label.set_id == set_id]
+    if published := request.args.get("published_date"):
+        since = _iso_date(published)
+        comparison = request.args.get("published_date_comparison", "gte").lower()
+        if comparison not in COMPARISONS:
+            raise BadParameter("published_date_comparison must be lt, lte, gt, gte or eq")
+        compare = COMPARISONS[comparison]
+        labels = [label for label in labels if compare(label.published, since)]
+    if drug_name := request.args.get("drug_name", "").lower():
+        kinds = _name_types()
+        labels = [
+            label for label in labels if any(drug_name in n.lower() for n in _names(label, kinds))
+        ]
+    return labels
+
+
+def _class_labels(state: DailymedState, code: str, asked: str | None) -> list[Label]:
+    """The labels /spls lists for a class code and drug_class_coding_system, by the reading."""
+    catalogue, reading = state.catalogue, state.reading
+    if reading.spls_coding_system is None:  # a class is known under its own coding system
+        system = asked or MED_RT
+        known = system in {c.coding_system for c in catalogue.classes}
+        found = [
+            i
+            for i, c in enumerate(catalogue.classes)
+            if (c.code, c.coding_system) == (code, system)
+        ]
+    else:  # only one coding system is known, and any class is found under it by code
+        system = asked or reading.spls_default_coding_system or reading.spls_coding_system
+        known = system == reading.spls_coding_system
+        found = [i for i, c in enumerate(catalogue.classes) if c.code == code and known]
+    if not known and reading.reject_unknown_coding_system:
+        raise BadParameter(f"drug_class_coding_system {system} is not supported")
+    return [catalogue.labels[i] for i in (catalogue.class_members[found[0]] if found else [])]
+
+
+def _summary(state: DailymedState, label: Label) -> dict[str, Any]:
+    summary = label.summary_json()
+    if state.reading.versions_as_text:
+        summary["spl_version"] = str(label.spl_version)
+    return summary
 
 
 def _names(label: Label, kinds: Iterable[str]) -> list[str]:
@@ -233,10 +260,6 @@ def _db_published(state: DailymedState) -> str:
     return f"{format_published(state.catalogue.last_published)} 09:17:53AM EST"
 
 
-def _single_metadata(state: DailymedState) -> dict[str, Any]:
-    return {"db_published_date": _db_published(state)}
-
-
 def _page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
@@ -245,6 +268,12 @@ def _page_url(page: int) -> str:
 
 def _paged(state: DailymedState, items: Sequence[Any], shape: Callable[[Any], Any]) -> Response:
     """One page of `items` in DailyMed's envelope; `page` is 1-based, `pagesize` at most 100."""
+    metadata, page_items = _page_of(state, items)
+    return jsonify(metadata=metadata, data=[shape(item) for item in page_items])
+
+
+def _page_of(state: DailymedState, items: Sequence[Any]) -> tuple[dict[str, Any], Sequence[Any]]:
+    """The paging metadata of the asked-for page of `items`, and the items on it."""
     page = _int_arg("page", 1, 1)
     page_size = _int_arg("pagesize", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     total_pages = math.ceil(len(items) / page_size)
@@ -263,9 +292,9 @@ def _paged(state: DailymedState, items: Sequence[Any], shape: Callable[[Any], An
         "previous_page_url": _page_url(page - 1) if has_previous else None,
         "db_published_date": _db_published(state),
     }
-    return jsonify(
-        metadata=metadata, data=[shape(item) for item in items[start : start + page_size]]
-    )
+    if not has_next and state.reading.omit_last_next_page_url:
+        del metadata["next_page_url"]
+    return metadata, items[start : start + page_size]
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -293,13 +322,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SETID",
         help="a set id that always fails (repeatable)",
     )
+    group.add_argument(
+        "--dailymed-other-reading",
+        action="store_true",
+        help="answer by the other reading of the docs: /spls knows only the documented coding "
+        "system (400 for others), spl_version as text, no next_page_url on a last page, an HTML "
+        "page with status 200 for the first request of every URL, a label with 130 products",
+    )
+    group.add_argument(
+        "--dailymed-big-label-products",
+        type=int,
+        default=0,
+        help="give one label this many products (0: none; more than 100 spans pages)",
+    )
 
 
 def state_from_args(args: argparse.Namespace) -> DailymedState:
+    other = args.dailymed_other_reading
+    big_label = args.dailymed_big_label_products or (OTHER_READING_BIG_LABEL if other else 0)
     return DailymedState(
         Catalogue(
-            seed=args.dailymed_seed, classes=args.dailymed_classes, labels=args.dailymed_labels
+            seed=args.dailymed_seed,
+            classes=args.dailymed_classes,
+            labels=args.dailymed_labels,
+            big_label_products=big_label,
         ),
+        reading=Reading.other() if other else Reading(),
         latency_ms=args.dailymed_latency_ms,
         fault_rate=args.dailymed_fault_rate,
         fault_seed=args.dailymed_seed,

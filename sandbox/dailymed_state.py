@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from typing import Literal
 
 from flask import Response, jsonify
 
-from sandbox.catalogue import Catalogue, CatalogueTotals
+from sandbox.catalogue import NDF_RT, Catalogue, CatalogueTotals
+from scraper.http import SYSTEM_CLOCK, Clock
 
 FAULT_STATUSES = (500, 502, 503)
 PER_LABEL_ENDPOINTS = {"packaging", "ndcs", "history"}
@@ -28,14 +28,43 @@ PER_LABEL_ENDPOINTS = {"packaging", "ndcs", "history"}
 
 @dataclass(frozen=True)
 class ServedRequest:
-    at: float  # time.monotonic() when the answer was ready
+    at: float  # the state's clock.now() when the answer was ready
     endpoint: str
     path: str  # path and query string
     status: int
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How the sandbox reads DailyMed's documentation where it leaves room. The defaults are
+    MedSync's reading; `Reading.other()` switches everything to the other one."""
+
+    # /spls knows a class only under this drug_class_coding_system (also its default), whatever
+    # codingSystem /drugclasses gave it; None: under the class's own codingSystem (default MED-RT)
+    spls_coding_system: str | None = None
+    # …and uses this one when drug_class_coding_system is left out (None: the known one)
+    spls_default_coding_system: str | None = None
+    reject_unknown_coding_system: bool = False  # answer 400, not an empty list
+    versions_as_text: bool = False  # every spl_version a string ("7"), not only some
+    omit_last_next_page_url: bool = False  # the last page's metadata leaves next_page_url out
+    html_error_rate: float = 0.0  # share of URLs whose first request gets an HTML page, 200
+
+    @classmethod
+    def other(cls) -> Reading:
+        return cls(
+            spls_coding_system=NDF_RT,
+            reject_unknown_coding_system=True,
+            versions_as_text=True,
+            omit_last_next_page_url=True,
+            html_error_rate=1.0,
+        )
+
+
 class DailymedState:
-    """The catalogue, the misbehaviour knobs and what was served. Knobs may change any time."""
+    """The catalogue, the misbehaviour knobs and what was served. Knobs may change any time.
+
+    Latency, 429 windows and Retry-After dates go by `clock`; a test that hands the client and
+    this state one pretend clock sees every wait asked for and waits for none of them."""
 
     def __init__(
         self,
@@ -49,8 +78,12 @@ class DailymedState:
         burst_seconds: float = 1.0,
         retry_after_format: Literal["seconds", "http-date"] = "seconds",
         failing_set_ids: Iterable[str] = (),
+        clock: Clock = SYSTEM_CLOCK,
+        reading: Reading | None = None,
     ) -> None:
         self.catalogue = catalogue or Catalogue()
+        self.reading = reading or Reading()
+        self.clock = clock
         self.latency_ms = latency_ms
         # Share of requests answered 500/502/503. Decided by hashing (seed, URL, attempt), so a
         # run is reproducible whatever the thread interleaving; after `max_consecutive_faults`
@@ -101,7 +134,7 @@ class DailymedState:
     def throttle(self, seconds: float | None = None) -> None:
         """Answer 429 to everything for `seconds` (default `burst_seconds`) from now."""
         with self._lock:
-            self._throttled_until = time.monotonic() + (seconds or self.burst_seconds)
+            self._throttled_until = self.clock.now() + (seconds or self.burst_seconds)
 
     @property
     def totals(self) -> CatalogueTotals:
@@ -121,12 +154,12 @@ class DailymedState:
             self.counters[endpoint] += 1
             self.status_counts[status] += 1
             self.user_agents[user_agent] += 1
-            self.log.append(ServedRequest(time.monotonic(), endpoint, path, status))
+            self.log.append(ServedRequest(self.clock.now(), endpoint, path, status))
 
     def misbehaviour_for(self, endpoint: str, path: str, set_id: str | None) -> Response | None:
         """The error answer this request gets instead of data, if any."""
         with self._lock:
-            now = time.monotonic()
+            now = self.clock.now()
             if now < self._throttled_until:
                 return self._too_many_requests(self._throttled_until - now)
             self._admitted += 1
@@ -138,6 +171,8 @@ class DailymedState:
                 return error_response(500, f"Internal error while reading SPL {set_id}")
             attempt = self._attempts[path]
             self._attempts[path] += 1
+            if attempt == 0 and _unit_hash("html", path) < self.reading.html_error_rate:
+                return html_error_page()
             draw = _unit_hash(self.fault_seed, path, attempt)
             if self._consecutive_faults[path] < self.max_consecutive_faults and (
                 draw < self.fault_rate
@@ -152,7 +187,7 @@ class DailymedState:
         response = error_response(429, "Too many requests")
         if self.retry_after_format == "http-date":
             response.headers["Retry-After"] = formatdate(
-                math.ceil(time.time() + remaining), usegmt=True
+                math.ceil(self.clock.wall() + remaining), usegmt=True
             )
         else:
             response.headers["Retry-After"] = str(max(1, math.ceil(remaining)))
@@ -162,6 +197,15 @@ class DailymedState:
 def _unit_hash(*parts: object) -> float:
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
+
+
+def html_error_page() -> Response:
+    """What a proxy or a maintenance page may send: HTML, with status 200."""
+    page = (
+        "<!DOCTYPE html><html><head><title>DailyMed</title></head><body><h1>Service "
+        "temporarily unavailable</h1><p>Please try again later.</p></body></html>"
+    )
+    return Response(page, status=200, mimetype="text/html")
 
 
 def error_response(status: int, message: str) -> Response:

@@ -211,13 +211,21 @@ class PortalState:
 def create_portal_blueprint(state: PortalState) -> Blueprint:
     """The portal's pages and JSON, meant to be mounted at `/portal`."""
     portal = Blueprint("portal", __name__, template_folder="templates", static_folder="static")
+    _add_sign_in_pages(portal, state)
+    _add_authorization_pages(portal, state)
+    return portal
 
-    def signed_in() -> bool:
-        return session.get("portal_user") == state.username
+
+def _signed_in(state: PortalState) -> bool:
+    return session.get("portal_user") == state.username
+
+
+def _add_sign_in_pages(portal: Blueprint, state: PortalState) -> None:
+    """Home, login, authenticate, logout: the sign-in flow a portal scraper goes through."""
 
     @portal.get("/")
     def home() -> Any:
-        return redirect(url_for(".secure" if signed_in() else ".login"))
+        return redirect(url_for(".secure" if _signed_in(state) else ".login"))
 
     @portal.get("/login")
     def login() -> str:
@@ -236,22 +244,26 @@ def create_portal_blueprint(state: PortalState) -> Blueprint:
         flash("You logged into a secure area!", "success")
         return redirect(url_for(".secure"))
 
-    @portal.get("/secure")
-    def secure() -> Any:
-        if not signed_in():
-            flash("You must login to view the secure area!", "error")
-            return redirect(url_for(".login"))
-        return render_template("portal/secure.html", total=len(state.rows))
-
     @portal.get("/logout")
     def logout() -> Any:
         session.pop("portal_user", None)
         flash("You logged out of the secure area!", "success")
         return redirect(url_for(".login"))
 
+
+def _add_authorization_pages(portal: Blueprint, state: PortalState) -> None:
+    """The secure area: the paged authorization table and the JSON it loads."""
+
+    @portal.get("/secure")
+    def secure() -> Any:
+        if not _signed_in(state):
+            flash("You must login to view the secure area!", "error")
+            return redirect(url_for(".login"))
+        return render_template("portal/secure.html", total=len(state.rows))
+
     @portal.get("/authorizations")
     def authorizations() -> Any:
-        if not signed_in():
+        if not _signed_in(state):
             flash("You must login to view the secure area!", "error")
             return redirect(url_for(".login"))
         number = request.args.get("page", 1, type=int)
@@ -266,7 +278,7 @@ def create_portal_blueprint(state: PortalState) -> Blueprint:
 
     @portal.get("/api/authorizations")
     def authorizations_json() -> Any:
-        if not signed_in():
+        if not _signed_in(state):
             return jsonify(error="Sign in to the portal first."), 401
         number = request.args.get("page", 1, type=int)
         try:
@@ -280,8 +292,6 @@ def create_portal_blueprint(state: PortalState) -> Blueprint:
             total=len(state.rows),
             rows=[row.as_json() for row in rows],
         )
-
-    return portal
 
 
 def create_control_blueprint(state: PortalState) -> Blueprint:

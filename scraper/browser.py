@@ -8,6 +8,7 @@ environment. Selenium's own driver manager is never used: it downloads, and we m
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from typing import Any
@@ -40,10 +41,58 @@ BROWSER_FLAGS = (
     "--window-size=1280,1024",
 )
 PAGE_LOAD_TIMEOUT_SECONDS = 60
+# Chromium's network errors (net::ERR_… in its messages), in plain words.
+NET_ERRORS = {
+    "ERR_NAME_NOT_RESOLVED": "the name did not resolve",
+    "ERR_CONNECTION_REFUSED": "the connection was refused",
+    "ERR_CONNECTION_TIMED_OUT": "it did not answer in time",
+    "ERR_TIMED_OUT": "it did not answer in time",
+    "ERR_ADDRESS_UNREACHABLE": "the network is unreachable",
+    "ERR_INTERNET_DISCONNECTED": "this machine is offline",
+    "ERR_CONNECTION_RESET": "the connection was reset",
+    "ERR_CONNECTION_CLOSED": "the connection closed before an answer",
+    "ERR_EMPTY_RESPONSE": "the connection closed before an answer",
+    "ERR_UNSAFE_PORT": "Chromium refuses to connect to that port (it counts it as unsafe)",
+}
+# Some failures do not raise: Chromium shows its own error page instead. Its code, or None.
+ERROR_PAGE_CODE = (
+    "return location.href.startsWith('chrome-error:') "
+    "? ((document.querySelector('.error-code') || {}).textContent || 'ERR_FAILED') : null;"
+)
 
 
 class BrowserUnavailable(RuntimeError):
     """No browser could be started; the message says what to install or set."""
+
+
+class PageUnreachable(RuntimeError):
+    """The browser could not load a page at all; the message says what failed and what to check."""
+
+
+def open_page(driver: WebDriver, url: str, *, name: str, setting: str) -> None:
+    """`driver.get(url)`, with a network failure worded for people: "Could not reach the portal
+    at http://…: the name did not resolve. Check PORTAL_BASE_URL and …". The original error
+    stays chained (and so in the log)."""
+    try:
+        driver.get(url)
+    except WebDriverException as error:
+        found = re.search(r"net::(ERR_[A-Z_]+)", error.msg or str(error))
+        if found is None:
+            raise
+        raise _unreachable(found.group(1), url, name, setting) from error
+    code = driver.execute_script(ERROR_PAGE_CODE)
+    if code:
+        raise _unreachable(code.strip().removeprefix("net::"), url, name, setting)
+
+
+def _unreachable(code: str, url: str, name: str, setting: str) -> PageUnreachable:
+    reason = NET_ERRORS.get(code, f"the browser could not load it ({code})")
+    if "CERT" in code or "SSL" in code:
+        reason = "the secure (TLS) connection failed"
+    return PageUnreachable(
+        f"Could not reach {name} at {url}: {reason}. "
+        f"Check {setting} and this machine's network access."
+    )
 
 
 class LocalChromium(webdriver.Chrome):

@@ -35,21 +35,30 @@ from scraper.dailymed_records import (
     as_items,
     as_text,
     as_whole_number,
+    detail_products,
+    join_detail_pages,
     parse_label_detail,
     parse_published_date,
     parse_spl_version,
 )
-from scraper.http import FetchError, HttpStats, PoliteSession
+from scraper.http import SYSTEM_CLOCK, Clock, FetchError, HttpStats, PoliteSession
 
 DEFAULT_USER_AGENT = "MedSync/1.0 (+https://github.com/medsync/medsync; drug label sync)"
 DAILYMED_BASE_URL = "https://dailymed.nlm.nih.gov/dailymed/services/v2"
 CLASS_TYPES = ("all", "epc", "moa", "pe", "ci")
 MAX_PAGE_SIZE = 100
+# The one drug_class_coding_system value the /spls docs list, also its default. /drugclasses
+# items carry their own codingSystem, which may differ: a class's labels are asked for in one of
+# these forms, and the other is tried once when the first is refused or answers nothing.
+NDF_RT = "2.16.840.1.113883.3.26.1.5"
+AS_LISTED = "as listed"  # drug_class_coding_system = the class's own codingSystem
+DOCUMENTED_DEFAULT = "documented default"  # drug_class_coding_system left out
+DOCUMENTED_VALUE = "documented value"  # drug_class_coding_system = NDF_RT
 
 __all__ = [  # the client, and the records it returns (scraper.dailymed_records)
     "LABEL_PAGE_URL",
-    "DailyMedClient",
     "ClassSummary",
+    "DailyMedClient",
     "FetchError",
     "HttpStats",
     "Ingredient",
@@ -75,6 +84,31 @@ class Page:
     total: int | None
 
 
+LISTING_FORMS = (AS_LISTED, DOCUMENTED_DEFAULT, DOCUMENTED_VALUE)
+
+
+def listing_forms_to_try(system: str, known: str | None = None) -> tuple[str, ...]:
+    """The forms of a class listing to try, in order: the known one first, then the other."""
+    pair = (AS_LISTED, DOCUMENTED_DEFAULT) if system else (DOCUMENTED_DEFAULT, DOCUMENTED_VALUE)
+    if known is not None and known in pair:
+        return (known, *(form for form in pair if form != known))
+    return pair
+
+
+def coding_parameter(form: str, system: str) -> dict[str, str]:
+    """The drug_class_coding_system parameter of a class listing in `form`."""
+    if form == AS_LISTED and system:
+        return {"drug_class_coding_system": system}
+    if form == DOCUMENTED_VALUE:
+        return {"drug_class_coding_system": NDF_RT}
+    return {}
+
+
+def is_refusal(error: FetchError) -> bool:
+    """A 4xx other than 429: the server refused the question, asking again will not help."""
+    return error.status is not None and 400 <= error.status < 500 and error.status != 429
+
+
 class DailyMedClient:
     """Walks DailyMed politely. Thread-safe; use one per sync run and `close()` it after."""
 
@@ -90,11 +124,15 @@ class DailyMedClient:
         page_size: int = MAX_PAGE_SIZE,
         reporter: Reporter | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.concurrency = max(1, concurrency)
         self.page_size = max(1, min(MAX_PAGE_SIZE, page_size))
         self.reporter = reporter or Reporter()
+        self._listing_forms: dict[str, str] = {}  # coding system → the form that works
+        self._forms_lock = threading.Lock()
+        self._probe_locks: dict[str, threading.Lock] = {}
         self.http = PoliteSession(
             user_agent=user_agent,
             concurrency=self.concurrency,
@@ -102,6 +140,9 @@ class DailyMedClient:
             timeout=timeout,
             max_retries=max_retries,
             backoff_base=backoff_base,
+            clock=clock,
+            name="DailyMed",
+            setting="DAILYMED_BASE_URL",
         )
 
     def __enter__(self) -> DailyMedClient:
@@ -154,13 +195,11 @@ class DailyMedClient:
         """The labels indexed under `drug_class`; only those published on or after
         `published_since` when given (the server filters, so unchanged labels cost nothing)."""
         params = {"drug_class_code": drug_class.code}
-        if drug_class.coding_system:
-            params["drug_class_coding_system"] = drug_class.coding_system
         if published_since is not None:
             params["published_date"] = published_since.isoformat()
             params["published_date_comparison"] = "gte"
         seen: set[str] = set()
-        for item in self._iter_items("/spls.json", params):
+        for item in self._iter_class_items(drug_class.coding_system, params):
             set_id = as_text(item.get("setid"))
             if set_id and set_id not in seen:
                 seen.add(set_id)
@@ -171,11 +210,91 @@ class DailyMedClient:
                     published_date=parse_published_date(item.get("published_date")),
                 )
 
+    @property
+    def listing_forms(self) -> dict[str, str]:
+        """The form of the class listing found to work, per coding system, in this run."""
+        with self._forms_lock:
+            return dict(self._listing_forms)
+
+    def remember_listing_forms(self, forms: Mapping[str, str]) -> None:
+        """Start from forms an earlier run found to work (unknown forms are ignored)."""
+        with self._forms_lock:
+            self._listing_forms.update(
+                (system, form) for system, form in forms.items() if form in LISTING_FORMS
+            )
+
+    def _iter_class_items(
+        self, system: str, params: Mapping[str, str]
+    ) -> Iterator[Mapping[str, Any]]:
+        """A class's listing in the form that works for its coding system."""
+        first, pages = self._first_class_page(system, params)
+        yield from first.items
+        for page in pages:
+            yield from page.items
+
+    def _first_class_page(
+        self, system: str, params: Mapping[str, str]
+    ) -> tuple[Page, Iterator[Page]]:
+        """The first page of a class's listing, and the rest to come. While the form for its
+        coding system is unknown, one class at a time finds it (the others of that system wait),
+        so the fallback costs one extra request per coding system, not one per class. A listing
+        filtered by date is often empty: only a 4xx sends it to the other form."""
+        filtered = "published_date" in params
+        with self._forms_lock:
+            known = self._listing_forms.get(system)
+            probe_lock = self._probe_locks.setdefault(system, threading.Lock())
+        if known is not None or filtered:
+            return self._probe(system, params, known, trust_empty=True)
+        with probe_lock:
+            with self._forms_lock:
+                known = self._listing_forms.get(system)
+            return self._probe(system, params, known, trust_empty=known is not None)
+
+    def _probe(
+        self, system: str, params: Mapping[str, str], known: str | None, *, trust_empty: bool
+    ) -> tuple[Page, Iterator[Page]]:
+        """A 4xx (or, unless `trust_empty`, an empty first page) is retried once in the other
+        form; the form that answered is remembered for the rest of the run."""
+        first_form, *others = listing_forms_to_try(system, known)
+        refused = False
+        if others:
+            try:
+                first, pages = self._first_page_as(first_form, system, params)
+            except FetchError as error:
+                if not is_refusal(error):
+                    raise
+                refused = True
+            else:
+                if first.items or trust_empty:
+                    self._remember(system, first_form, bool(first.items))
+                    return first, pages
+        last_form = others[-1] if others else first_form
+        first, pages = self._first_page_as(last_form, system, params)
+        self._remember(system, last_form, bool(first.items) or refused)
+        return first, pages
+
+    def _first_page_as(
+        self, form: str, system: str, params: Mapping[str, str]
+    ) -> tuple[Page, Iterator[Page]]:
+        pages = self._iter_pages("/spls.json", {**params, **coding_parameter(form, system)})
+        return next(pages), pages
+
+    def _remember(self, system: str, form: str, works: bool) -> None:
+        if works:
+            with self._forms_lock:
+                self._listing_forms[system] = form
+
     def fetch_label_detail(self, set_id: str, cancel: threading.Event | None = None) -> LabelDetail:
-        """One label's products, NDCs and ingredients; raises FetchError or ValueError."""
+        """One label's products, NDCs and ingredients, every page of them; raises FetchError, or
+        ValueError when the pages are truncated or disagree."""
         url = f"{self.base_url}/spls/{quote(set_id, safe='')}/packaging.json"
-        body = self.http.get_json(url, cancel=cancel)
-        return parse_label_detail(set_id, body)
+        bodies = []
+        page: int | None = 1
+        while page is not None:
+            body = self.http.get_json(url, {"page": page, "pagesize": self.page_size}, cancel)
+            bodies.append(body)
+            page = next_page_number(_metadata(body), page, bool(detail_products(body)))
+        return parse_label_detail(set_id, join_detail_pages(bodies))
 
     def fetch_label_details(self, set_ids: Iterable[str]) -> Iterator[LabelDetail | LabelFailure]:
         """Details of many labels, `concurrency` at a time, in completion order.
@@ -230,16 +349,29 @@ class DailyMedClient:
             body = self.http.get_json(
                 self.base_url + path, {**params, "page": page, "pagesize": self.page_size}
             )
-            metadata = body.get("metadata") if isinstance(body, Mapping) else None
-            metadata = metadata if isinstance(metadata, Mapping) else {}
+            metadata = _metadata(body)
             data = as_items(body.get("data") if isinstance(body, Mapping) else None)
             items = [item for item in data if isinstance(item, Mapping)]
             yield Page(items, as_whole_number(metadata.get("total_elements")))
-            current = as_whole_number(metadata.get("current_page")) or page
-            total_pages = as_whole_number(metadata.get("total_pages"))
-            next_url = metadata.get("next_page_url")
-            has_next_url = isinstance(next_url, str) and next_url.strip() not in ("", "null")
-            more = has_next_url or (total_pages is not None and current < total_pages)
-            if not data or not more or current < page:  # the last test: a server going round
+            following = next_page_number(metadata, page, bool(data))
+            if following is None:
                 return
-            page = current + 1
+            page = following
+
+
+def _metadata(body: Any) -> Mapping[str, Any]:
+    metadata = body.get("metadata") if isinstance(body, Mapping) else None
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
+def next_page_number(metadata: Mapping[str, Any], page: int, had_items: bool) -> int | None:
+    """The page after `page` by the paging metadata, or None on the last page. A page without
+    `next_page_url` (absent, null or empty) may still announce more in `total_pages`."""
+    current = as_whole_number(metadata.get("current_page")) or page
+    total_pages = as_whole_number(metadata.get("total_pages"))
+    next_url = metadata.get("next_page_url")
+    has_next_url = isinstance(next_url, str) and next_url.strip() not in ("", "null")
+    more = has_next_url or (total_pages is not None and current < total_pages)
+    if not had_items or not more or current < page:  # the last test: a server going round
+        return None
+    return current + 1

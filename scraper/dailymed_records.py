@@ -8,7 +8,7 @@ raises on a missing or odd value. NDC codes are normalised by `scraper.ndc`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -144,12 +144,52 @@ def as_items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def parse_label_detail(set_id: str, body: Any) -> LabelDetail:
-    """A LabelDetail from a packaging.json answer; raises ValueError if it holds no label."""
+def _detail_data(body: Any) -> Mapping[str, Any] | None:
+    """The label object of a packaging.json answer (DailyMed sends one object; a one-item list
+    is accepted too)."""
     data = body.get("data") if isinstance(body, Mapping) else None
     if isinstance(data, list) and len(data) == 1:
         data = data[0]
-    if not isinstance(data, Mapping):
+    return data if isinstance(data, Mapping) else None
+
+
+def detail_products(body: Any) -> list[Any]:
+    """The products on one page of a packaging.json answer."""
+    data = _detail_data(body)
+    return as_items(data.get("products")) if data is not None else []
+
+
+def join_detail_pages(bodies: Sequence[Any]) -> dict[str, Any]:
+    """The pages of one label's packaging.json as one answer holding every product. Raises
+    ValueError when the pages disagree about the label or hold fewer products than announced."""
+    labels = [_detail_data(body) for body in bodies]
+    first = labels[0] if labels else None
+    if first is None:
+        raise ValueError("packaging.json holds no label object")
+    products: list[Any] = []
+    for number, label in enumerate(labels, start=1):
+        if label is None or _identity(label) != _identity(first):
+            raise ValueError(f"packaging.json page {number} is not of the label of page 1")
+        products += as_items(label.get("products"))
+    metadata = bodies[0].get("metadata") if isinstance(bodies[0], Mapping) else None
+    announced = (
+        as_whole_number(metadata.get("total_elements")) if isinstance(metadata, Mapping) else None
+    )
+    if announced is not None and announced != len(products):
+        raise ValueError(
+            f"packaging.json announced {announced} products but {len(products)} were read"
+        )
+    return {"metadata": metadata, "data": {**first, "products": products}}
+
+
+def _identity(label: Mapping[str, Any]) -> tuple[str, int | None]:
+    return as_text(label.get("setid")), parse_spl_version(label.get("spl_version"))
+
+
+def parse_label_detail(set_id: str, body: Any) -> LabelDetail:
+    """A LabelDetail from a packaging.json answer; raises ValueError if it holds no label."""
+    data = _detail_data(body)
+    if data is None:
         raise ValueError("packaging.json holds no label object")
     products = tuple(
         _parse_product(p) for p in as_items(data.get("products")) if isinstance(p, Mapping)
@@ -188,7 +228,7 @@ def _parse_product(product: Mapping[str, Any]) -> Product:
     packages = []
     for package in as_items(product.get("packaging")):
         raw = package.get("ndc") if isinstance(package, Mapping) else package
-        if not as_text(raw):
+        if not isinstance(raw, str) or not raw.strip():
             continue
         descriptions = package.get("package_descriptions") if isinstance(package, Mapping) else None
         if isinstance(descriptions, str):

@@ -117,6 +117,7 @@ def ndc_search_keys(query: str) -> list[str]:
         return [code.product_ndc9] if code.product_ndc9 else []
     if len(cleaned) in (9, 11):
         return [cleaned]
+    layouts: list[tuple[int, ...]]
     if len(cleaned) == 10:
         layouts = [(4, 4, 2), (5, 3, 2), (5, 4, 1)]
     elif len(cleaned) == 8:

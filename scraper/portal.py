@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bs4 import BeautifulSoup, Tag
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -24,7 +24,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from jobs.reporting import Reporter
-from scraper.browser import make_driver
+from scraper.browser import make_driver, open_page
 from scraper.portal_profile import (
     PLACEHOLDER,
     REQUIRED_FIELDS,
@@ -138,7 +138,13 @@ def _header_texts(table: Tag) -> list[str]:
 
 def _is_message_row(cells: list[Tag]) -> bool:
     """A single cell spanning the table ("No records", "Loading…") is not a data row."""
-    return len(cells) == 1 and int(cells[0].get("colspan", 1) or 1) > 1
+    colspan = cells[0].get("colspan")
+    return (
+        len(cells) == 1
+        and isinstance(colspan, str)
+        and colspan.strip().isdigit()
+        and int(colspan) > 1
+    )
 
 
 def _page_count(soup: BeautifulSoup, selector: str | None) -> int | None:
@@ -201,7 +207,8 @@ def scrape_portal(
         pages_done, total = 0, None
         for path_number, path in enumerate(profile.table_paths, 1):
             reporter.checkpoint()
-            driver.get(join_url(base_url, path))
+            url = join_url(base_url, path)
+            open_page(driver, url, name="the portal", setting="PORTAL_BASE_URL")
             pages_before_path = pages_done
             while True:
                 reporter.progress(
@@ -258,7 +265,7 @@ def log_in(
 ) -> None:
     """Submit the login form; raise `LoginFailed` with the portal's message if it refuses."""
     login_url = join_url(base_url, profile.login_path)
-    driver.get(login_url)
+    open_page(driver, login_url, name="the portal", setting="PORTAL_BASE_URL")
     wait = _waiting(driver, timeout)
     try:
         wait.until(_present(profile.username_selector))
@@ -282,7 +289,7 @@ def log_in(
 
     shown_before = retry_stale(fill_and_submit)
 
-    def outcome(_: WebDriver) -> tuple[bool, str] | None:
+    def outcome(_: WebDriver) -> tuple[bool, str] | Literal[False]:
         for succeeded, selector in (
             (True, profile.success_selector),
             (False, profile.error_selector),
@@ -290,7 +297,7 @@ def log_in(
             for element in driver.find_elements(By.CSS_SELECTOR, selector):
                 if element not in shown_before:  # a message left from before the submit is old
                     return succeeded, element.text
-        return None
+        return False  # not yet: WebDriverWait asks again
 
     try:
         succeeded, message = wait.until(outcome)

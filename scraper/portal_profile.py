@@ -3,8 +3,10 @@
 A profile is JSON (built-in ones in `scraper/profiles/`, or any file of the same shape). It names
 the login page and its selectors, the pages holding the table, the table / row / "rows ready" /
 next-page selectors, the column -> field mapping (templates such as "{First Name} {Last Name}"),
-the key columns, the status mapping and the date formats. `load_profile` validates it; a
-`ProfileError` names the first bad key.
+the key columns, the status mapping and the date formats, and, under `defaults`, where the
+portal lives and the demo credentials it publishes (PORTAL_BASE_URL, PORTAL_USERNAME and
+PORTAL_PASSWORD override them). `load_profile` validates it; a `ProfileError` names the first bad
+key. Every `*.json` file in `scraper/profiles/` is a built-in profile, named by its file name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,10 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 # The keys each section of a profile may hold.
-PROFILE_KEYS = {"name", "description", "login", "table", "fields", "key", "status", "date_formats"}
+PROFILE_KEYS = {
+    "name", "description", "defaults", "login", "table", "fields", "key", "status", "date_formats",
+}  # fmt: skip
+DEFAULTS_KEYS = {"base_url", "username", "password"}
 LOGIN_KEYS = {"path", "username", "password", "submit", "success", "error"}
 TABLE_KEYS = {"pages", "selector", "rows", "ready", "next_page", "page_count"}
 STATUS_KEYS = {"map", "default"}
@@ -57,6 +62,9 @@ class PortalProfile:
     status_map: Mapping[str, str]
     default_status: str
     date_formats: tuple[str, ...]
+    base_url: str | None = None  # the defaults: where the portal lives …
+    username: str | None = None  # … and the demo login it publishes, if any
+    password: str | None = field(default=None, repr=False)
 
     @property
     def mapped_columns(self) -> set[str]:
@@ -75,14 +83,19 @@ class PortalProfile:
         return None
 
 
+def builtin_profiles() -> dict[str, Path]:
+    """The built-in profiles by name: every JSON file in `scraper/profiles/`."""
+    return {path.stem: path for path in sorted(PROFILE_DIR.glob("*.json"))}
+
+
 def builtin_profile_names() -> list[str]:
-    return sorted(path.stem for path in PROFILE_DIR.glob("*.json"))
+    return list(builtin_profiles())
 
 
 def load_profile(name_or_path: str | Path) -> PortalProfile:
     """A built-in profile by name (`the-internet`, `sandbox`) or a profile JSON file by path."""
-    path = PROFILE_DIR / f"{name_or_path}.json"
-    if str(name_or_path) not in builtin_profile_names():
+    path = builtin_profiles().get(str(name_or_path))
+    if path is None:
         path = Path(name_or_path)
         if not path.is_file():
             raise ProfileError(
@@ -105,6 +118,7 @@ def profile_from_dict(data: Any, source: str = "profile") -> PortalProfile:
     fields = check.section(top.get("fields"), "fields", set(RECORD_FIELDS))
     status = check.section(top.get("status", {}), "status", STATUS_KEYS)
     status_map = check.section(status.get("map", {}), "status.map", None)
+    defaults = check.section(top.get("defaults", {}), "defaults", DEFAULTS_KEYS)
     for name in REQUIRED_FIELDS:
         check.text(fields, f"fields.{name}")
     for text, status_name in status_map.items():
@@ -128,6 +142,9 @@ def profile_from_dict(data: Any, source: str = "profile") -> PortalProfile:
         status_map=dict(status_map),
         default_status=check.status(status, "status.default", required=False) or "Pending",
         date_formats=check.texts(top, "date_formats", required=False),
+        base_url=check.url(defaults, "defaults.base_url"),
+        username=check.text(defaults, "defaults.username", required=False),
+        password=check.text(defaults, "defaults.password", required=False),
     )
 
 
@@ -167,6 +184,12 @@ class _ProfileChecker:
         if not value and required:
             raise self.fail(path, "must not be empty")
         return tuple(value)
+
+    def url(self, section: dict[str, Any], path: str) -> str | None:
+        value = self.text(section, path, required=False)
+        if value is not None and not re.match(r"https?://[^/]", value):
+            raise self.fail(path, f"must be an http:// or https:// URL, not '{value}'")
+        return None if value is None else value.rstrip("/")
 
     def status(self, section: dict[str, Any], path: str, required: bool = True) -> str | None:
         value = self.text(section, path, required)

@@ -24,11 +24,9 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
-
-from flask import current_app
 
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
@@ -37,7 +35,15 @@ from datasets import drug_classes, drugs
 from jobs import engine
 from jobs.reporting import Cancelled, Reporter
 from models import Run, utcnow
-from scraper.dailymed import ClassSummary, DailyMedClient, FetchError, LabelFailure, LabelSummary
+from scraper.dailymed import (
+    ClassSummary,
+    DailyMedClient,
+    FetchError,
+    LabelDetail,
+    LabelFailure,
+    LabelSummary,
+    listing_forms_to_try,
+)
 from sync import dailymed_store as store
 
 log = logging.getLogger(__name__)
@@ -93,20 +99,26 @@ class Progress:
     labels_total: int = 0
     labels_failed: int = 0
     listing_complete: bool = False
+    # coding system → how its class listings were asked for ("as listed", "documented default"…)
+    class_listing_forms: dict[str, str] = field(default_factory=dict)
+
+
+class NothingSynced(Exception):
+    """The run found something to sync but got none of it: it ends failed, with this message."""
 
 
 @engine.register("dailymed")
 def sync_dailymed(ctx: engine.JobContext) -> None:
     settings = ctx.settings
     reporter = SharedReporter(ctx.reporter)
-    # Tests and benchmarks tune the client (tiny backoff, say) through the app config.
-    options = current_app.config.get("DAILYMED_CLIENT_OPTIONS", {})
     with DailyMedClient(
         settings.dailymed_base_url,
         concurrency=settings.dailymed_concurrency,
         rate_limit=settings.dailymed_rate_limit,
+        timeout=settings.dailymed_timeout,
+        max_retries=settings.dailymed_max_retries,
+        backoff_base=settings.dailymed_retry_backoff,
         reporter=reporter,
-        **options,
     ) as client:
         DailyMedSync(ctx, client, reporter).run()
 
@@ -126,20 +138,50 @@ class DailyMedSync:
     def run(self) -> None:
         last_good, last_full = store.last_good_run(), store.last_good_run(full=True)
         since: date | None = None
-        if last_good and last_full and last_full.started_at > utcnow() - FULL_LISTING_EVERY:
+        if (
+            last_good
+            and last_good.started_at  # a completed run has started; said for the type checker
+            and last_full
+            and last_full.started_at
+            and last_full.started_at > utcnow() - FULL_LISTING_EVERY
+        ):
             since = last_good.started_at.date() - SAFETY_MARGIN
             self.progress.mode, self.progress.since = "incremental", since.isoformat()
+            # A full run finds out again how to ask for each coding system's listings.
+            self.client.remember_listing_forms(
+                last_good.progress_details.get("class_listing_forms") or {}
+            )
         log.info("DailyMed sync (%s) from %s", self.progress.mode, self.settings.dailymed_base_url)
         classes = self.sync_classes()
         labels_complete = self.list_labels(classes, since, last_good)
+        self.require_labels(len(classes))
         self.progress.listing_complete = self.classes_complete and labels_complete
         self.fetch_details()
+        self.require_details()
         if self.progress.mode == "full" and self.progress.listing_complete and self.everything:
             self.ctx.counts.missing = merge.mark_missing(drugs.DATASET, self.ctx.run_id)
             db.session.commit()
         self.progress.phase = "done"
         failed = self.progress.labels_failed
         self.report(f"done: {self.progress.labels_done} labels fetched, {failed} failed")
+
+    def require_labels(self, classes: int) -> None:
+        """A full listing that found classes but no label in any of them synced nothing: most
+        likely DailyMed and MedSync read its documentation differently."""
+        if classes and not self.drug_ids and self.progress.mode == "full":
+            raise NothingSynced(
+                f"DailyMed listed {classes} drug classes but no labels in any of them, so no "
+                "drugs were synced. Run `flask --app app dailymed check` to compare DailyMed's "
+                "answers with what MedSync expects."
+            )
+
+    def require_details(self) -> None:
+        failed, total = self.progress.labels_failed, self.progress.labels_total
+        if total and failed == total:
+            raise NothingSynced(
+                f"All {total} label detail requests failed, so no NDCs or ingredients were "
+                "stored; the run's warnings say why."
+            )
 
     @property
     def everything(self) -> bool:
@@ -225,6 +267,7 @@ class DailyMedSync:
                         )
                     else:
                         self.save_class_labels(class_id, labels)
+                    self.note_listing_forms()
                     self.progress.classes_done += 1
                     self.report(
                         f"listed {self.progress.classes_done} of "
@@ -236,6 +279,22 @@ class DailyMedSync:
             self.reporter.stopped.clear()
         log.info("%d labels listed", self.progress.labels_listed)
         return complete
+
+    def note_listing_forms(self) -> None:
+        """Record in the run's figures how each coding system's listings were asked for, and
+        warn in the run log when a system needed the fallback form."""
+        known = self.progress.class_listing_forms
+        for system, form in self.client.listing_forms.items():
+            if known.get(system) == form:
+                continue
+            known[system] = form
+            if form != listing_forms_to_try(system)[0]:
+                log.warning(
+                    "DailyMed refused or answered nothing for drug_class_coding_system=%s; "
+                    "class listings of that system use the %s form for the rest of the run",
+                    system or "(none)",
+                    form,
+                )
 
     def _list_class(self, drug_class: ClassSummary, since: date | None) -> list[LabelSummary]:
         return list(self.client.iter_class_labels(drug_class, since))
@@ -263,7 +322,7 @@ class DailyMedSync:
         self.progress.phase = "details"
         self.progress.labels_total = len(targets)
         self.report(f"fetching {len(targets)} labels")
-        fetched = []
+        fetched: list[LabelDetail] = []
         last_write = time.monotonic()
 
         def write() -> None:
@@ -295,6 +354,7 @@ class DailyMedSync:
 
     def report(self, step: str) -> None:
         progress = self.progress
+        total: int | None
         if progress.phase == "labels":
             done, total = progress.classes_done, progress.classes_total
         elif progress.phase in ("details", "done"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -35,7 +36,7 @@ NDC_COLUMNS = (
 )
 INGREDIENT_COLUMNS = ("drug_id", "product_name", "name", "strength")
 MEMBERSHIP_COLUMNS = ("drug_id", "drug_class_id", "first_seen_run_id")
-NDC_MAX_LENGTH = NdcCode.__table__.c.ndc.type.length
+NDC_MAX_LENGTH = cast(sa.String, NdcCode.__table__.c.ndc.type).length  # ndc is a String(n)
 UNKNOWN_VERSION = 0  # details stored for a label whose version DailyMed did not say
 
 
@@ -91,7 +92,8 @@ def save_memberships(
     """(drug id, class id) pairs; pairs already stored stay as they are. The pairs of
     `new_drugs` (inserted in this transaction, so holding no membership yet) are copied; the
     rest are one INSERT … ON CONFLICT DO NOTHING."""
-    fresh, known = [], []
+    fresh: list[tuple[int, int, int]] = []
+    known: list[tuple[int, int, int]] = []
     for drug_id, class_id in sorted(set(pairs)):
         (fresh if drug_id in new_drugs else known).append((drug_id, class_id, run_id))
     bulk.copy_rows(drug_class_memberships, MEMBERSHIP_COLUMNS, fresh)
@@ -184,6 +186,7 @@ def last_good_run(*, full: bool = False) -> Run | None:
     query = sa.select(Run).where(
         Run.source == "dailymed",
         Run.status == "completed",
+        Run.is_sample.is_(False),  # a demo's sample history never sets where a sync resumes
         details["listing_complete"].as_boolean().is_(True),
     )
     if full:

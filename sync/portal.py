@@ -12,16 +12,11 @@ from datasets import authorizations
 from jobs import engine
 from scraper.browser import make_driver
 from scraper.portal import AuthorizationRecord, scrape_portal
-from scraper.portal_profile import load_profile
+from scraper.portal_profile import PortalProfile, load_profile
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# Public demo defaults, so `make run` can sync the seed's demo site out of the box.
-PROFILE_DEFAULTS = {
-    "the-internet": ("https://the-internet.herokuapp.com", "tomsmith", "SuperSecretPassword!"),
-    "sandbox": ("http://127.0.0.1:5050/portal", "demo", "demo-password"),
-}
 
 
 class PortalNotConfigured(RuntimeError):
@@ -42,26 +37,26 @@ def record_row(record: AuthorizationRecord) -> dict[str, Any]:
     }
 
 
-def _connection(settings: Any, profile_name: str) -> tuple[str, str, str]:
-    default_url, default_user, default_password = PROFILE_DEFAULTS.get(profile_name, (None,) * 3)
-    base_url = settings.portal_base_url or default_url
-    username = settings.portal_username or default_user
-    password = settings.portal_password or default_password
-    for value, variable in (
-        (base_url, "PORTAL_BASE_URL"),
-        (username, "PORTAL_USERNAME"),
-        (password, "PORTAL_PASSWORD"),
-    ):
+def _connection(settings: Any, profile: PortalProfile) -> tuple[str, str, str]:
+    """Where to log in, and as whom: the settings, else the profile's own defaults."""
+
+    def required(value: str | None, variable: str) -> str:
         if not value:
-            raise PortalNotConfigured(f"{variable} is not set for portal profile {profile_name!r}")
-    return base_url, username, password
+            raise PortalNotConfigured(f"{variable} is not set for portal profile {profile.name!r}")
+        return value
+
+    return (
+        required(settings.portal_base_url or profile.base_url, "PORTAL_BASE_URL"),
+        required(settings.portal_username or profile.username, "PORTAL_USERNAME"),
+        required(settings.portal_password or profile.password, "PORTAL_PASSWORD"),
+    )
 
 
 @engine.register("portal")
 def sync_portal(ctx: engine.JobContext) -> None:
     settings = ctx.settings
     profile = load_profile(settings.portal_profile)
-    base_url, username, password = _connection(settings, profile.name)
+    base_url, username, password = _connection(settings, profile)
     driver_factory = partial(
         make_driver,
         headless=settings.selenium_headless,

@@ -218,8 +218,8 @@ def test_a_nul_byte_in_the_login_form_is_a_clean_400(client):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_scheme_makes_cookies_secure(make_app):
-    from tests.fixtures.app import test_settings
+    from tests.fixtures.app import settings_for_tests
 
-    proxied = make_app(SETTINGS=test_settings(TRUSTED_PROXIES="1"))
+    proxied = make_app(SETTINGS=settings_for_tests(TRUSTED_PROXIES="1"))
     response = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in response.headers["Set-Cookie"]

@@ -14,7 +14,7 @@ def seed(*rows: dict) -> None:
     run = Run(source="portal", status="completed")
     db.session.add(run)
     db.session.commit()
-    merge.merge_batch(authorizations.dataset("sandbox"), list(rows), run.id)
+    merge.merge_rows(authorizations.dataset("sandbox"), list(rows), run.id)
     db.session.commit()
 
 
@@ -47,7 +47,7 @@ def authorizations_list():
 
     from models import Authorization
 
-    return [authorizations.to_json(a) for a in db.session.scalars(select(Authorization))]
+    return [authorizations.service.to_json(a) for a in db.session.scalars(select(Authorization))]
 
 
 def test_list_has_the_seed_keys_and_a_total(viewer, records):

@@ -1,9 +1,10 @@
 """The Authorizations screen in a real browser, against the sandbox portal over real HTTP.
 
-An editor clicks "Sync portal" and watches the bar reach the end, corrects a record in the edit
-modal, syncs again and finds the correction kept; the portal then changes that record and the
-screen asks for a review; the history drawer tells the story and reverts a change. Plus the two
-409s the modal explains, and what a viewer may do.
+An editor clicks "Sync portal" and watches the bar reach the end; corrects a record in the edit
+modal and finds the correction kept by the next sync; when the portal then changes that record
+the screen asks for a review; the history drawer tells the story and reverts a change. Plus the
+two 409s the modal explains, filters, and what a viewer may do. Each test sets up what it needs
+through the API and clicks only once the screen has settled (screen_settled).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from selenium.webdriver.support.ui import Select
 
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
-from tests.fixtures.browser import sign_in, wait
+from tests.fixtures.browser import screen_settled, sign_in, wait
 from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
 
 ROWS = 12
@@ -54,6 +55,14 @@ def api_sync(client, headers) -> dict:
             return run
         time.sleep(0.1)
     raise AssertionError("the portal sync did not finish")
+
+
+def api_edit(client, headers, number: str, **changes) -> dict:
+    record = record_for(client, headers, number)
+    body = {**changes, "version": record["version"]}
+    response = client.patch(f"/api/authorizations/{record['id']}", json=body, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json["data"]
 
 
 def record_for(client, headers, number: str) -> dict:
@@ -114,7 +123,9 @@ def row_shows(number: str, text: str = "", badge: str = ""):
 
 
 def click_in_row(browser, number: str, selector: str = "") -> None:
-    """Click the row (or a control in it), retrying while the table redraws it after a sync."""
+    """Click the row (or a control in it) once the screen has settled: no rows loading, no
+    banner appearing above them to move them under the pointer."""
+    wait(browser).until(screen_settled("authorizations"))
 
     def click(b):
         target = row(b, number)
@@ -135,14 +146,20 @@ def open_editor(browser, number: str):
     return wait(browser).until(EC.visibility_of_element_located((By.ID, "authorization-form")))
 
 
-def test_sync_edit_resync_review_history_and_revert(
-    browser, live_server, portal_app, sandbox_portal
+@pytest.fixture
+def editor(app):
+    return accounts.create_user("eddie", TEST_PASSWORD, "editor")
+
+
+def other_status(*taken: str) -> str:
+    return next(s for s in ("Denied", "Approved", "Expired", "Pending") if s not in taken)
+
+
+def test_the_sync_button_shows_progress_and_the_rows_arrive_without_a_reload(
+    browser, live_server, portal_app, editor
 ):
-    accounts.create_user("eddie", TEST_PASSWORD, "editor")
     sign_in(browser, live_server, "eddie")
     open_authorizations(browser, live_server)
-
-    # Sync: the bar appears, moves, and reaches the end; the rows arrive without a reload.
     wait(browser).until(EC.element_to_be_clickable((By.ID, "sync-portal-button"))).click()
     bar = wait(browser).until(EC.visibility_of_element_located((By.ID, "sync-portal-progress")))
     assert bar.get_attribute("role") == "progressbar"
@@ -158,12 +175,14 @@ def test_sync_edit_resync_review_history_and_revert(
     )
     assert f"Portal sync completed: {ROWS} found, {ROWS} added" in toast.text
 
-    target = sandbox_portal.state.rows[0]
-    number = target.authorization_number
-    mine = next(s for s in ("Denied", "Approved") if s != target.status)
 
-    # Edit: an empty patient name is refused inline, and the dialog keeps the focus.
-    form = open_editor(browser, number)
+def test_the_editor_keeps_the_focus_and_refuses_an_empty_patient_name(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    api_sync(client, bearer("editor"))
+    sign_in(browser, live_server, "eddie")
+    open_authorizations(browser, live_server)
+    form = open_editor(browser, sandbox_portal.state.rows[0].authorization_number)
     name = form.find_element(By.ID, "auth-patient_name")
     assert browser.switch_to.active_element == name
     form.find_element(By.ID, "auth-submit").send_keys(Keys.TAB)  # past the last button…
@@ -180,6 +199,21 @@ def test_sync_edit_resync_review_history_and_revert(
     )
     assert error.text == "Patient name is required."
     assert name.get_attribute("aria-invalid") == "true"
+    assert form.is_displayed()
+
+
+def test_a_correction_is_saved_and_the_next_sync_keeps_it(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    api_sync(client, bearer("editor"))
+    target = sandbox_portal.state.rows[0]
+    number, mine = target.authorization_number, other_status(target.status)
+    sign_in(browser, live_server, "eddie")
+    open_authorizations(browser, live_server)
+
+    form = open_editor(browser, number)
+    name = form.find_element(By.ID, "auth-patient_name")
+    name.clear()
     name.send_keys("Corrected Name")
     Select(form.find_element(By.ID, "auth-status")).select_by_value(mine)
     form.find_element(By.ID, "auth-submit").click()
@@ -187,22 +221,32 @@ def test_sync_edit_resync_review_history_and_revert(
     wait(browser).until(row_attribute(number, "data-edited", "true"))
     wait(browser).until(row_shows(number, "Corrected Name", badge="edited"))
 
-    # Sync again: the correction is kept, and the result says so.
     sync_and_wait(browser, f"{ROWS} found, 1 kept because edited")
     wait(browser).until(row_attribute(number, "data-status", mine))
     wait(browser).until(row_shows(number, "Corrected Name", badge="edited"))
 
-    # The portal changes that record's status: the screen asks for a review.
-    theirs = next(s for s in ("Expired", "Pending", "Approved") if s not in (mine, target.status))
+
+def test_a_source_change_to_a_corrected_value_asks_for_a_review_that_keep_settles(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    headers = bearer("editor")
+    api_sync(client, headers)
+    target = sandbox_portal.state.rows[0]
+    number, mine = target.authorization_number, other_status(target.status)
+    theirs = other_status(target.status, mine)
+    api_edit(client, headers, number, status=mine)
     sandbox_portal.state.change_status(number, theirs)
-    sync_and_wait(browser, "1 kept because edited")
-    wait(browser).until(row_attribute(number, "data-needs-review", "true"))
+    api_sync(client, headers)
+    sign_in(browser, live_server, "eddie")
+    open_authorizations(browser, live_server)
     wait(browser).until(row_shows(number, badge="needs-review"))
-    wait(browser).until(EC.visibility_of_element_located((By.ID, "authorizations-review-banner")))
+    banner = wait(browser).until(
+        EC.visibility_of_element_located((By.ID, "authorizations-review-banner"))
+    )
+    assert "1 record needs review" in banner.text
 
     form = open_editor(browser, number)
-    review = form.find_element(By.ID, "authorization-review")
-    item = review.find_element(By.CSS_SELECTOR, '[data-review-item="status"]')
+    item = form.find_element(By.CSS_SELECTOR, '#authorization-review [data-review-item="status"]')
     assert mine in item.find_element(By.CSS_SELECTOR, "[data-review-yours]").text
     assert theirs in item.find_element(By.CSS_SELECTOR, "[data-review-source]").text
     item.find_element(
@@ -213,20 +257,38 @@ def test_sync_edit_resync_review_history_and_revert(
     wait(browser).until(EC.invisibility_of_element_located((By.ID, "authorization-form")))
     wait(browser).until(row_attribute(number, "data-needs-review", "false"))
     wait(browser).until(row_attribute(number, "data-status", mine))
+    wait(browser).until(EC.invisibility_of_element_located((By.ID, "authorizations-review-banner")))
 
-    # History: the story in words, newest first; revert the name correction.
+
+def test_the_history_drawer_tells_the_story_newest_first(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    headers = bearer("editor")
+    api_sync(client, headers)
+    target = sandbox_portal.state.rows[0]
+    number, mine = target.authorization_number, other_status(target.status)
+    theirs = other_status(target.status, mine)
+    record = api_edit(client, headers, number, patient_name="Corrected Name", status=mine)
+    sandbox_portal.state.change_status(number, theirs)
+    api_sync(client, headers)
+    review = {"field": "status", "decision": "keep"}
+    path = f"/api/authorizations/{record['id']}/review"
+    assert client.post(path, json=review, headers=headers).status_code == 200
+    sign_in(browser, live_server, "eddie")
+    open_authorizations(browser, live_server)
+
     click_in_row(browser, number, "button[data-action=history]")
     drawer = wait(browser).until(EC.visibility_of_element_located((By.ID, "history-drawer")))
-    wait(browser).until(settled("history-drawer"))
+    assert "Corrected Name" in words(drawer.find_element(By.ID, "history-drawer-description"))
     edit = wait(browser).until(
         lambda b: b.find_element(
             By.CSS_SELECTOR,
             '#history-list li[data-action="manual_edit"][data-field="patient_name"]',
         )
     )
-    assert f"eddie edited patient name from {target.patient_name} to Corrected Name" in words(edit)
+    assert f"edited patient name from {target.patient_name} to Corrected Name" in words(edit)
     kept = drawer.find_element(By.CSS_SELECTOR, 'li[data-action="review_keep"]')
-    assert f"eddie reviewed status and kept the corrected value, {mine}." in words(kept)
+    assert f"reviewed status and kept the corrected value, {mine}." in words(kept)
     changed = drawer.find_element(By.CSS_SELECTOR, 'li[data-action="sync_source_changed"]')
     assert f"saw the source change status from {target.status} to {theirs}" in words(changed)
     assert words(changed).startswith("Sync run ")
@@ -235,6 +297,28 @@ def test_sync_edit_resync_review_history_and_revert(
     ids = [int(e.get_attribute("data-change-id")) for e in entries]
     assert ids == sorted(ids, reverse=True)
 
+
+def test_a_revert_in_the_history_drawer_sets_the_value_back_and_redraws_the_row(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    headers = bearer("editor")
+    api_sync(client, headers)
+    target = sandbox_portal.state.rows[0]
+    number = target.authorization_number
+    api_edit(client, headers, number, patient_name="Corrected Name")
+    sign_in(browser, live_server, "eddie")
+    open_authorizations(browser, live_server)
+    wait(browser).until(row_shows(number, "Corrected Name", badge="edited"))
+
+    click_in_row(browser, number, "button[data-action=history]")
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "history-drawer")))
+    wait(browser).until(settled("history-drawer"))
+    edit = wait(browser).until(
+        lambda b: b.find_element(
+            By.CSS_SELECTOR,
+            '#history-list li[data-action="manual_edit"][data-field="patient_name"]',
+        )
+    )
     edit.find_element(By.CSS_SELECTOR, "button[data-action=revert]").click()
     wait(browser).until(EC.element_to_be_clickable((By.ID, "confirm-accept"))).click()
     reverted = wait(browser).until(
@@ -247,7 +331,6 @@ def test_sync_edit_resync_review_history_and_revert(
     browser.find_element(By.CSS_SELECTOR, "#history-drawer [data-modal-close]").click()
     wait(browser).until(EC.invisibility_of_element_located((By.ID, "history-drawer")))
     wait(browser).until(row_shows(number, target.patient_name))
-    wait(browser).until(row_attribute(number, "data-status", mine))  # still the kept status
     assert not [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
 
 

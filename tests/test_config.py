@@ -1,8 +1,13 @@
 """Configuration: every variable is read in one place; a bad value names the variable."""
 
+import json
+import shutil
+
 import pytest
 
 from config import ConfigError, load_settings, redact_url
+from scraper import portal_profile
+from scraper.portal_profile import ProfileError, builtin_profile_names, load_profile
 
 
 def test_defaults_need_no_environment():
@@ -52,6 +57,11 @@ def test_database_url_is_assembled_from_db_parts():
         ("ADMIN_USERNAME", "bad name"),
         ("ADMIN_PASSWORD", "short"),
         ("TRUSTED_PROXIES", "-1"),
+        ("DAILYMED_TIMEOUT", "0"),
+        ("DAILYMED_MAX_RETRIES", "-1"),
+        ("DAILYMED_RETRY_BACKOFF", "soon"),
+        ("JOB_STALE_AFTER", "3"),
+        ("MIGRATE_ON_START", "perhaps"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(variable, value):
@@ -73,3 +83,51 @@ def test_secrets_never_show_in_the_settings_repr():
 
 def test_redact_url_hides_the_password():
     assert redact_url("postgresql://u:hunter2@db:5432/x") == "postgresql://u:***@db:5432/x"
+
+
+# --- portal profiles: each one described only in its file ------------------------------------
+
+
+@pytest.fixture
+def profile_dir(tmp_path, monkeypatch):
+    """A copy of the built-in profile folder, to add files to."""
+    for path in portal_profile.PROFILE_DIR.glob("*.json"):
+        shutil.copy(path, tmp_path)
+    monkeypatch.setattr(portal_profile, "PROFILE_DIR", tmp_path)
+    return tmp_path
+
+
+def test_a_profile_file_added_to_the_profiles_folder_is_a_builtin_profile(profile_dir):
+    acme = json.loads((profile_dir / "sandbox.json").read_text())
+    acme["name"] = "acme-health"
+    acme["defaults"] = {"base_url": "https://portal.acme-health.example/"}
+    (profile_dir / "acme-health.json").write_text(json.dumps(acme))
+
+    assert builtin_profile_names() == ["acme-health", "sandbox", "the-internet"]
+    assert load_settings({"PORTAL_PROFILE": "acme-health"}).portal_profile == "acme-health"
+    profile = load_profile("acme-health")
+    assert profile.base_url == "https://portal.acme-health.example"
+    assert profile.username is None and profile.password is None  # it publishes no demo login
+
+
+def test_an_unknown_profile_name_is_refused_listing_the_builtin_ones(profile_dir):
+    with pytest.raises(ConfigError, match=r"PORTAL_PROFILE must be one of sandbox, the-internet"):
+        load_settings({"PORTAL_PROFILE": "acme-health"})
+
+
+def test_the_demo_address_and_login_come_from_the_profile_file(profile_dir):
+    the_internet = json.loads((profile_dir / "the-internet.json").read_text())
+    the_internet["defaults"]["base_url"] = "https://mirror.example/the-internet"
+    (profile_dir / "the-internet.json").write_text(json.dumps(the_internet))
+    profile = load_profile("the-internet")
+    assert profile.base_url == "https://mirror.example/the-internet"
+    assert (profile.username, profile.password) == ("tomsmith", "SuperSecretPassword!")
+    assert "SuperSecretPassword!" not in repr(profile)
+
+
+def test_a_profile_default_address_that_is_not_a_url_is_refused_naming_the_key(profile_dir):
+    broken = json.loads((profile_dir / "sandbox.json").read_text())
+    broken["defaults"]["base_url"] = "127.0.0.1:5050/portal"
+    (profile_dir / "broken.json").write_text(json.dumps(broken))
+    with pytest.raises(ProfileError, match=r"defaults\.base_url must be an http:// or https://"):
+        load_profile("broken")

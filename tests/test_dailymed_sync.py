@@ -254,7 +254,7 @@ def test_cli_sync_exits_non_zero_when_dailymed_cannot_be_reached(dailymed_app, r
     dailymed_app("http://127.0.0.1:9/dailymed/services/v2")
     result = runner.invoke(args=["sync", "dailymed"])
     assert result.exit_code != 0
-    assert "failed" in result.output and "ConnectionError" in result.output
+    assert "failed" in result.output and "Could not reach DailyMed" in result.output
 
 
 def _paths(state, endpoint: str) -> list[str]:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+import seed_scrape_runs
 from database import db
 from models import Run, utcnow
 from tests.fixtures.app import recreate_database
@@ -63,4 +64,53 @@ def test_stats_show_the_last_run_per_source_and_the_success_rate(viewer):
     db.session.commit()
     data = viewer.get("/api/stats").json["data"]
     assert data["last_sync"]["portal"]["status"] == "failed"
-    assert data["runs"] == {"total": 3, "completed": 2, "failed": 1, "success_rate": 0.6667}
+    assert data["runs"] == {
+        "total": 3,
+        "completed": 2,
+        "failed": 1,
+        "success_rate": 0.6667,
+        "samples_included": False,
+    }
+
+
+def real_runs(*statuses: str) -> None:
+    now = utcnow()
+    for status in statuses:
+        db.session.add(
+            Run(
+                source="portal", status=status, triggered_by="cli", started_at=now, completed_at=now
+            )
+        )
+    db.session.commit()
+
+
+def test_sample_runs_are_left_out_of_the_success_rate(viewer):
+    real_runs("completed", "failed")
+    seed_scrape_runs.seed(days=14)
+    runs = viewer.get("/api/stats").json["data"]["runs"]
+    assert runs == {
+        "total": 2,
+        "completed": 1,
+        "failed": 1,
+        "success_rate": 0.5,
+        "samples_included": False,
+    }
+
+
+def test_the_success_rate_counts_sample_runs_when_asked(viewer):
+    real_runs("completed", "failed")
+    seeded = seed_scrape_runs.seed(days=14)
+    runs = viewer.get("/api/stats?include_samples=1").json["data"]["runs"]
+    assert runs["total"] == 2 + seeded and runs["samples_included"] is True
+    assert runs["completed"] + runs["failed"] == runs["total"]
+
+
+def test_include_samples_must_be_true_or_false(viewer):
+    response = viewer.get("/api/stats?include_samples=perhaps")
+    assert response.status_code == 400
+    assert response.json["error"]["details"]["field"] == "include_samples"
+
+
+def test_health_does_not_report_a_sample_run_as_the_last_sync(client, app):
+    seed_scrape_runs.seed(days=3)
+    assert client.get("/health").json["last_sync_time"] is None

@@ -1,45 +1,75 @@
 """The job engine: runs recorded before work starts, one per source, cancellable, recoverable."""
 
+import dataclasses
 import os
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from database import db
 from jobs import engine
 from models import Run, utcnow
+from tests.fixtures.clock import ManualClock
 
-SLOW = "_test_slow"
+STEPPED = "_test_stepped"
 BROKEN = "_test_broken"
+STEPS = 40
+STEP_SECONDS = 0.5  # on the engine's clock, which only the stepped job moves
+
+
+class Hold:
+    """Stops the stepped job after step `after_step` until the test lets it go, so the test
+    knows where the job is instead of guessing from the time."""
+
+    def __init__(self) -> None:
+        self.after_step: int | None = None
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def at(self, step: int) -> None:
+        self.after_step = step
+
+    def wait_until_reached(self) -> None:
+        assert self.reached.wait(30), f"the job never got past step {self.after_step}"
 
 
 @pytest.fixture(autouse=True)
-def test_jobs():
-    """Two job kinds for these tests: one that works in small steps, one that fails."""
+def hold(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hold]:
+    """Two job kinds for these tests: one that works in 40 steps (and can be held after one),
+    one that fails. The engine measures time on a clock the stepped job advances by
+    STEP_SECONDS a step, so its rate and ETA are exact."""
+    clock = ManualClock()
+    monkeypatch.setattr(engine, "clock", clock.now)
+    hold = Hold()
 
-    @engine.register(SLOW)
-    def slow(ctx: engine.JobContext) -> None:
-        steps = 40
-        for done in range(steps):
+    @engine.register(STEPPED)
+    def stepped(ctx: engine.JobContext) -> None:
+        for done in range(STEPS):
             ctx.reporter.checkpoint()
-            ctx.reporter.progress(done, steps, f"step {done}")
+            ctx.reporter.progress(done, STEPS, f"step {done}")
             ctx.counts.found += 1
-            time.sleep(0.05)
-        ctx.reporter.progress(steps, steps, "finished")
+            if done == hold.after_step:
+                hold.reached.set()
+                hold.release.wait(30)
+            clock.advance(STEP_SECONDS)
+        ctx.reporter.progress(STEPS, STEPS, "finished")
 
     @engine.register(BROKEN)
     def broken(ctx: engine.JobContext) -> None:
         raise RuntimeError("portal answered 500\nsecond line of detail")
 
-    yield
-    engine._registry.pop(SLOW, None)
-    engine._registry.pop(BROKEN, None)
+    yield hold
+    hold.release.set()  # before `app` waits for the job threads to end
+    engine.unregister(STEPPED)
+    engine.unregister(BROKEN)
 
 
-def wait_for(client, headers, job_id, statuses=("completed", "failed", "cancelled"), timeout=20):
+def wait_for(client, headers, job_id, statuses=("completed", "failed", "cancelled"), timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = client.get(f"/api/scrape/status/{job_id}", headers=headers).json
@@ -49,44 +79,46 @@ def wait_for(client, headers, job_id, statuses=("completed", "failed", "cancelle
     raise AssertionError(f"job {job_id} still {body['status']}")
 
 
-def test_trigger_answers_202_with_a_job_id_at_once(client, bearer):
+def test_trigger_answers_202_with_a_job_id_at_once(client, bearer, hold):
     headers = bearer("editor")
-    response = client.post("/api/scrape", json={"source": SLOW}, headers=headers)
+    hold.at(0)  # the answer comes while the job cannot finish
+    response = client.post("/api/scrape", json={"source": STEPPED}, headers=headers)
     assert response.status_code == 202
     assert response.json["success"] is True and isinstance(response.json["job_id"], int)
+    hold.release.set()
     body = wait_for(client, headers, response.json["job_id"])
     assert body["status"] == "completed"
     assert body["records_found"] == 40
     assert body["progress"]["done"] == body["progress"]["total"] == 40
-    assert body["started_at"] and body["completed_at"] and body["duration_seconds"] > 0
+    assert body["started_at"] <= body["completed_at"] and body["duration_seconds"] >= 0
 
 
-def test_status_shows_live_progress_rate_and_eta(client, bearer):
+def test_status_shows_live_progress_rate_and_eta(client, bearer, hold):
     headers = bearer("editor")
-    job_id = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
-    seen = None
-    for _ in range(100):
-        body = client.get(f"/api/scrape/status/{job_id}", headers=headers).json
-        if body["status"] == "running" and body["progress"]["done"] >= 5:
-            seen = body["progress"]
-            break
-        time.sleep(0.05)
-    assert seen is not None
-    assert seen["total"] == 40 and 0 < seen["percent"] < 100
-    assert seen["rate_per_second"] > 0 and seen["eta_seconds"] > 0
-    assert seen["step"].startswith("step")
+    hold.at(5)
+    job_id = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
+    hold.wait_until_reached()
+    body = client.get(f"/api/scrape/status/{job_id}", headers=headers).json
+    assert body["status"] == "running"
+    progress = body["progress"]
+    assert (progress["done"], progress["total"], progress["percent"]) == (5, 40, 12.5)
+    assert progress["step"] == "step 5"
+    assert progress["rate_per_second"] == 5 / (5 * STEP_SECONDS)  # 2 steps a second
+    assert progress["eta_seconds"] == (40 - 5) / 2
+    hold.release.set()
     wait_for(client, headers, job_id)
 
 
-def test_two_simultaneous_triggers_give_one_202_and_one_409(app, bearer):
+def test_two_simultaneous_triggers_give_one_202_and_one_409(app, bearer, hold):
     headers = bearer("editor")
+    hold.at(0)  # the first job is surely still running when the second trigger lands
     barrier = threading.Barrier(2)
     responses = []
 
     def trigger():
         client = app.test_client()
         barrier.wait()
-        responses.append(client.post("/api/scrape", json={"source": SLOW}, headers=headers))
+        responses.append(client.post("/api/scrape", json={"source": STEPPED}, headers=headers))
 
     threads = [threading.Thread(target=trigger) for _ in range(2)]
     for t in threads:
@@ -98,27 +130,30 @@ def test_two_simultaneous_triggers_give_one_202_and_one_409(app, bearer):
     accepted = next(r for r in responses if r.status_code == 202)
     refused = next(r for r in responses if r.status_code == 409)
     assert refused.json["error"]["details"]["job_id"] == accepted.json["job_id"]
+    hold.release.set()
     wait_for(app.test_client(), headers, accepted.json["job_id"])
 
 
 def test_a_finished_job_frees_its_source(client, bearer):
     headers = bearer("editor")
-    first = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
+    first = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
     wait_for(client, headers, first)
-    second = client.post("/api/scrape", json={"source": SLOW}, headers=headers)
+    second = client.post("/api/scrape", json={"source": STEPPED}, headers=headers)
     assert second.status_code == 202
-    client.post(f"/api/scrape/{second.json['job_id']}/cancel", headers=headers)
+    assert wait_for(client, headers, second.json["job_id"])["status"] == "completed"
 
 
-def test_cancel_stops_the_job_at_its_next_checkpoint(client, bearer):
+def test_cancel_stops_the_job_at_its_next_checkpoint(client, bearer, hold):
     headers = bearer("editor")
-    job_id = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
-    time.sleep(0.3)
+    hold.at(5)
+    job_id = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
+    hold.wait_until_reached()
     response = client.post(f"/api/scrape/{job_id}/cancel", headers=headers)
     assert response.status_code == 202
+    hold.release.set()
     body = wait_for(client, headers, job_id)
     assert body["status"] == "cancelled"
-    assert body["records_found"] < 40
+    assert body["records_found"] == 6  # steps 0 to 5; step 6 stopped at its checkpoint
     assert client.post(f"/api/scrape/{job_id}/cancel", headers=headers).status_code == 409
 
 
@@ -138,7 +173,7 @@ def test_unknown_source_is_422_naming_source(client, bearer):
 
 def test_viewer_cannot_trigger_or_cancel(client, bearer):
     headers = bearer("viewer")
-    assert client.post("/api/scrape", json={"source": SLOW}, headers=headers).status_code == 403
+    assert client.post("/api/scrape", json={"source": STEPPED}, headers=headers).status_code == 403
     assert client.post("/api/scrape/1/cancel", headers=headers).status_code == 403
 
 
@@ -146,13 +181,16 @@ def test_unknown_job_is_404(client, bearer):
     assert client.get("/api/scrape/status/424242", headers=bearer()).status_code == 404
 
 
-def test_a_poll_is_answered_by_a_second_app_instance(client, bearer, make_app):
+def test_a_poll_is_answered_by_a_second_app_instance(client, bearer, make_app, hold):
     headers = bearer("editor")
-    job_id = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
+    hold.at(0)
+    job_id = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
+    hold.wait_until_reached()
     other_worker = make_app().test_client()
     body = other_worker.get(f"/api/scrape/status/{job_id}", headers=headers).json
-    assert body["job_id"] == job_id and body["status"] in ("queued", "running", "completed")
-    wait_for(other_worker, headers, job_id)
+    assert (body["job_id"], body["status"], body["progress"]["done"]) == (job_id, "running", 0)
+    hold.release.set()
+    assert wait_for(other_worker, headers, job_id)["status"] == "completed"
 
 
 def test_a_run_with_a_stale_heartbeat_is_marked_interrupted_when_polled(client, bearer):
@@ -217,28 +255,28 @@ def test_run_history_filters_sorts_and_pages(client, bearer):
 
 
 def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(
-    app, make_app, bearer, monkeypatch
+    app, make_app, bearer, monkeypatch, hold
 ):
     """Two syncs of one source must never write at once, even after a false death verdict."""
-    impatient = make_app(JOB_STALE_AFTER=timedelta(milliseconds=300))
+    impatient = make_app(SETTINGS=dataclasses.replace(app.config["SETTINGS"], job_stale_after=0.3))
     monkeypatch.setattr(engine, "HEARTBEAT_SECONDS", 60.0)  # starve the heartbeat…
     monkeypatch.setattr(engine, "PROGRESS_WRITE_INTERVAL", 60.0)  # …and progress writes
     client = impatient.test_client()
     headers = bearer("editor")
-    first = client.post("/api/scrape", json={"source": SLOW}, headers=headers).json["job_id"]
-    time.sleep(0.6)
-    body = client.get(f"/api/scrape/status/{first}", headers=headers).json
-    assert body["status"] == "interrupted"
-    second = client.post("/api/scrape", json={"source": SLOW}, headers=headers)
+    hold.at(2)  # alive, but silent: no heartbeat, no progress
+    first = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
+    hold.wait_until_reached()
+    wait_for(client, headers, first, statuses=("interrupted",))  # a poll finds it stale
+    second = client.post("/api/scrape", json={"source": STEPPED}, headers=headers)
     assert second.status_code == 202
+    hold.release.set()  # the zombie wakes up and reaches its next checkpoint
     for thread in threading.enumerate():
-        if thread.name == f"job-{first}":
-            thread.join(10)
+        if thread.name in (f"job-{first}", f"job-{second.json['job_id']}"):
+            thread.join(30)
     db.session.expire_all()
     abandoned = db.session.get(Run, first)
     assert abandoned.status == "interrupted"
     assert abandoned.records_found == 0  # the zombie did not write its counts over it
-    client.post(f"/api/scrape/{second.json['job_id']}/cancel", headers=headers)
 
 
 def test_ctrl_c_in_a_foreground_sync_records_the_run_as_interrupted(app):
@@ -255,4 +293,4 @@ def test_ctrl_c_in_a_foreground_sync_records_the_run_as_interrupted(app):
         assert run.status == "interrupted"
         assert "KeyboardInterrupt" in run.error_message
     finally:
-        engine._registry.pop("_test_ctrl_c", None)
+        engine.unregister("_test_ctrl_c")

@@ -40,7 +40,7 @@ def row(key: str, **fields) -> dict:
 
 def sync(*rows: dict) -> merge.MergeCounts:
     run_id = new_run()
-    counts = merge.merge_batch(DATASET, list(rows), run_id)
+    counts = merge.merge_rows(DATASET, list(rows), run_id).counts
     counts.missing = merge.mark_missing(DATASET, run_id)
     db.session.commit()
     return counts
@@ -110,7 +110,7 @@ def test_source_changing_a_corrected_field_flags_review_with_both_values(app, re
     rec = record("1")
     assert rec.status == "Denied"
     assert rec.needs_review
-    assert authorizations.to_json(rec)["review"] == [
+    assert authorizations.service.to_json(rec)["review"] == [
         {"field": "status", "yours": "Denied", "source": "Approved"}
     ]
 

@@ -4,13 +4,21 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from database import MIGRATIONS_DIR
-from tests.fixtures.app import recreate_database
+from tests.fixtures.app import recreate_database, settings_for_tests
 
 
 def tables(url: str) -> set[str]:
     engine = sa.create_engine(url)
     try:
         return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def run_columns(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return {column["name"] for column in sa.inspect(engine).get_columns("scrape_runs")}
     finally:
         engine.dispose()
 
@@ -52,7 +60,9 @@ def number_uniqueness(url: str) -> str:
 
 def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server_url):
     url = recreate_database(pg_server_url, "medsync_migrations_test")
-    app = make_app(SQLALCHEMY_DATABASE_URI=url, AUTO_MIGRATE=False)
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=url, SETTINGS=settings_for_tests(MIGRATE_ON_START="false")
+    )
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         expected = {
@@ -70,6 +80,9 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
+        assert "is_sample" in run_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0005 → 0004
+        assert "is_sample" not in run_columns(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0004 → 0003
         assert number_uniqueness(url) == "partial index"
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # → 0002

@@ -1,4 +1,4 @@
-"""NDC normalisation as SOURCES.md describes it, and the keys a search on any form uses."""
+"""NDC normalisation as docs/ndc.md describes it, and the keys a search on any form uses."""
 
 from __future__ import annotations
 

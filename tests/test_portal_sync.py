@@ -1,10 +1,12 @@
 """Portal sync end to end: the sandbox portal over HTTP, real Chromium, real PostgreSQL."""
 
 import dataclasses
+import json
 import time
 
 import pytest
 
+from scraper.portal_profile import PROFILE_DIR
 from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
 
 
@@ -118,3 +120,47 @@ def test_cli_sync_exits_non_zero_when_the_sync_fails(portal_app, runner):
     result = runner.invoke(args=["sync", "portal"])
     assert result.exit_code != 0
     assert "Login failed" in result.output
+
+
+def profile_file(tmp_path, **defaults) -> str:
+    """The sandbox profile saved as a custom profile file with these `defaults`."""
+    profile = json.loads((PROFILE_DIR / "sandbox.json").read_text())
+    profile["defaults"] = defaults
+    path = tmp_path / "portal.json"
+    path.write_text(json.dumps(profile))
+    return str(path)
+
+
+def test_with_no_portal_settings_the_sync_signs_in_with_the_profile_files_defaults(
+    app, sandbox_portal, client, bearer, tmp_path, monkeypatch
+):
+    settings = dataclasses.replace(
+        app.config["SETTINGS"],
+        portal_profile=profile_file(
+            tmp_path,
+            base_url=sandbox_portal.base_url,
+            username=sandbox_portal.username,
+            password=sandbox_portal.password,
+        ),
+        portal_base_url=None,
+        portal_username=None,
+        portal_password=None,
+    )
+    monkeypatch.setitem(app.config, "SETTINGS", settings)
+    run = sync(client, bearer("editor"))
+    assert run["status"] == "completed", run["error"]
+    assert run["records_found"] == len(sandbox_portal.state.rows)
+
+
+def test_a_profile_without_an_address_needs_portal_base_url(
+    app, client, bearer, tmp_path, monkeypatch
+):
+    settings = dataclasses.replace(
+        app.config["SETTINGS"],
+        portal_profile=profile_file(tmp_path, username="demo", password="demo-password"),
+        portal_base_url=None,
+    )
+    monkeypatch.setitem(app.config, "SETTINGS", settings)
+    run = sync(client, bearer("editor"))
+    assert run["status"] == "failed"
+    assert "PORTAL_BASE_URL is not set" in run["error"]

@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import Select
 import accounts
 import seed_scrape_runs
 from database import db
-from models import Run
+from models import Run, utcnow
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import sign_in, wait
 
@@ -136,3 +136,51 @@ def test_the_overview_sync_card_shows_status_duration_and_warnings(browser, live
     assert badge.text == "Completed with errors"
     assert "Took 13 s" in card.text and "1 warning" in card.text
     assert not card.find_elements(By.ID, "overview-sync-portal-button")  # viewers don't sync
+
+
+def test_sample_runs_carry_a_badge_and_can_be_left_out(browser, live_server, app):
+    now = utcnow()
+    db.session.add(
+        Run(
+            source="dailymed",
+            status="completed",
+            triggered_by="cli",
+            started_at=now,
+            completed_at=now,
+            duration_seconds=14.0,
+        )
+    )
+    db.session.commit()
+    samples = seed_scrape_runs.seed(days=3)
+    accounts.create_user("vera", TEST_PASSWORD, "viewer")
+    sign_in(browser, live_server, "vera")
+    browser.get(f"{live_server}/#/runs")
+
+    wait(browser).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ROWS)) == samples + 1)
+    rows = browser.find_elements(By.CSS_SELECTOR, ROWS)
+    assert rows[0].get_attribute("data-sample") == "false"  # the real run is the newest
+    assert not rows[0].find_elements(By.CSS_SELECTOR, "[data-sample-badge]")
+    badges = browser.find_elements(By.CSS_SELECTOR, "#runs-table [data-sample-badge]")
+    assert len(badges) == samples and {b.text for b in badges} == {"sample"}
+    browser.save_screenshot("/tmp/runs-samples-all.png")
+
+    Select(browser.find_element(By.ID, "runs-sample")).select_by_value("false")
+    wait(browser).until(
+        lambda b: (
+            [r.get_attribute("data-sample") for r in b.find_elements(By.CSS_SELECTOR, ROWS)]
+            == ["false"]
+        )
+    )
+    assert "sample=false" in browser.current_url
+    wait(browser).until(lambda b: chart_points(b) == 1)  # the chart follows the filter
+    browser.save_screenshot("/tmp/runs-samples-real-only.png")
+
+    Select(browser.find_element(By.ID, "runs-sample")).select_by_value("true")
+    wait(browser).until(
+        lambda b: (
+            [r.get_attribute("data-sample") for r in b.find_elements(By.CSS_SELECTOR, ROWS)]
+            == ["true"] * samples
+        )
+    )
+    wait(browser).until(lambda b: chart_points(b) == samples)
+    assert not csp_violations(browser)

@@ -1,8 +1,7 @@
 // Dashboard entry point: reads who is signed in from <body>, wires the page frame and starts
 // the router. Everything else lives in the view modules (views/*.js).
 import { RETURN_HASH_KEY } from "./api.js";
-import { createRouter } from "./router.js";
-import { DEFAULT_ROUTE, routes } from "./routes.js";
+import { createRouter, routesFromPage } from "./router.js";
 import { setupShell } from "./shell.js";
 
 const ROLE_RANK = { viewer: 1, editor: 2, admin: 3 };
@@ -31,5 +30,6 @@ function restoreReturnHash() {
 const context = { user: currentUser() };
 restoreReturnHash();
 setupShell();
-context.router = createRouter({ routes, defaultRoute: DEFAULT_ROUTE, context });
+const routes = routesFromPage();
+context.router = createRouter({ routes, defaultRoute: routes[0].name, context });
 context.router.start();

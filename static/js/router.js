@@ -1,13 +1,26 @@
-// Hash router: "#/name?key=value" → the view registered under `name` (see routes.js).
+// Hash router: "#/name?key=value" → the screen `name`, whose module is views/NAME.js. The screens
+// are the <section data-view> elements templates/index.html draws from its one list (`screens`),
+// the same list that draws the navigation; routesFromPage() reads them.
 // Views are loaded on first visit and kept mounted; switching screens calls hide() on the old
 // one and show(params) on the new one, so the back button and bookmarks just work.
 //
-// A view module exports mount(root, context) and may return {show(params), hide()}.
+// A view module exports mount(root, context) (which may return a promise) and may return
+// {show(params), hide()}.
 // `params` is a URLSearchParams of the part after "?", for screens that keep filters in the URL.
 import { htmlEl } from "./dom.js";
 import { emptyState } from "./widgets.js";
 import { toast } from "./feedback.js";
 import { spinner } from "./icons.js";
+
+/** The screens the page declares: [{name, title, roles, load}], in navigation order. */
+export function routesFromPage(page = document) {
+  return Array.from(page.querySelectorAll("section[data-view]"), (section) => ({
+    name: section.dataset.view,
+    title: section.dataset.title,
+    roles: section.dataset.roles ? section.dataset.roles.split(" ") : null,
+    load: () => import(`./views/${section.dataset.view}.js`),
+  }));
+}
 
 export function parseHash(hash = window.location.hash) {
   if (!hash.startsWith("#/")) return null;

@@ -27,6 +27,8 @@
 // render(row) → string | Node, sortable, sortKey (when it differs from key), align,
 // className, headerClassName, title (the header's tooltip), srOnlyLabel, emptyText (shown for
 // null/"" — default "—").
+// `onLoad(promise)` hears of every page load as it starts (it settles when the rows are drawn), so
+// a screen can tell when it is redrawing.
 // `onRowClick(row, event)` makes a click on a row (outside its buttons and links) do something,
 // e.g. open the row's editor; keyboard users reach the same action through a button in the row.
 import { html, htmlEl, on, raw } from "./dom.js";
@@ -71,6 +73,7 @@ export function createDataTable({
   skeletonRows = 5,
   onStateChange = null,
   onRender = null,
+  onLoad = null,
   onRowClick = null,
   dense = false,
 }) {
@@ -234,7 +237,13 @@ export function createDataTable({
     onStateChange?.(getState());
   }
 
-  async function load({ quiet = false } = {}) {
+  function load(options) {
+    const loading = loadPage(options);
+    onLoad?.(loading);
+    return loading;
+  }
+
+  async function loadPage({ quiet = false } = {}) {
     controller?.abort();
     controller = new AbortController();
     const mine = ++sequence;
@@ -335,6 +344,8 @@ export function createDataTable({
     getState,
     /** The rows on screen. */
     rows: () => rows.slice(),
+    /** The row object a <tr> of this table shows (undefined for others). */
+    recordOf: (tr) => rowData.get(tr),
     /** Redraw one row in place after an edit (matched by `id`). */
     updateRow(updated) {
       const index = rows.findIndex((row) => row.id === updated.id);

@@ -1,11 +1,8 @@
-// Authorizations as a dataset for the record screens: the editable fields (labels, input types),
-// the status badge, and the description the edit modal and history drawer take
-// (record-fields.js explains its keys).
+// Authorizations as a dataset for the record screens: how its fields look (their rules come from
+// the server, GET /api/authorizations/fields), the status badge, and the description the edit
+// modal and history drawer take (record-fields.js explains its keys).
 import { htmlEl } from "../dom.js";
 import { setFieldError } from "../ui.js";
-import { describeFields } from "./record-fields.js";
-
-export const STATUSES = ["Pending", "Approved", "Denied", "Expired"];
 
 const STATUS_TONES = { Approved: "badge-green", Pending: "badge-blue", Denied: "badge-red", Expired: "badge-gray" };
 
@@ -29,15 +26,11 @@ export const AUTHORIZATIONS = {
   apiPath: "/api/authorizations",
   noun: "authorization",
   source: "the portal",
-  fields: describeFields([
-    { name: "patient_name", label: "Patient name", noun: "patient name", required: true, wide: true },
-    { name: "authorization_number", label: "Authorization number", noun: "authorization number", mono: true },
-    { name: "status", label: "Status", noun: "status", type: "select", options: STATUSES, placeholder: "Choose a status" },
-    { name: "payer", label: "Payer", noun: "payer" },
-    { name: "amount", label: "Amount", noun: "amount", maxlength: 64 },
-    { name: "service_start", label: "Service start", noun: "service start", type: "date" },
-    { name: "service_end", label: "Service end", noun: "service end", type: "date" },
-  ]),
+  look: {
+    patient_name: { wide: true },
+    authorization_number: { mono: true },
+    status: { placeholder: "Choose a status" },
+  },
   // The tests' hooks: #authorization-form, #auth-<field>, #auth-submit, #auth-cancel, #auth-history,
   // #authorization-review, #authorization-conflict, #auth-conflict-reload.
   ids: {
@@ -49,7 +42,6 @@ export const AUTHORIZATIONS = {
   },
   describe: (rec) => `${rec.patient_name || "Unnamed patient"} · ${rec.authorization_number || "no authorization number"}`,
   name: (rec) => rec.patient_name,
-  required: { patient_name: "Patient name is required." },
   unique: { authorization_number: "Choose another number, or correct the other record first." },
   validate: checkDates,
   summary: (rec) => authorizationStatusBadge(rec.status),

@@ -11,7 +11,7 @@ import { html, htmlEl, on, raw } from "../dom.js";
 import { icon } from "../icons.js";
 import { formatDateTime, formatDay, formatRelative, plural } from "../format.js";
 import { emptyState, openModal } from "../ui.js";
-import { DRUGS, classTypeBadge, classTypeName } from "./drug-fields.js";
+import { classTypeBadge, classTypeName } from "./drug-fields.js";
 import { recordBadges } from "./record-fields.js";
 
 const digits = (text) => String(text || "").replace(/\D/g, "");
@@ -100,9 +100,10 @@ function metaList(drug) {
 /**
  * Open the drawer for drug `id`. `search` (the Drugs screen's search text) marks the NDC it
  * names. `onEdit(drug, button)` and `onHistory(drug, button)` open the editor and the history;
- * `onClass(classId)` goes to the drugs of a class. Returns {closed, externalChange(drug)}.
+ * `onClass(classId)` goes to the drugs of a class. `dataset` is DRUGS with its fields
+ * (record-fields.js's withFields). Returns {closed, externalChange(drug)}.
  */
-export function openDrugDrawer({ id, user, search = "", opener = document.activeElement, onEdit, onHistory, onClass }) {
+export function openDrugDrawer({ id, user, dataset, search = "", opener = document.activeElement, onEdit, onHistory, onClass }) {
   let drug = null;
   const body = htmlEl`<div class="drawer-body space-y-6" aria-live="polite">
     <div class="space-y-3" aria-hidden="true">${[1, 2, 3].map(() => html`<div class="skeleton h-5 w-full"></div>`)}</div>
@@ -130,7 +131,7 @@ export function openDrugDrawer({ id, user, search = "", opener = document.active
     modal.dialog.dataset.drugId = String(drug.id);
     body.replaceChildren(
       htmlEl`<div class="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <div class="flex flex-wrap items-center gap-1.5">${DRUGS.summary(drug)}${recordBadges(DRUGS, drug, { large: true })}</div>
+        <div class="flex flex-wrap items-center gap-1.5">${dataset.summary(drug)}${recordBadges(dataset, drug, { large: true })}</div>
         <a id="drug-label-link" class="ml-auto inline-flex items-center gap-1 text-sm font-medium text-brand-700 underline-offset-2 hover:underline"
           href="${drug.label_url}" target="_blank" rel="noopener noreferrer">The label on DailyMed${icon("external", "size-4")}<span class="sr-only">(opens in a new tab)</span></a>
       </div>`,

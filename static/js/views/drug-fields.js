@@ -1,10 +1,11 @@
-// Drugs and drug classes as datasets for the record screens: their editable fields, the class
-// types and their badge, and the descriptions the edit modal and history drawer take
+// Drugs and drug classes as datasets for the record screens: how their fields look (the rules
+// come from the server, GET /api/drugs/fields and /api/drug-classes/fields), the class types'
+// names and badge, and the descriptions the edit modal and history drawer take
 // (record-fields.js explains the keys).
 import { htmlEl } from "../dom.js";
-import { describeFields } from "./record-fields.js";
 
-/** DailyMed's class types, as the API names them (DAILYMED_CLASS_TYPE_CHOICES). */
+/** How DailyMed's class types read and look. Which types exist is the server's rule (the
+ * class_type field's choices); a type missing here still shows, with its code. */
 export const CLASS_TYPES = [
   { value: "EPC", label: "Established pharmacologic class", tone: "badge-brand" },
   { value: "MOA", label: "Mechanism of action", tone: "badge-violet" },
@@ -12,9 +13,10 @@ export const CLASS_TYPES = [
   { value: "CI", label: "Chemical ingredient", tone: "badge-amber" },
 ];
 const CLASS_TYPE_BY_VALUE = Object.fromEntries(CLASS_TYPES.map((t) => [t.value, t]));
-export const CLASS_TYPE_VALUES = CLASS_TYPES.map((t) => t.value);
 
 export const classTypeName = (value) => CLASS_TYPE_BY_VALUE[value]?.label || value || "Unknown type";
+/** "EPC — Established pharmacologic class", for a select's options. */
+export const classTypeOption = (value) => `${value} — ${classTypeName(value)}`;
 
 export function classTypeBadge(value) {
   const type = CLASS_TYPE_BY_VALUE[value];
@@ -27,16 +29,12 @@ export const DRUGS = {
   apiPath: "/api/drugs",
   noun: "drug",
   source: "DailyMed",
-  fields: describeFields([
-    { name: "title", label: "Title", noun: "title", required: true, wide: true, maxlength: 2000 },
-    { name: "published_date", label: "Published", noun: "published date", type: "date" },
-  ]),
+  look: { title: { wide: true } },
   // Hooks: #drug-form, #drug-title, #drug-published_date, #drug-submit, #drug-cancel,
   // #drug-history, #drug-review, #drug-conflict, #drug-conflict-reload.
   ids: { prefix: "drug", form: "drug-form", modal: "drug-modal", review: "drug-review", conflict: "drug-conflict" },
   describe: (rec) => `${shorten(rec.title, 90)} · label version ${rec.spl_version ?? "?"}`,
   name: (rec) => rec.title,
-  required: { title: "Title is required." },
   unique: {},
   summary: (rec) => htmlEl`<span class="badge badge-gray" title="The label's version on DailyMed">Label version ${rec.spl_version ?? "?"}</span>`,
 };
@@ -45,19 +43,10 @@ export const DRUG_CLASSES = {
   apiPath: "/api/drug-classes",
   noun: "drug class",
   source: "DailyMed",
-  fields: describeFields([
-    { name: "name", label: "Name", noun: "name", required: true, wide: true, maxlength: 500 },
-    {
-      name: "class_type",
-      label: "Class type",
-      noun: "class type",
-      type: "select",
-      options: CLASS_TYPE_VALUES,
-      optionLabel: (value) => `${value} — ${classTypeName(value)}`,
-      placeholder: "Choose a class type",
-      wide: true,
-    },
-  ]),
+  look: {
+    name: { wide: true },
+    class_type: { optionLabel: classTypeOption, placeholder: "Choose a class type", wide: true },
+  },
   // Hooks: #drug-class-form, #drug-class-name, #drug-class-class_type, #drug-class-submit, …
   ids: {
     prefix: "drug-class",
@@ -68,7 +57,6 @@ export const DRUG_CLASSES = {
   },
   describe: (rec) => `${rec.code} · ${classTypeName(rec.class_type)}`,
   name: (rec) => rec.name,
-  required: { name: "Name is required." },
   unique: {},
   summary: (rec) => classTypeBadge(rec.class_type),
 };

@@ -1,5 +1,5 @@
 // The edit modal of any tracked record (an authorization, a drug, a drug class), driven by its
-// dataset description (record-fields.js): the editable fields with inline validation, the review
+// dataset description and the server's field rules (record-fields.js): the editable fields with inline validation, the review
 // of fields the source changed after a person corrected them (record-review.js), and the two 409s
 // explained — a value another record already holds (a unique field), and a record someone else
 // saved meanwhile (record-conflict.js, with the offer to reload the form).
@@ -219,7 +219,7 @@ export async function openRecordEditor(dataset, { id, user, opener = document.ac
     event.preventDefault();
     if (!canEdit) return;
     clearFieldErrors(form);
-    if (!checkRequired(form, dataset.required || {})) return;
+    if (!checkRequired(form)) return; // "<Label> is required.", as the server says it
     if (dataset.validate && !dataset.validate(form, input)) return;
     const typed = changes();
     if (!Object.keys(typed).length) {

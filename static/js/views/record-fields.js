@@ -1,32 +1,43 @@
 // What every record screen (authorizations, drugs, drug classes) knows about its editable
-// fields, declared once per dataset: labels and nouns, how a value reads in a sentence ("Jun 4,
-// 2026", "(empty)"), and the badges of a record's flags (edited, needs review, missing).
+// fields. The rules (label, type, required, max length, choices) are the server's, declared once
+// in datasets/ and served by GET <apiPath>/fields; a dataset here adds only how they look (wide,
+// mono, an option's label). Also: how a value reads in a sentence ("Jun 4, 2026", "(empty)"), and
+// the badges of a record's flags (edited, needs review, missing).
 //
-// A dataset is described by a plain object that the editor (record-editor.js) and the history
-// drawer (record-history.js) take:
+// A dataset is described by a plain object that the list screen (list-screen.js), the editor
+// (record-editor.js) and the history drawer (record-history.js) take:
 //   {
-//     apiPath: "/api/drugs",           // GET/PATCH <apiPath>/<id>, …/review, …/revert, …/history
+//     apiPath: "/api/drugs",           // GET/PATCH <apiPath>/<id>, …/fields, …/review, …/history
 //     noun: "drug",                    // "Edit drug"
 //     source: "DailyMed",              // "…didn't find this record in DailyMed" ("the portal")
-//     fields: describeFields([...]),   // the editable fields, in form order
+//     look: {field: {wide?, mono?, placeholder?, optionLabel?(value)}},  // presentation only
 //     ids: {prefix, form, modal, review, conflict},  // element ids (the tests' hooks)
 //     describe(record) → string,       // the modal's subtitle
 //     name(record) → string,           // how a sentence names the record
-//     required: {field: message},      // messages for empty required fields
 //     unique: {field: hint},           // fields a 409 may name: what to do about it
 //     validate?(form, input) → bool,   // checks across fields before saving
 //     summary?(record) → Node,         // what the history drawer shows above the badges
 //   }
+// withFields(dataset) resolves to the same object plus `fields` (describeFields of the rules).
+import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { capitalize, formatDay } from "../format.js";
 import { icon } from "../icons.js";
 
+const INPUT_TYPES = { text: "text", date: "date", choice: "select", number: "number" };
+
 /**
- * describeFields([{name, label, noun, type?, options?, placeholder?, required?, wide?, mono?,
- * maxlength?}]) → helpers over those fields. `type` is "text" (default), "date" or "select"
- * (with `options`, a list of values).
+ * describeFields(rules, look) → helpers over the fields. `rules` is the server's list
+ * [{name, label, type: text|choice|date|number, required, max_length?, choices?}]; `look` adds
+ * presentation per field.
  */
-export function describeFields(list) {
+export function describeFields(rules, look = {}) {
+  const list = rules.map((rule) => ({
+    ...rule,
+    ...look[rule.name],
+    type: INPUT_TYPES[rule.type] || "text",
+    noun: rule.label.toLowerCase(),
+  }));
   const byName = Object.fromEntries(list.map((f) => [f.name, f]));
   const noun = (name) => byName[name]?.noun || String(name || "").replaceAll("_", " ");
   const label = (name) => byName[name]?.label || noun(name);
@@ -43,6 +54,21 @@ export function describeFields(list) {
     return htmlEl`<span class="${blank ? "italic text-slate-400" : "font-medium text-slate-900"}">${text(name, value)}</span>`;
   };
   return { list, byName, editable: list.map((f) => f.name), noun, label, text, node };
+}
+
+const loaded = new Map(); // apiPath → Promise of the dataset with its fields
+
+/** `dataset` with `fields` from the server's rules (fetched once per page). */
+export function withFields(dataset) {
+  if (!loaded.has(dataset.apiPath)) {
+    const promise = api.get(`${dataset.apiPath}/fields`).then(({ data }) => ({
+      ...dataset,
+      fields: describeFields(data, dataset.look),
+    }));
+    promise.catch(() => loaded.delete(dataset.apiPath)); // let the next visit try again
+    loaded.set(dataset.apiPath, promise);
+  }
+  return loaded.get(dataset.apiPath);
 }
 
 /** A small pencil after a value a person corrected. */

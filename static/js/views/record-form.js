@@ -1,4 +1,4 @@
-// The inputs of a record's edit form, built from its field list (record-fields.js): labelled
+// The inputs of a record's edit form, built from the server's field rules (record-fields.js): labelled
 // text, date and select inputs with an "Edited" marker beside the label of a corrected value,
 // and the conversion between a record's values and what an input holds.
 import { htmlEl } from "../dom.js";
@@ -12,10 +12,11 @@ export const fromInput = (value) => {
   return text === "" ? null : text;
 };
 
-/** One field of `record` as a labelled control with id `<prefix>-<name>`. */
+/** One field of `record` as a labelled control with id `<prefix>-<name>`, by the field's rules. */
 export function buildField(spec, record, { prefix, readOnly }) {
   const id = `${prefix}-${spec.name}`;
   const edited = record.edited_fields?.includes(spec.name);
+  const required = Boolean(spec.required) && !readOnly;
   const wrapper =
     spec.type === "select"
       ? selectField({
@@ -24,24 +25,25 @@ export function buildField(spec, record, { prefix, readOnly }) {
           label: spec.label,
           value: record[spec.name] || "",
           options: [
-            ...(spec.options.includes(record[spec.name]) ? [] : [{ value: "", label: spec.placeholder || `Choose a ${spec.noun}` }]),
-            ...spec.options.map((value) => ({ value, label: spec.optionLabel?.(value) || value })),
+            ...(spec.choices.includes(record[spec.name]) ? [] : [{ value: "", label: spec.placeholder || `Choose a ${spec.noun}` }]),
+            ...spec.choices.map((value) => ({ value, label: spec.optionLabel?.(value) || value })),
           ],
         })
       : field({
           id,
           name: spec.name,
           label: spec.label,
-          type: spec.type || "text",
+          type: spec.type,
           value: toInput(record[spec.name]),
-          required: Boolean(spec.required) && !readOnly,
+          required,
           attrs: {
             autocomplete: "off",
             spellcheck: "false",
-            ...(spec.type === "date" ? {} : { maxlength: String(spec.maxlength || 255) }),
+            ...(spec.max_length ? { maxlength: String(spec.max_length) } : {}),
             ...(spec.mono ? { class: "input font-mono" } : {}),
           },
         });
+  if (spec.type === "select") wrapper.querySelector("select").required = required;
   if (spec.wide) wrapper.classList.add("sm:col-span-2");
   // A marker beside the label (not inside it, so the label stays the field's name).
   const label = wrapper.querySelector("label");

@@ -1,7 +1,7 @@
 // What every list screen (Authorizations, Drugs, Drug classes, Runs) does the same way, declared
 // once: its filters, sort and page kept in the URL (#/drugs?q=…&class_type=EPC&sort=…&page=2),
-// so the back button and bookmarks work; search-as-you-type; the CSV link of exactly what the
-// table shows.
+// so the back button and bookmarks work; the CSV link of exactly what the table shows. The record
+// screens get all of it from the list-screen builder (list-screen.js).
 //
 //   const state = listState({ filters: { q: text, status: oneOf(STATUSES) }, sort: "title", perPage: 25 });
 //   const url = urlSync({ router, name: "drugs", state, table: () => table });
@@ -93,46 +93,10 @@ export function urlSync({ router, name, state, table }) {
   };
 }
 
-/** Search-as-you-type on `input`: `apply(text)` after a pause, at once on Enter. */
-export function wireSearch(input, apply, delay = 300) {
-  let timer = null;
-  const now = () => {
-    clearTimeout(timer);
-    apply(input.value.trim());
-  };
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(now, delay);
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      now();
-    }
-  });
-  return { cancel: () => clearTimeout(timer) };
-}
-
 /** Set one list filter, or drop it when `value` is empty. */
 export function setFilter(table, key, value) {
   const filters = { ...table.getState().filters };
   if (value) filters[key] = value;
   else delete filters[key];
   table.setState({ filters });
-}
-
-/** The edited / needs-review / missing checkboxes: each sets its flag filter when changed. */
-export function wireFlagToggles(toggles, table) {
-  for (const toggle of toggles) {
-    const box = toggle.querySelector("input");
-    box.addEventListener("change", () => setFilter(table, box.dataset.flag, box.checked ? "true" : ""));
-  }
-}
-
-/** Tick the flag checkboxes the current filters ask for. */
-export function showFlagToggles(toggles, filters) {
-  for (const toggle of toggles) {
-    const box = toggle.querySelector("input");
-    box.checked = filters[box.dataset.flag] === "true";
-  }
 }

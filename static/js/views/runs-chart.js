@@ -157,7 +157,8 @@ export function createChartCard() {
             title: (items) => formatDateTime(items[0]?.raw?.x),
             label: (item) => {
               const run = item.raw.run;
-              return `${sourceLabel(run.source)} · ${capitalize(run.status)} · ${formatDuration(run.duration_seconds)}`;
+              const sample = run.is_sample ? " · sample" : "";
+              return `${sourceLabel(run.source)} · ${capitalize(run.status)} · ${formatDuration(run.duration_seconds)}${sample}`;
             },
             afterLabel: (item) => {
               const run = item.raw.run;

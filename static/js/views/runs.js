@@ -1,9 +1,11 @@
 // Runs: the history of every sync run (GET /api/scrape-runs) as a chart of durations over time,
-// coloured by outcome, and a table with source and status filters, sort and paging. Filters live
-// in the URL (#/runs?source=portal&status=failed&sort=…&page=…) and apply to chart and table.
+// coloured by outcome, and a table with source, status and sample filters, sort and paging.
+// Filters live in the URL (#/runs?source=portal&status=failed&sample=false&sort=…&page=…) and
+// apply to chart and table. Sample runs (seed_scrape_runs.py) carry a "sample" badge.
 //
-// Hooks: #runs-source, #runs-status, #runs-clear, canvas#runs-chart (data-rendered="true" and
-// data-points once drawn), #runs-chart-empty, #runs-table tr[data-run-id][data-status],
+// Hooks: #runs-source, #runs-status, #runs-sample, #runs-clear, canvas#runs-chart
+// (data-rendered="true" and data-points once drawn), #runs-chart-empty,
+// #runs-table tr[data-run-id][data-status][data-sample], [data-sample-badge],
 // #run-details (the modal a row opens, run-details.js), #runs-refresh. The chart is runs-chart.js.
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
@@ -24,9 +26,17 @@ const SOURCES = [
   { value: "dailymed", label: "DailyMed" },
 ];
 const STATUSES = ["completed", "failed", "cancelled", "interrupted", "running", "queued"];
+const SAMPLE_CHOICES = [
+  { value: "false", label: "Real runs only" },
+  { value: "true", label: "Sample runs only" },
+];
 const SOURCE_ICONS = { portal: "portal", dailymed: "dailymed" };
 
-const LIST = listState({ filters: { source: anyValue, status: oneOf(STATUSES) }, sort: DEFAULT_SORT, perPage: DEFAULT_PER_PAGE });
+const LIST = listState({
+  filters: { source: anyValue, status: oneOf(STATUSES), sample: oneOf(SAMPLE_CHOICES.map((c) => c.value)) },
+  sort: DEFAULT_SORT,
+  perPage: DEFAULT_PER_PAGE,
+});
 
 function count(value) {
   return value == null ? null : html`<span class="tabular-nums">${formatNumber(value)}</span>`;
@@ -43,6 +53,8 @@ export function mount(root, context) {
     <option value="">All sources</option>${SOURCES.map((s) => html`<option value="${s.value}">${s.label}</option>`)}</select>`;
   const statusSelect = htmlEl`<select id="runs-status" class="select w-auto min-w-40" aria-label="Filter by status">
     <option value="">All outcomes</option>${STATUSES.map((s) => html`<option value="${s}">${capitalize(s)}</option>`)}</select>`;
+  const sampleSelect = htmlEl`<select id="runs-sample" class="select w-auto min-w-40" aria-label="Filter real and sample runs">
+    <option value="">Real and sample runs</option>${SAMPLE_CHOICES.map((c) => html`<option value="${c.value}">${c.label}</option>`)}</select>`;
   const clearButton = htmlEl`<button type="button" id="runs-clear" class="btn btn-ghost btn-sm" hidden>${icon("close", "size-4")}Clear filters</button>`;
   const refreshButton = htmlEl`<button type="button" id="runs-refresh" class="btn btn-secondary">${icon("refresh", "size-4")}Refresh</button>`;
 
@@ -57,7 +69,15 @@ export function mount(root, context) {
     sort: DEFAULT_SORT,
     dense: true,
     columns: [
-      { key: "id", label: "Run", sortable: true, render: (r) => html`<span class="font-mono text-xs text-slate-500">#${r.id}</span>` },
+      {
+        key: "id",
+        label: "Run",
+        sortable: true,
+        render: (r) =>
+          html`<span class="flex items-center gap-1.5 whitespace-nowrap"><span class="font-mono text-xs text-slate-500">#${r.id}</span>${
+            r.is_sample ? html`<span class="badge badge-violet" data-sample-badge title="Sample history from seed_scrape_runs.py, not a real sync">sample</span>` : ""
+          }</span>`,
+      },
       {
         key: "source",
         label: "Source",
@@ -104,17 +124,18 @@ export function mount(root, context) {
       },
     ],
     fetchPage: ({ page, perPage, sort, filters, signal }) => api.get("/api/scrape-runs", { page, per_page: perPage, sort, ...filters }, { signal }),
-    rowAttributes: (r) => ({ "data-run-id": r.id, "data-status": r.status, "data-source": r.source }),
+    rowAttributes: (r) => ({ "data-run-id": r.id, "data-status": r.status, "data-source": r.source, "data-sample": String(Boolean(r.is_sample)) }),
     empty: {
       icon: "runs",
       title: "No runs yet",
       message: "Every sync, from the dashboard, the command line or the schedule, is listed here.",
       filteredTitle: "No runs match",
-      filteredMessage: "Choose another source or status, or clear the filters.",
+      filteredMessage: "Choose another source, status or kind of run, or clear the filters.",
     },
     onStateChange: (state) => {
       sourceSelect.value = state.filters.source || "";
       statusSelect.value = state.filters.status || "";
+      sampleSelect.value = state.filters.sample || "";
       clearButton.hidden = !LIST.filtered(state);
       url.onStateChange(state);
     },
@@ -129,7 +150,7 @@ export function mount(root, context) {
     const { filters } = table.getState();
     try {
       const envelope = await api.get("/api/scrape-runs", { ...filters, sort: "-created_at", per_page: CHART_LIMIT });
-      await chartCard.draw(envelope.data || [], { filtered: Boolean(filters.source || filters.status), total: envelope.total || 0 });
+      await chartCard.draw(envelope.data || [], { filtered: Boolean(filters.source || filters.status || filters.sample), total: envelope.total || 0 });
     } catch (error) {
       if (!error.redirecting) toastError(error, "Couldn't load the chart");
     }
@@ -145,6 +166,7 @@ export function mount(root, context) {
   }
   sourceSelect.addEventListener("change", () => setFilter("source", sourceSelect.value));
   statusSelect.addEventListener("change", () => setFilter("status", statusSelect.value));
+  sampleSelect.addEventListener("change", () => setFilter("sample", sampleSelect.value));
   clearButton.addEventListener("click", () => {
     table.setState({ filters: {} });
     loadChartData();
@@ -161,7 +183,7 @@ export function mount(root, context) {
       description: "Every sync run: when it ran, how long it took, what it found and how it ended.",
       actions: refreshButton,
     }),
-    htmlEl`<div class="mb-4 flex flex-wrap items-center gap-2" role="search" aria-label="Filter runs">${sourceSelect}${statusSelect}${clearButton}</div>`,
+    htmlEl`<div class="mb-4 flex flex-wrap items-center gap-2" role="search" aria-label="Filter runs">${sourceSelect}${statusSelect}${sampleSelect}${clearButton}</div>`,
     chartCard.el,
     htmlEl`<section class="card" aria-labelledby="runs-table-title">
       <div class="card-header"><h2 id="runs-table-title" class="card-title">History</h2><p class="text-xs text-slate-500">Select a run for its details and warnings.</p></div>

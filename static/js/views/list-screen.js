@@ -1,0 +1,229 @@
+// The one list-screen builder, the dashboard's twin of the server's add_record_routes: a screen
+// (Authorizations, Drugs, Drug classes) is a short declaration, and this builds its filters
+// (list-filters.js), table, paging, sort, CSV export, editor and history (list-records.js),
+// review banner, sync button and the refresh when a sync of its source ends. Filters, sort and
+// page live in the URL (#/drugs?q=…&class_type=EPC&sort=-title&page=2).
+//
+//   export const mount = (root, context) => mountListScreen(root, context, {
+//     name: "drugs", title: "Drugs", description: "…", dataset: DRUGS,
+//     caption: "Drugs", itemLabel: ["drug", "drugs"], sort: "title", rowId: "data-drug-id",
+//     columns: ({ canEdit }) => [...], actions: ["details", "edit", "history"], names: (d) => d.title,
+//     filters: [search(…), choice(…), ...flags(…)], empty: (canEdit) => ({ title, message, … }),
+//     sync: { source: "dailymed", label: "Sync DailyMed", live: true }, rowClick: "details",
+//     detail: (options) => openDrugDrawer(options), reviewBanner: false, extra: (ctx) => …,
+//   });
+//
+// Hooks: #<name>-table, #<name>-export, #<name>-clear, #<name>-empty-sync,
+// #<name>-review-banner, and on the screen's <section>: data-redraws, the number of redraws
+// done (rows loaded or updated, banner and counts refreshed), and aria-busy while one is under
+// way — what a test waits on before it clicks a row.
+import { api } from "../api.js";
+import { html, htmlEl, on } from "../dom.js";
+import { icon } from "../icons.js";
+import { createDataTable, pageHeader } from "../ui.js";
+import { syncControl, syncWatcher } from "../sync.js";
+import { withFields } from "./record-fields.js";
+import { listState, urlSync } from "./record-list.js";
+import { recordPanels } from "./list-records.js";
+import { reviewBanner } from "./review-banner.js";
+import { actionsColumn } from "./list-columns.js";
+
+const PER_PAGE = 25;
+const LIVE_RELOAD_MS = 3000;
+
+/** Counts the screen's redraws on `root` (data-redraws) and marks it aria-busy during one. */
+function redrawMarker(root) {
+  let pending = 0;
+  let done = 0;
+  root.dataset.redraws = "0";
+  const finish = () => {
+    done += 1;
+    root.dataset.redraws = String(done);
+    if (!pending) root.removeAttribute("aria-busy");
+  };
+  return {
+    track(promise) {
+      pending += 1;
+      root.setAttribute("aria-busy", "true");
+      const end = () => {
+        pending -= 1;
+        finish();
+      };
+      promise.then(end, end);
+      return promise;
+    },
+    mark: finish,
+  };
+}
+
+export async function mountListScreen(root, context, screen) {
+  const { user, router } = context;
+  const canEdit = user.can("editor");
+  const [dataset] = await Promise.all([withFields(screen.dataset), ...screen.filters.map((f) => f.prepare?.())]);
+  const { name } = screen;
+  const redraws = redrawMarker(root);
+  const list = listState({ filters: Object.assign({}, ...screen.filters.map((f) => f.keys)), sort: screen.sort, perPage: PER_PAGE });
+  const url = urlSync({ router, name, state: list, table: () => table });
+  const refreshSource = screen.sync?.source || screen.refreshOn;
+  const watcher = refreshSource ? syncWatcher(refreshSource) : null;
+  const sync = screen.sync ? syncControl({ source: screen.sync.source, user, idPrefix: `sync-${screen.sync.source}`, label: screen.sync.label }) : null;
+  const ctx = { dataset, user, canEdit, router };
+
+  /* ------------------------------------------------------------ filters */
+
+  const filterState = () => table.getState().filters;
+  function replaceFilters(filters) {
+    if (!list.same({ ...table.getState(), filters }, table.getState())) table.setState({ filters });
+  }
+  function setFilter(key, value) {
+    const filters = { ...filterState() };
+    if (value) filters[key] = value;
+    else delete filters[key];
+    replaceFilters(filters);
+  }
+  const controls = screen.filters.map((filter) => filter.create({ setFilter, replaceFilters, filters: filterState }));
+  const clearButton = htmlEl`<button type="button" id="${name}-clear" class="btn btn-ghost btn-sm" hidden>${icon("close", "size-4")}Clear filters</button>`;
+  clearButton.addEventListener("click", () => {
+    controls.forEach((c) => c.cancel?.());
+    table.setState({ filters: {} });
+    controls.forEach((c) => c.reset?.());
+  });
+  const exportPath = `${dataset.apiPath}/export.csv`;
+  const exportLink = htmlEl`<a id="${name}-export" class="btn btn-secondary" href="${exportPath}" download
+      title="Download the ${screen.itemLabel[1]} the table shows (all pages) as CSV">${icon("download", "size-4")}Export CSV</a>`;
+  const extra = screen.extra?.(ctx) || null;
+  const banner = screen.reviewBanner
+    ? reviewBanner({
+        id: `${name}-review-banner`,
+        apiPath: dataset.apiPath,
+        onShow: () => setFilter("needs_review", "true"),
+        filtering: () => filterState().needs_review === "true",
+      })
+    : null;
+
+  function updateControls(state) {
+    controls.forEach((c) => c.update(state.filters));
+    clearButton.hidden = !list.filtered(state);
+    exportLink.href = list.exportHref(exportPath, state);
+    banner?.update();
+  }
+
+  /* ------------------------------------------------------------ the table */
+
+  let emptyAction = null;
+  if (sync && canEdit) {
+    emptyAction = htmlEl`<button type="button" class="btn btn-primary" id="${name}-empty-sync">${icon("refresh", "size-4")}${screen.sync.label} now</button>`;
+    emptyAction.addEventListener("click", () => watcher.start());
+    watcher.subscribe((state) => (emptyAction.disabled = state.active));
+  }
+
+  const table = createDataTable({
+    id: `${name}-table`,
+    caption: screen.caption,
+    itemLabel: screen.itemLabel,
+    perPage: PER_PAGE,
+    perPageOptions: [10, 25, 50, 100],
+    dense: true,
+    sort: screen.sort,
+    columns: [...screen.columns(ctx), actionsColumn({ actions: screen.actions, canEdit, names: screen.names, editorsOnly: screen.editorsOnly })],
+    fetchPage: ({ page, perPage, sort, filters, signal }) =>
+      api.get(dataset.apiPath, { page, per_page: perPage, sort, ...filters }, { signal }),
+    rowAttributes: (r) => ({
+      [screen.rowId]: r.id,
+      ...screen.rowAttributes?.(r),
+      "data-edited": String(r.is_manually_edited),
+      "data-needs-review": String(r.needs_review),
+      "data-missing": String(r.missing_from_source),
+    }),
+    empty: { ...screen.empty(canEdit), action: emptyAction },
+    onStateChange: (state) => {
+      updateControls(state);
+      url.onStateChange(state);
+    },
+    onLoad: (loading) => redraws.track(loading),
+    onRowClick: (row, event) => rowClick(row, event.target.closest("tr")),
+  });
+
+  /* ------------------------------------------------------------ layout */
+
+  root.replaceChildren(
+    pageHeader({ title: screen.title, description: screen.description, actions: html`${exportLink}${sync?.button || ""}` }),
+    sync?.panel || "",
+    banner?.el || "",
+    htmlEl`<section class="card" aria-label="${screen.caption}">
+      <div class="flex flex-wrap items-center gap-2 border-b border-slate-200 px-4 py-3 sm:px-5" role="search" aria-label="Filter ${screen.itemLabel[1]}">
+        ${controls.map((c) => c.el)}${clearButton}
+        ${extra ? html`<div class="w-full sm:ml-auto sm:w-auto">${extra.el}</div>` : ""}
+      </div>
+      ${table.el}
+    </section>`,
+  );
+
+  /* ------------------------------------------------------------ records: editor, history, detail */
+
+  const refreshAround = () => {
+    if (banner) redraws.track(banner.refresh());
+    if (extra) redraws.track(extra.refresh());
+  };
+  const panels = recordPanels({
+    dataset,
+    user,
+    router,
+    table,
+    detail: screen.detail,
+    search: () => screen.searchedFor?.(filterState()) || "",
+    onChanged: () => {
+      redraws.mark();
+      refreshAround();
+    },
+  });
+
+  const actionOf = (tr, action) => tr?.querySelector(`[data-action='${action}']`);
+  function rowClick(record, tr) {
+    if (typeof screen.rowClick === "function") screen.rowClick(record, ctx);
+    else if (screen.rowClick === "details") panels.openDetail(record.id, actionOf(tr, "details"));
+    else panels.openEditor(record.id, actionOf(tr, "edit"));
+  }
+  const recordOf = (button) => table.recordOf(button.closest("tr"));
+  on(table.el, "click", "button[data-action='details']", (_e, button) => panels.openDetail(recordOf(button).id, button));
+  on(table.el, "click", "button[data-action='edit']", (_e, button) => panels.openEditor(recordOf(button).id, button));
+  on(table.el, "click", "button[data-action='history']", (_e, button) => panels.openHistory(recordOf(button), button));
+
+  /* ------------------------------------------------------------ syncs */
+
+  let visible = false;
+  if (screen.sync?.live) liveReload(watcher, table, () => visible);
+  window.addEventListener("medsync:sync-finished", (event) => {
+    if (event.detail.source !== refreshSource) return;
+    table.reload({ quiet: true });
+    refreshAround();
+  });
+
+  return {
+    show(params) {
+      visible = true;
+      url.show(params);
+      refreshAround();
+      watcher?.discover();
+    },
+    hide() {
+      visible = false;
+      controls.forEach((c) => c.cancel?.());
+    },
+  };
+}
+
+/** Rows that arrive while a sync runs show as they are listed (every few seconds at most). */
+function liveReload(watcher, table, isVisible) {
+  let shownListing = null;
+  let lastReload = 0;
+  watcher.subscribe((state) => {
+    const details = state.run?.progress?.details;
+    if (!isVisible() || !state.active || !details) return;
+    const listing = `${details.phase}:${details.labels_listed}`;
+    if (listing === shownListing || Date.now() - lastReload < LIVE_RELOAD_MS) return;
+    shownListing = listing;
+    lastReload = Date.now();
+    table.reload({ quiet: true });
+  });
+}

@@ -1,0 +1,102 @@
+"""GET /api/<dataset>/fields: each dataset's field rules, declared once on the server (max lengths
+from the model's columns) and served to the dashboard, which builds its editor from them; and
+the server's own validation refuses exactly what those rules refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from database import db
+from models import AUTHORIZATION_STATUSES, Authorization, DrugClass
+
+NEW_RECORDS = {
+    "/api/authorizations": None,  # only a portal sync makes one: merged in by a_record
+    "/api/drugs": {"set_id": "0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10", "title": "A drug"},
+    "/api/drug-classes": {"code": "N0000009999", "name": "A class", "class_type": "PE"},
+}
+
+
+def a_record(client, headers, path: str) -> dict:
+    if NEW_RECORDS[path] is None:
+        db.session.add(
+            Authorization(source="sandbox", source_key="1", patient_name="Ada", status="Pending")
+        )
+        db.session.commit()
+        return client.get("/api/authorizations", headers=headers).json["data"][0]
+    created = client.post(path, json=NEW_RECORDS[path], headers=headers)
+    assert created.status_code == 201, created.json
+    return created.json["data"]
+
+
+def rules_of(client, headers, path: str) -> dict[str, dict]:
+    response = client.get(f"{path}/fields", headers=headers)
+    assert response.status_code == 200, response.json
+    return {rule["name"]: rule for rule in response.json["data"]}
+
+
+def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, bearer):
+    rules = rules_of(client, bearer("viewer"), "/api/authorizations")
+    assert list(rules) == [
+        "patient_name",
+        "authorization_number",
+        "status",
+        "payer",
+        "amount",
+        "service_start",
+        "service_end",
+    ]
+    assert rules["patient_name"] == {
+        "name": "patient_name",
+        "label": "Patient name",
+        "type": "text",
+        "required": True,
+        "max_length": Authorization.__table__.c.patient_name.type.length,
+    }
+    assert rules["authorization_number"]["max_length"] == 120
+    assert rules["status"] == {
+        "name": "status",
+        "label": "Status",
+        "type": "choice",
+        "required": True,
+        "choices": list(AUTHORIZATION_STATUSES),
+    }
+    assert rules["service_end"] == {
+        "name": "service_end",
+        "label": "Service end",
+        "type": "date",
+        "required": False,
+    }
+
+
+def test_the_drug_and_class_rules_are_served(client, bearer):
+    headers = bearer("viewer")
+    drug = rules_of(client, headers, "/api/drugs")
+    assert list(drug) == ["title", "published_date"]
+    assert drug["title"]["required"] and drug["title"]["max_length"] == 2000
+    drug_class = rules_of(client, headers, "/api/drug-classes")
+    assert drug_class["name"]["max_length"] == DrugClass.__table__.c.name.type.length
+    assert drug_class["class_type"]["choices"] == ["EPC", "MOA", "PE", "CI"]
+
+
+@pytest.mark.parametrize("path", list(NEW_RECORDS))
+def test_the_server_refuses_what_its_served_rules_refuse(client, bearer, path):
+    headers = bearer("editor")
+    record = a_record(client, headers, path)
+    for name, rule in rules_of(client, headers, path).items():
+        refused = []
+        if rule["required"]:
+            refused.append(("", f"{rule['label']} is required."))
+        if rule.get("max_length"):
+            too_long = "x" * (rule["max_length"] + 1)
+            refused.append((too_long, f"at most {rule['max_length']} characters"))
+        if rule["type"] == "choice":
+            refused.append(("Not a choice", f"must be one of {', '.join(rule['choices'])}"))
+        for value, message in refused:
+            response = client.patch(f"{path}/{record['id']}", json={name: value}, headers=headers)
+            assert response.status_code == 422, (name, value, response.json)
+            error = response.json["error"]
+            assert error["details"]["field"] == name and message in error["message"]
+        if rule.get("max_length"):
+            longest = "y" * rule["max_length"]
+            response = client.patch(f"{path}/{record['id']}", json={name: longest}, headers=headers)
+            assert response.status_code == 200, (name, response.json)
