@@ -2,7 +2,7 @@
 // run `POST /api/dailymed/check` and a table of what it found — per request and comparison, the
 // result, the round-trip time and a note; rows that would break a sync first in red.
 //
-// mountDailymedCheck(container, context) renders into `container`; nothing for non-admins.
+// mountDailymedCheck(parent, context) renders into `parent`; nothing for non-admins.
 // Hooks: #dailymed-check, #dailymed-check-run, #dailymed-check-summary, #dailymed-check-report,
 // [data-check-result].
 
@@ -57,7 +57,7 @@ function summaryLine(report) {
 }
 
 /** The "Check DailyMed contract" button and, once run, its report. Admins only. */
-export function mountDailymedCheck(container, context) {
+export function mountDailymedCheck(parent, context) {
   if (!context?.user?.can("admin")) return null;
   const button = htmlEl`<button type="button" id="dailymed-check-run" class="btn btn-secondary btn-sm">${icon("refresh", "size-4")}Check DailyMed contract</button>`;
   const result = htmlEl`<div></div>`;
@@ -77,6 +77,6 @@ export function mountDailymedCheck(container, context) {
       "Checking DailyMed…",
     ),
   );
-  container.append(section);
+  parent.append(section);
   return section;
 }
