@@ -47,6 +47,7 @@ test: $(VENV)/.dev browser
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	@$(MAKE) --no-print-directory typecheck lint-js lock-check
 
 ## typecheck: mypy over the packages and entry files ([tool.mypy] in pyproject.toml)

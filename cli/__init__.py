@@ -1,7 +1,8 @@
 """The command line (`flask --app app …`): one module per command group.
 
-Commands validate their arguments, call one function of `accounts` or `jobs`, and print. A
-failure is a one-line message and a non-zero exit.
+Commands validate their arguments, call one function, and print. A failure is a one-line
+message and a non-zero exit. May import: `accounts`, `jobs`, `scraper` (the DailyMed contract
+check), `database`, `models`, `errors`, `config`. Nothing imports it but `app`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from errors import AppError
 from jobs import engine
-from jobs.reporting import Reporter
+from reporting import Reporter
 
 sync_cli = AppGroup("sync", help="Run a sync in the foreground with a progress bar.")
 

@@ -5,9 +5,9 @@ is the stored record of one execution of a job (`models.Run`, table `scrape_runs
 timings, heartbeat, progress, counts, warnings. The public API keeps the seed's names
 (`/api/scrape`, `job_id`): a job id is a run's id.
 
-- `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs;
-- `reporting`: the `Reporter` seam between long-running work and whoever watches it.
+- `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs, with a
+  `Reporter` (root module `reporting`, the seam the scrapers also speak) per run.
 
-Knows nothing about portals or DailyMed. May import: `database`, `models`, `errors`, `merge`
-(its `MergeCounts`). Imported by `sync`, `api`, `cli` and `app`.
+Knows nothing about portals or DailyMed. May import: `database`, `models`, `errors`,
+`reporting`, `merge` (its `MergeCounts`). Imported by `sync`, `api`, `cli` and `app`.
 """

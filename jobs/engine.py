@@ -24,9 +24,9 @@ from flask import Flask, current_app
 
 from database import db, pid_alive
 from errors import Conflict, NotFound, ValidationFailed
-from jobs.reporting import Cancelled, Reporter
 from merge import MergeCounts
 from models import ACTIVE_RUN_STATUSES, Run, utcnow
+from reporting import Cancelled, Reporter
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
-from jobs.reporting import Reporter
+from reporting import Reporter
 from scraper.dailymed_records import (
     LABEL_PAGE_URL,
     ClassSummary,

@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from jobs.reporting import Reporter
+from reporting import Reporter
 from scraper.browser import make_driver, open_page
 from scraper.portal_profile import (
     PLACEHOLDER,

@@ -33,8 +33,8 @@ from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import db
 from datasets import drug_classes, drugs
 from jobs import engine
-from jobs.reporting import Cancelled, Reporter
 from models import Run, utcnow
+from reporting import Cancelled, Reporter
 from scraper.dailymed import (
     ClassSummary,
     DailyMedClient,

@@ -10,7 +10,7 @@ from email.utils import formatdate
 
 import pytest
 
-from jobs.reporting import Cancelled
+from reporting import Cancelled
 from sandbox.catalogue import Catalogue
 from scraper.dailymed import (
     DEFAULT_USER_AGENT,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from jobs.reporting import Cancelled, Reporter
+from reporting import Cancelled, Reporter
 from scraper.browser import BrowserUnavailable, make_driver
 from scraper.portal import (
     DuplicateKey,
