@@ -79,6 +79,7 @@ def create_blueprint(state: DailymedState) -> Blueprint:
         if state.latency_ms:
             state.clock.sleep(state.latency_ms / 1000)
         endpoint = ENDPOINTS.get(request.endpoint or "", "unknown")
+        state.wait_at_gate(endpoint)
         set_id = (request.view_args or {}).get("set_id")
         return state.misbehaviour_for(endpoint, request.full_path, set_id)
 

@@ -103,6 +103,12 @@ class DailymedState:
         self._throttled_until = 0.0
         self._admitted = 0
         self.in_flight = 0
+        # The gate: after `_details_before_gate` label details, further detail requests wait
+        # until `open_gate()` (a test holds a sync at a known point, whatever the machine's speed).
+        self._details_before_gate: int | None = None
+        self._details_admitted = 0
+        self._gate_open = threading.Event()
+        self._gate_open.set()
         self.reset_counters()
 
     # -- what was served -----------------------------------------------------------------
@@ -135,6 +141,29 @@ class DailymedState:
         """Answer 429 to everything for `seconds` (default `burst_seconds`) from now."""
         with self._lock:
             self._throttled_until = self.clock.now() + (seconds or self.burst_seconds)
+
+    def hold_details_after(self, count: int) -> None:
+        """Answer `count` more label detail requests, then hold the rest until `open_gate()`."""
+        with self._lock:
+            self._details_before_gate = self._details_admitted + count
+            self._gate_open.clear()
+
+    def open_gate(self) -> None:
+        """Let held detail requests (and every later one) through."""
+        self._gate_open.set()
+
+    def wait_at_gate(self, endpoint: str, timeout: float = 120.0) -> None:
+        """Called before answering: holds a detail request while the gate is shut."""
+        if endpoint != "packaging":
+            return
+        with self._lock:
+            self._details_admitted += 1
+            held = (
+                self._details_before_gate is not None
+                and self._details_admitted > self._details_before_gate
+            )
+        if held:
+            self._gate_open.wait(timeout)
 
     @property
     def totals(self) -> CatalogueTotals:

@@ -157,7 +157,7 @@ def test_a_cancelled_sync_keeps_its_work_and_the_next_one_completes_it(
 ):
     base_url, state = sandbox_dailymed
     dailymed_app(base_url, dailymed_concurrency=2)
-    state.latency_ms = 10
+    state.hold_details_after(150)  # the sync is surely mid-way when the cancel arrives
     headers = bearer("editor")
     response = client.post("/api/scrape", json={"source": "dailymed"}, headers=headers)
     assert response.status_code == 202, response.json
@@ -165,6 +165,7 @@ def test_a_cancelled_sync_keeps_its_work_and_the_next_one_completes_it(
     status = _wait_for(client, headers, job_id, lambda s: _labels_done(s) >= 100)
     assert status["status"] == "running"
     client.post(f"/api/scrape/{job_id}/cancel", headers=headers)
+    state.open_gate()
     cancelled = _wait_for(client, headers, job_id, lambda s: s["status"] != "running")
     assert cancelled["status"] == "cancelled"
     kept = db.session.scalar(
@@ -172,7 +173,6 @@ def test_a_cancelled_sync_keeps_its_work_and_the_next_one_completes_it(
     )
     assert 100 <= kept < state.totals.labels
 
-    state.latency_ms = 0
     state.reset_counters()
     run = run_sync()
     assert run.status == "completed"

@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from config import load_settings
 from database import db
 from models import Run
+from scraper.portal_profile import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,8 @@ def test_the_demo_settings_reach_the_sandbox_fast_on_data_of_their_own():
     default = load_settings({})
     assert demo.dailymed_base_url == "http://127.0.0.1:5050/dailymed/services/v2"
     assert demo.portal_profile == "sandbox"
-    assert demo.portal_base_url == "http://127.0.0.1:5050/portal"
+    assert demo.portal_base_url is None  # the sandbox profile's file says where it is…
+    assert load_profile(demo.portal_profile).base_url == "http://127.0.0.1:5050/portal"  # …here
     assert demo.dailymed_rate_limit >= 100 > default.dailymed_rate_limit
     assert default.instance_path is None
     assert demo.instance_path == str(ROOT / "instance" / "demo")
