@@ -255,6 +255,12 @@ class Drug(TrackedRecord, Model):
     spl_version: Mapped[int | None]
     published_date: Mapped[date | None] = mapped_column(index=True)
     details_version: Mapped[int | None]  # the spl_version whose NDCs/ingredients are stored
+    # Read from the title by each sync (scraper.dailymed_titles), synced fields like the title:
+    # people may correct them. Several products' values are joined by "; " (migration 0006).
+    brand_name: Mapped[str | None] = mapped_column(sa.Text)
+    generic_name: Mapped[str | None] = mapped_column(sa.Text)
+    dosage_form: Mapped[str | None] = mapped_column(sa.Text)
+    labeler_name: Mapped[str | None] = mapped_column(sa.Text)
 
     classes: Mapped[list[DrugClass]] = relationship(
         secondary=drug_class_memberships, back_populates="drugs"
@@ -274,6 +280,9 @@ class Drug(TrackedRecord, Model):
             postgresql_ops={"title": "gin_trgm_ops"},
         ),
         sa.Index("drugs_title_order", "title", "id"),  # sorted pages of common terms (0003)
+        # The Drugs list's exact, case-insensitive filters (and the analytics' groups) (0006).
+        sa.Index("drugs_labeler_name_lower", sa.func.lower(sa.text("labeler_name"))),
+        sa.Index("drugs_dosage_form_lower", sa.func.lower(sa.text("dosage_form"))),
         # Room for heap-only updates: syncs rewrite every seen row (migration 0003).
         {"postgresql_with": {"fillfactor": 50}},
     )

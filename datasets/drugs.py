@@ -1,6 +1,6 @@
 """Drugs (DailyMed labels): how the sync merges them, what people may correct, the list
-filters (name, class, class type, any form of NDC) and the JSON shape with NDCs and
-ingredients."""
+filters (name, class, class type, any form of NDC, labeler, dosage form) and the JSON shape
+with NDCs and ingredients."""
 
 from __future__ import annotations
 
@@ -17,15 +17,21 @@ import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import db
 from datasets import records
-from errors import ValidationFailed
+from errors import BadRequest, ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
 from scraper.ndc import hyphenated, ndc_search_keys
 
+# What a title names (scraper.dailymed_titles), stored as synced fields beside the title.
+TITLE_FIELDS = ("brand_name", "generic_name", "dosage_form", "labeler_name")
 DATASET = merge.Dataset(
-    model=Drug, key_fields=("set_id",), synced_fields=("title", "spl_version", "published_date")
+    model=Drug,
+    key_fields=("set_id",),
+    synced_fields=("title", "spl_version", "published_date", *TITLE_FIELDS),
 )
 SEARCH_COUNT_LIMIT = 1000
+TITLE_PART_MAX_LENGTH = 2000  # the columns are unbounded, as the title's is
+_LABELER_CODE = re.compile(r"\d{4,5}")
 _SET_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -48,11 +54,27 @@ def ndc_filter(text: str) -> sa.ColumnElement[bool]:
     return Drug.id.in_(sa.select(NdcCode.drug_id).where(sa.or_(*matches)))
 
 
+def labeler_filter(text: str) -> sa.ColumnElement[bool]:
+    """Drugs of one labeler: its name as the title prints it (any case), or its NDC labeler
+    segment as printed or normalised (0002 and 00002 are one labeler)."""
+    if _LABELER_CODE.fullmatch(text):
+        codes = sa.select(NdcCode.drug_id).where(NdcCode.labeler5 == text.zfill(5))
+        return Drug.id.in_(codes)
+    if text.isdigit():
+        raise BadRequest(
+            f"labeler must be a labeler's name or its NDC labeler code (4 or 5 digits), "
+            f"got {text!r}.",
+            field="labeler",
+        )
+    return sa.func.lower(Drug.labeler_name) == sa.func.lower(text)
+
+
 class DrugService(records.RecordService):
     model = Drug
     noun = "drug"
     fields: ClassVar[dict[str, records.Field]] = {
         "title": records.Text(required=True, max_length=2000),  # the column is unbounded
+        **{name: records.Text(max_length=TITLE_PART_MAX_LENGTH) for name in TITLE_FIELDS},
         "published_date": records.Date(),
     }
     create_only: ClassVar[dict[str, records.Field]] = {
@@ -80,12 +102,14 @@ class DrugService(records.RecordService):
         "needs_review",
         "missing_from_source",
         "updated_at",
+        *TITLE_FIELDS,  # after the columns scripts already read by position
     )
     csv_filename = "drugs.csv"
 
     def list_query(self, args: Mapping[str, str]) -> sa.Select:
         """Drugs matching name (partial), ndc (any form), q (name or NDC), drug_class_id,
-        class_type, edited, needs_review, missing."""
+        class_type, labeler (name or NDC labeler code), dosage_form (exact, any case), edited,
+        needs_review, missing."""
         query = sa.select(Drug)
         name = (args.get("name") or "").strip()
         if name:
@@ -111,6 +135,12 @@ class DrugService(records.RecordService):
                 .where(DrugClass.class_type == class_type)
             )
             query = query.where(Drug.id.in_(members))
+        labeler = (args.get("labeler") or "").strip()
+        if labeler:
+            query = query.where(labeler_filter(labeler))
+        dosage_form = (args.get("dosage_form") or "").strip()
+        if dosage_form:
+            query = query.where(sa.func.lower(Drug.dosage_form) == sa.func.lower(dosage_form))
         return records.with_bookkeeping_filters(query, Drug, args)
 
     def count_limit(self, args: Mapping[str, str]) -> int | None:
@@ -137,6 +167,7 @@ class DrugService(records.RecordService):
             "id": record.id,
             "set_id": record.set_id,
             "title": record.title,
+            **{name: getattr(record, name) for name in TITLE_FIELDS},
             "spl_version": record.spl_version,
             "published_date": merge.json_value(record.published_date),
             "details_version": record.details_version,

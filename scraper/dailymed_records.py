@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from scraper.dailymed_titles import TitleParts, parse_title
 from scraper.ndc import NdcCode, normalize_ndc
 
 LABEL_PAGE_URL = "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={set_id}"
@@ -32,6 +33,11 @@ class LabelSummary:
     title: str
     spl_version: int | None
     published_date: date | None
+
+    @property
+    def title_parts(self) -> TitleParts:
+        """Brand, generic name(s), dosage form(s) and labeler, as the title prints them."""
+        return parse_title(self.title)
 
 
 @dataclass(frozen=True)

@@ -73,13 +73,15 @@ def save_classes(classes: Sequence[ClassSummary], run_id: int) -> dict[str, Stor
 
 
 def save_labels(labels: Sequence[LabelSummary], run_id: int) -> merge.MergeResult:
-    """Merge label summaries (set id, title, version, published date) into drugs."""
+    """Merge label summaries (set id, title, version, published date, and the brand, generic,
+    dosage form and labeler its title names) into drugs."""
     rows = [
         {
             "set_id": label.set_id,
             "title": label.title,
             "spl_version": label.spl_version,
             "published_date": label.published_date,
+            **label.title_parts.fields(),
         }
         for label in labels
     ]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from database import db
 from models import Drug
 from sandbox.catalogue import Catalogue
+from scraper.dailymed_titles import parse_title
 from tests.fixtures.dailymed_sync import (
     forget_dailymed,
     republish,
@@ -206,6 +207,71 @@ def test_a_correction_survives_a_sync_and_a_source_change_asks_for_review(synced
     assert flagged["title"] == "Corrected title" and flagged["needs_review"] is True
     assert flagged["review"] == [
         {"field": "title", "yours": "Corrected title", "source": "RENAMED BY THE SOURCE"}
+    ]
+
+
+def test_a_sync_stores_what_every_label_title_names(synced):
+    stored = {
+        set_id: (brand, generic, form, labeler)
+        for set_id, brand, generic, form, labeler, source in db.session.execute(
+            sa.select(
+                Drug.set_id,
+                Drug.brand_name,
+                Drug.generic_name,
+                Drug.dosage_form,
+                Drug.labeler_name,
+                Drug.source_values,
+            )
+        )
+        if source["dosage_form"] == form  # recorded as the source's values too
+    }
+    expected = {}
+    for label in synced.catalogue.labels:
+        parts = parse_title(label.title)
+        expected[label.set_id] = (
+            parts.brand_name,
+            parts.generic_name,
+            parts.dosage_form,
+            parts.labeler_name,
+        )
+    assert stored == expected
+    assert all(generic and form and labeler for _, generic, form, labeler in stored.values())
+    assert any(brand for brand, _, _, _ in stored.values())
+    assert any(brand is None for brand, _, _, _ in stored.values())
+
+
+def test_a_corrected_dosage_form_survives_a_sync_and_a_source_change_asks_for_review(
+    synced, client, bearer
+):
+    headers = bearer("editor")
+    label = next(
+        lbl
+        for lbl in synced.catalogue.labels
+        if lbl.title.endswith(f"TABLET [{lbl.labeler.name.upper()}]")
+    )
+    drug = _drug(client, headers, label.set_id)
+    assert drug["dosage_form"] == "TABLET"
+    patched = client.patch(
+        f"/api/drugs/{drug['id']}",
+        json={"dosage_form": "TABLET, CHEWABLE", "version": drug["version"]},
+        headers=headers,
+    )
+    assert patched.status_code == 200, patched.json
+
+    republish(synced, label.set_id)  # a new version, the same title
+    run_sync()
+    after = _drug(client, headers, label.set_id)
+    assert after["dosage_form"] == "TABLET, CHEWABLE" and after["needs_review"] is False
+    assert after["spl_version"] == label.spl_version
+
+    capsule_title = label.title.replace(" TABLET [", " CAPSULE [")
+    republish(synced, label.set_id, title=capsule_title)
+    run_sync()
+    flagged = _drug(client, headers, label.set_id)
+    assert flagged["title"] == capsule_title  # nobody corrected the title: it follows
+    assert flagged["dosage_form"] == "TABLET, CHEWABLE" and flagged["needs_review"] is True
+    assert flagged["review"] == [
+        {"field": "dosage_form", "yours": "TABLET, CHEWABLE", "source": "CAPSULE"}
     ]
 
 

@@ -69,6 +69,56 @@ def test_the_list_filters_by_name_class_and_class_type(client, bearer, catalogue
     assert titles(by_q) == ["IBUPROFEN tablet [Acme]"]
 
 
+def test_each_drug_carries_the_brand_generic_form_and_labeler_its_title_names(
+    client, bearer, catalogue
+):
+    headers = bearer("viewer")
+    gleevec = find(client, headers, IMATINIB)
+    assert {k: gleevec[k] for k in ("brand_name", "generic_name", "dosage_form")} == {
+        "brand_name": "Gleevec",
+        "generic_name": "IMATINIB MESYLATE",
+        "dosage_form": "TABLET",
+    }
+    assert gleevec["labeler_name"] is None  # the title names none
+    ibuprofen = client.get(f"/api/drugs/{find(client, headers, IBUPROFEN)['id']}", headers=headers)
+    assert ibuprofen.json["data"]["brand_name"] is None
+    assert ibuprofen.json["data"]["labeler_name"] == "Acme"
+
+
+def test_the_list_filters_by_labeler_name_or_code_and_by_dosage_form(client, bearer, catalogue):
+    headers = bearer("viewer")
+    for labeler in ("Acme", "ACME", " acme "):
+        by_name = client.get("/api/drugs", query_string={"labeler": labeler}, headers=headers)
+        assert titles(by_name) == ["IBUPROFEN tablet [Acme]"]
+    assert titles(client.get("/api/drugs?labeler=Acm", headers=headers)) == []  # exact
+    for code in ("0002", "00002"):  # the NDC labeler segment as printed or normalised
+        by_code = client.get(f"/api/drugs?labeler={code}", headers=headers)
+        assert titles(by_code) == ["IBUPROFEN tablet [Acme]"]
+    assert titles(client.get("/api/drugs?labeler=50580", headers=headers)) == [
+        "Gleevec® (IMATINIB MESYLATE) tablet"
+    ]
+    assert len(titles(client.get("/api/drugs?dosage_form=Tablet", headers=headers))) == 4
+    film_coated = client.get("/api/drugs?dosage_form=TABLET, FILM COATED", headers=headers)
+    assert titles(film_coated) == []
+    both = client.get("/api/drugs?dosage_form=tablet&labeler=acme&name=ibu", headers=headers)
+    assert titles(both) == ["IBUPROFEN tablet [Acme]"]
+
+
+def test_a_corrected_dosage_form_is_found_by_its_new_value(client, editor_headers, catalogue):
+    drug = find(client, editor_headers, LISINOPRIL)
+    patched = client.patch(
+        f"/api/drugs/{drug['id']}",
+        json={"dosage_form": "TABLET, FILM COATED", "labeler_name": "Lupin"},
+        headers=editor_headers,
+    )
+    assert patched.status_code == 200, patched.json
+    assert patched.json["data"]["edited_fields"] == ["dosage_form", "labeler_name"]
+    found = client.get(
+        "/api/drugs?dosage_form=tablet, film coated&labeler=LUPIN", headers=editor_headers
+    )
+    assert titles(found) == ["LISINOPRIL tablet"]
+
+
 def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, catalogue):
     headers = bearer("viewer")
     statements: list[str] = []
@@ -104,6 +154,8 @@ def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, 
         ("drug_class_id=kinase", "drug_class_id"),
         ("class_type=XYZ", "class_type"),
         ("sort=ssn", "sort"),
+        ("labeler=123", "labeler"),
+        ("labeler=123456", "labeler"),
     ],
 )
 def test_bad_list_arguments_are_400_naming_them(client, bearer, catalogue, query, field):

@@ -71,8 +71,22 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
 def test_the_drug_and_class_rules_are_served(client, bearer):
     headers = bearer("viewer")
     drug = rules_of(client, headers, "/api/drugs")
-    assert list(drug) == ["title", "published_date"]
+    assert list(drug) == [
+        "title",
+        "brand_name",
+        "generic_name",
+        "dosage_form",
+        "labeler_name",
+        "published_date",
+    ]
     assert drug["title"]["required"] and drug["title"]["max_length"] == 2000
+    assert drug["dosage_form"] == {
+        "name": "dosage_form",
+        "label": "Dosage form",
+        "type": "text",
+        "required": False,
+        "max_length": 2000,
+    }
     drug_class = rules_of(client, headers, "/api/drug-classes")
     assert drug_class["name"]["max_length"] == DrugClass.__table__.c.name.type.length
     assert drug_class["class_type"]["choices"] == ["EPC", "MOA", "PE", "CI"]

@@ -1,5 +1,7 @@
 """Migrations: an empty database upgrades to head and steps back down."""
 
+import json
+
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
@@ -58,6 +60,106 @@ def number_uniqueness(url: str) -> str:
     return "partial index" if partial else "other"
 
 
+def drug_columns(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return {column["name"] for column in sa.inspect(engine).get_columns("drugs")}
+    finally:
+        engine.dispose()
+
+
+ALDESYN = "ALDESYN (METOPROLOL TARTRATE) TABLET, FILM COATED [DOVER PHARMACEUTICALS, INC.]"
+# set id → (visible title, the source's title or None for a drug a person made)
+DRUGS_BEFORE_0006 = {
+    "synced": (ALDESYN, ALDESYN),
+    "title corrected": ("Aldesyn 25 mg tablets", "METOPROLOL TARTRATE TABLET [MYLAN]"),
+    "made by hand": ("CREATED (LISINOPRIL) TABLET [BY HAND LABS]", None),
+}
+
+
+def add_drugs_before_0006(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for set_id, (title, source_title) in DRUGS_BEFORE_0006.items():
+            source = {"title": source_title} if source_title else {}
+            manual = {"title": {"source_baseline": source_title}} if title != source_title else {}
+            conn.execute(
+                sa.text(
+                    "INSERT INTO drugs (set_id, title, version, source_values, manual_fields, "
+                    "is_manually_edited, needs_review, missing_from_source, created_at, "
+                    "updated_at) VALUES (:set_id, :title, 3, CAST(:source AS jsonb), "
+                    "CAST(:manual AS jsonb), :edited, false, false, now(), now())"
+                ),
+                {
+                    "set_id": set_id,
+                    "title": title,
+                    "source": json.dumps(source),
+                    "manual": json.dumps(manual),
+                    "edited": bool(manual),
+                },
+            )
+    engine.dispose()
+
+
+def stored_drugs(url: str) -> dict[str, dict]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT * FROM drugs")).mappings().all()
+    engine.dispose()
+    return {row["set_id"]: dict(row) for row in rows}
+
+
+def test_0006_fills_every_drug_from_its_title_and_steps_back(make_app, pg_server_url):
+    url = recreate_database(pg_server_url, "medsync_migrations_test")
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=url, SETTINGS=settings_for_tests(MIGRATE_ON_START="false")
+    )
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0005")
+        add_drugs_before_0006(url)
+        upgrade(directory=MIGRATIONS_DIR, revision="0006")
+        drugs = stored_drugs(url)
+        synced = drugs["synced"]
+        assert (synced["brand_name"], synced["generic_name"]) == ("ALDESYN", "METOPROLOL TARTRATE")
+        assert synced["dosage_form"] == "TABLET, FILM COATED"
+        assert synced["labeler_name"] == "DOVER PHARMACEUTICALS, INC."
+        assert synced["source_values"] == {
+            "title": ALDESYN,
+            "brand_name": "ALDESYN",
+            "generic_name": "METOPROLOL TARTRATE",
+            "dosage_form": "TABLET, FILM COATED",
+            "labeler_name": "DOVER PHARMACEUTICALS, INC.",
+        }
+        assert synced["version"] == 3  # a backfill, not an edit
+        corrected = drugs["title corrected"]  # read from the source's title, not the person's
+        assert corrected["brand_name"] is None and corrected["labeler_name"] == "MYLAN"
+        assert corrected["source_values"]["generic_name"] == "METOPROLOL TARTRATE"
+        by_hand = drugs["made by hand"]
+        assert (by_hand["brand_name"], by_hand["labeler_name"]) == ("CREATED", "BY HAND LABS")
+        assert by_hand["source_values"] == {}  # the source never said anything about it
+
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # a person corrects a dosage form, the source differs
+            conn.execute(
+                sa.text(
+                    "UPDATE drugs SET dosage_form = 'TABLET', is_manually_edited = true, "
+                    "needs_review = true, manual_fields = manual_fields || CAST(:manual AS jsonb)"
+                    " WHERE set_id = 'synced'"
+                ),
+                {"manual": json.dumps({"dosage_form": {"source_baseline": "TABLET"}})},
+            )
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("drugs")}
+        engine.dispose()
+        assert {"drugs_labeler_name_lower", "drugs_dosage_form_lower"} <= indexes
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0006 → 0005
+        assert not {"brand_name", "dosage_form"} & drug_columns(url)
+        drugs = stored_drugs(url)
+        assert drugs["synced"]["source_values"] == {"title": ALDESYN}
+        assert drugs["synced"]["manual_fields"] == {}
+        assert drugs["synced"]["is_manually_edited"] is drugs["synced"]["needs_review"] is False
+        assert drugs["title corrected"]["is_manually_edited"] is True
+
+
 def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server_url):
     url = recreate_database(pg_server_url, "medsync_migrations_test")
     app = make_app(
@@ -81,6 +183,9 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
+        assert "labeler_name" in drug_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0006 → 0005
+        assert "labeler_name" not in drug_columns(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0005 → 0004
         assert "is_sample" not in run_columns(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0004 → 0003
