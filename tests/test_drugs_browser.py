@@ -20,6 +20,7 @@ import accounts
 from database import db
 from models import DrugClass, NdcCode
 from sandbox.catalogue import Catalogue, ndc_layout
+from sandbox.drug_vocabulary import DOSAGE_FORMS
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import sign_in as sign_in_as
 from tests.fixtures.browser import wait
@@ -215,6 +216,80 @@ def test_sync_search_by_name_and_ndc_details_and_edit(browser, live_server, dail
         lambda b: b.find_element(By.CSS_SELECTOR, row).get_attribute("data-needs-review") == "false"
     )
     assert "new label" in browser.find_element(By.CSS_SELECTOR, row).text
+    assert not csp_violations(browser)
+
+
+def test_what_the_title_names_is_shown_leads_to_the_labelers_drugs_and_is_corrected(
+    browser, live_server, dailymed
+):
+    assert run_sync().status == "completed"
+    catalogue = dailymed.catalogue
+    label = next(lbl for lbl in catalogue.labels if lbl.brand)
+    labeler = label.labeler.name.upper()
+    same_labeler = {lbl.set_id for lbl in catalogue.labels if lbl.labeler is label.labeler}
+    assert len(same_labeler) > 1
+    sign_in(browser, live_server, "tess")
+    browser.get(f"{live_server}/#/drugs")
+    row = f'{DRUG_ROWS}[data-set-id="{label.set_id}"]'
+    wait(browser).until(lambda b: len(rows(b)) == 25)
+    search(browser, label.title)
+    wait(browser).until(lambda b: set_ids(b) == [label.set_id])
+
+    # The drawer shows the brand, generic, dosage form and labeler the title names.
+    browser.find_element(By.CSS_SELECTOR, row).click()
+    drawer = wait(browser).until(EC.visibility_of_element_located((By.ID, "drug-drawer")))
+    parts = wait(browser).until(lambda _: drawer.find_element(By.ID, "drug-title-parts"))
+    shown = {
+        p.get_attribute("data-part"): words(p.find_element(By.TAG_NAME, "dd"))
+        for p in parts.find_elements(By.CSS_SELECTOR, "[data-part]")
+    }
+    form_name = DOSAGE_FORMS[label.form_index][0]
+    assert shown == {
+        "brand_name": label.brand,
+        "generic_name": label.generic.upper(),
+        "dosage_form": form_name,
+        "labeler_name": labeler,
+    }
+    browser.save_screenshot("/tmp/drug-drawer-title-parts.png")
+
+    # The labeler leads to that labeler's drugs, shown as a chip that removes the filter.
+    parts.find_element(By.CSS_SELECTOR, "a[data-filter=labeler]").click()
+    wait(browser).until(EC.invisibility_of_element_located((By.ID, "drug-drawer")))
+    wait(browser).until(lambda b: set(set_ids(b)) == same_labeler)
+    assert "labeler=" in browser.current_url and "q=" not in browser.current_url
+    chip = browser.find_element(By.ID, "drugs-labeler")
+    assert chip.is_displayed() and words(chip.find_element(By.CSS_SELECTOR, "[data-value]")) == (
+        labeler
+    )
+    browser.save_screenshot("/tmp/drugs-filtered-by-labeler.png")
+
+    # The editor has the four fields, filled; a corrected dosage form is saved.
+    edit = browser.find_element(By.CSS_SELECTOR, f"{row} button[data-action=edit]")
+    edit.send_keys(Keys.ENTER)
+    form = wait(browser).until(EC.visibility_of_element_located((By.ID, "drug-form")))
+    values = {
+        name: form.find_element(By.ID, f"drug-{name}").get_attribute("value")
+        for name in ("brand_name", "generic_name", "dosage_form", "labeler_name")
+    }
+    assert values == {
+        "brand_name": label.brand,
+        "generic_name": label.generic.upper(),
+        "dosage_form": form_name,
+        "labeler_name": labeler,
+    }
+    browser.save_screenshot("/tmp/drug-editor-title-parts.png")
+    dosage_form = form.find_element(By.ID, "drug-dosage_form")
+    dosage_form.clear()
+    dosage_form.send_keys("TABLET, CHEWABLE")
+    form.find_element(By.ID, "drug-submit").click()
+    wait(browser).until(EC.invisibility_of_element_located((By.ID, "drug-form")))
+    wait(browser).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, row).get_attribute("data-edited") == "true"
+    )
+
+    chip.find_element(By.TAG_NAME, "button").click()
+    wait(browser).until(lambda b: len(rows(b)) == 25 and "labeler=" not in b.current_url)
+    assert not chip.is_displayed()
     assert not csp_violations(browser)
 
 

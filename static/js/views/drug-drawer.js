@@ -1,8 +1,12 @@
 // The detail drawer of one drug (GET /api/drugs/<id>): its flags and version, the link to its
 // label on DailyMed, its classes (each a way to the drugs of that class), its NDC codes as printed
-// and normalised (packages 11-digit, products 5-4), its active ingredients; Edit and History buttons.
+// and normalised (packages 11-digit, products 5-4), its active ingredients, what its title names
+// (brand, generic, dosage form and labeler: the last two ways to the drugs sharing them); Edit
+// and History buttons.
 //
-// Hooks: #drug-drawer (a side-sheet <dialog>), a#drug-label-link, #drug-drawer-classes
+// Hooks: #drug-drawer (a side-sheet <dialog>), a#drug-label-link, #drug-title-parts
+// [data-part=brand_name|generic_name|dosage_form|labeler_name] (a[data-filter] on the last two),
+// #drug-drawer-classes
 // [data-drug-class-id], #drug-ndcs tr[data-ndc] (data-ndc11, data-kind, data-match when it is
 // the NDC searched for), #drug-ingredients tr[data-ingredient], #drug-drawer-edit,
 // #drug-drawer-history.
@@ -83,6 +87,27 @@ function ingredientsSection(drug) {
   return section("Active ingredients", items.length || "", body, "drug-ingredients-section");
 }
 
+const TITLE_PARTS = [
+  ["brand_name", "Brand", null],
+  ["generic_name", "Generic name", null],
+  ["dosage_form", "Dosage form", "dosage_form"],
+  ["labeler_name", "Labeler", "labeler"],
+];
+
+/** What the title names, read by each sync (people may correct it in the editor). */
+function titlePartsList(drug) {
+  const value = (name, filter) => {
+    const text = drug[name];
+    if (!text) return html`<span class="text-slate-400">—</span>`;
+    if (!filter) return text;
+    return html`<a href="#/drugs" data-filter="${filter}" data-value="${text}" class="text-brand-700 underline-offset-2 hover:underline"
+      title="Show the drugs with this ${filter === "labeler" ? "labeler" : "dosage form"}">${text}</a>`;
+  };
+  return html`<dl id="drug-title-parts" class="grid grid-cols-2 gap-x-6 gap-y-2 text-sm">${TITLE_PARTS.map(
+    ([name, label, filter]) => html`<div data-part="${name}"><dt class="text-xs text-slate-500">${label}</dt><dd class="text-slate-900">${value(name, filter)}</dd></div>`,
+  )}</dl>`;
+}
+
 function metaList(drug) {
   const rows = [
     ["Set id", html`<span class="font-mono text-xs break-all">${drug.set_id}</span>`],
@@ -100,10 +125,10 @@ function metaList(drug) {
 /**
  * Open the drawer for drug `id`. `search` (the Drugs screen's search text) marks the NDC it
  * names. `onEdit(drug, button)` and `onHistory(drug, button)` open the editor and the history;
- * `onClass(classId)` goes to the drugs of a class. `dataset` is DRUGS with its fields
+ * `onFilter(filters)` goes to the drugs of a class, labeler or dosage form. `dataset` is DRUGS with its fields
  * (record-fields.js's withFields). Returns {closed, externalChange(drug)}.
  */
-export function openDrugDrawer({ id, user, dataset, search = "", opener = document.activeElement, onEdit, onHistory, onClass }) {
+export function openDrugDrawer({ id, user, dataset, search = "", opener = document.activeElement, onEdit, onHistory, onFilter }) {
   let drug = null;
   const body = htmlEl`<div class="drawer-body space-y-6" aria-live="polite">
     <div class="space-y-3" aria-hidden="true">${[1, 2, 3].map(() => html`<div class="skeleton h-5 w-full"></div>`)}</div>
@@ -135,6 +160,7 @@ export function openDrugDrawer({ id, user, dataset, search = "", opener = docume
         <a id="drug-label-link" class="ml-auto inline-flex items-center gap-1 text-sm font-medium text-brand-700 underline-offset-2 hover:underline"
           href="${drug.label_url}" target="_blank" rel="noopener noreferrer">The label on DailyMed${icon("external", "size-4")}<span class="sr-only">(opens in a new tab)</span></a>
       </div>`,
+      titlePartsList(drug),
       classesSection(drug),
       ndcSection(drug, search),
       ingredientsSection(drug),
@@ -159,11 +185,12 @@ export function openDrugDrawer({ id, user, dataset, search = "", opener = docume
 
   editButton.addEventListener("click", () => drug && onEdit?.(drug, editButton));
   historyButton.addEventListener("click", () => drug && onHistory?.(drug, historyButton));
-  on(body, "click", "a[data-drug-class-id]", (event, link) => {
-    if (!onClass) return;
+  on(body, "click", "a[data-drug-class-id], a[data-filter]", (event, link) => {
+    if (!onFilter) return;
     event.preventDefault();
     modal.close();
-    onClass(Number(link.dataset.drugClassId));
+    const { drugClassId, filter, value } = link.dataset;
+    onFilter(drugClassId ? { drug_class_id: Number(drugClassId) } : { [filter]: value });
   });
   load();
 

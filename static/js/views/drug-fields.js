@@ -29,8 +29,9 @@ export const DRUGS = {
   apiPath: "/api/drugs",
   noun: "drug",
   source: "DailyMed",
-  look: { title: { wide: true } },
-  // Hooks: #drug-form, #drug-title, #drug-published_date, #drug-submit, #drug-cancel,
+  look: { title: { wide: true }, generic_name: { wide: true } },
+  // Hooks: #drug-form, #drug-title, #drug-brand_name, #drug-generic_name, #drug-dosage_form,
+  // #drug-labeler_name, #drug-published_date, #drug-submit, #drug-cancel,
   // #drug-history, #drug-review, #drug-conflict, #drug-conflict-reload.
   ids: { prefix: "drug", form: "drug-form", modal: "drug-modal", review: "drug-review", conflict: "drug-conflict" },
   describe: (rec) => `${shorten(rec.title, 90)} · label version ${rec.spl_version ?? "?"}`,

@@ -4,7 +4,8 @@
 // lists; a row opens the detail drawer (drug-drawer.js).
 //
 // Hooks: #drugs-search, #drugs-search-mode (any | name | ndc), #drugs-class (class-picker.js),
-// #drugs-class-type, #drugs-edited, #drugs-needs-review, #drugs-missing, #drugs-clear,
+// #drugs-class-type, #drugs-labeler and #drugs-dosage-form (chips a link sets: the drawer's
+// labeler and dosage form), #drugs-edited, #drugs-needs-review, #drugs-missing, #drugs-clear,
 // #drugs-export, #drugs-table tr[data-drug-id][data-set-id] (data-edited / data-needs-review /
 // data-missing, badges [data-badge]), button[data-action=details|edit|history];
 // #sync-dailymed-button, #sync-dailymed-progress, #sync-dailymed-cancel, #sync-dailymed-phases.
@@ -15,7 +16,7 @@ import { openDrugDrawer } from "./drug-drawer.js";
 import { titleCell } from "./record-fields.js";
 import { wholeNumber } from "./record-list.js";
 import { dayCell, updatedColumn } from "./list-columns.js";
-import { choice, custom, flags, search } from "./list-filters.js";
+import { choice, custom, flags, pinned, search } from "./list-filters.js";
 import { mountListScreen } from "./list-screen.js";
 
 // What the search box searches: the API's `q` (a name, or an NDC when the text looks like one),
@@ -92,6 +93,8 @@ const SCREEN = {
       optionLabel: classTypeOption,
       className: "w-full sm:w-56",
     }),
+    pinned({ key: "labeler", id: "drugs-labeler", label: "Labeler" }),
+    pinned({ key: "dosage_form", id: "drugs-dosage-form", label: "Dosage form" }),
     ...flags("drugs", ["edited", "needs_review", "missing"], {
       edited: "Drugs a person corrected",
       needs_review: "DailyMed changed a value a person corrected",
@@ -108,7 +111,7 @@ const SCREEN = {
   }),
   sync: { source: "dailymed", label: "Sync DailyMed", live: true },
   rowClick: "details",
-  detail: (options) => openDrugDrawer({ ...options, onClass: (classId) => options.router.navigate("drugs", { drug_class_id: classId }) }),
+  detail: (options) => openDrugDrawer({ ...options, onFilter: (filters) => options.router.navigate("drugs", filters) }),
   searchedFor: (filters) => filters.ndc || filters.q || "",
 };
 

@@ -138,6 +138,30 @@ export function flags(name, keys, titles = {}) {
   }));
 }
 
+/**
+ * A filter a link sets rather than a control (a labeler, a dosage form, from the detail drawer
+ * or a chart): while the URL holds a value it shows as a chip "label: value" whose button
+ * removes it; hidden otherwise. The chip is #<id>, its value [data-value].
+ */
+export function pinned({ key, id, label }) {
+  return {
+    keys: { [key]: text },
+    create({ setFilter }) {
+      const el = htmlEl`<span class="toggle-chip" id="${id}" data-pinned-filter="${key}" hidden>
+          <span>${label}: <strong data-value></strong></span>
+          <button type="button" class="rounded p-0.5 text-slate-500 hover:bg-slate-200 hover:text-slate-900" aria-label="Remove the ${label.toLowerCase()} filter">${icon("close", "size-3.5")}</button></span>`;
+      el.querySelector("button").addEventListener("click", () => setFilter(key, ""));
+      return {
+        el,
+        update(current) {
+          el.hidden = !current[key];
+          el.querySelector("[data-value]").textContent = current[key] || "";
+        },
+      };
+    },
+  };
+}
+
 /** A control of the screen's own: `create(ctx)` as above; `key` parsed by `parse`. */
 export function custom({ key, parse, create }) {
   return { keys: { [key]: parse }, create };
