@@ -141,13 +141,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             schedules.store_configured_crons()
         if recovered:
             log.warning("%d unfinished run(s) marked interrupted", recovered)
-    # Only a process that serves fires schedules: never `flask users …`, `flask sync …` and such.
-    if settings.scheduler_enabled and command in (None, "run"):
+    if settings.scheduler_enabled and _serving(command):
         scheduler = schedules.Scheduler(app)
         scheduler.start()
         atexit.register(scheduler.stop)
         app.extensions["medsync.scheduler"] = scheduler
     return app
+
+
+def _serving(command: str | None) -> bool:
+    """Does this process serve HTTP (`python app.py`, `flask run`, gunicorn)? Only those fire
+    schedules: never `flask users …`, the seed script, a benchmark or the tests."""
+    program = Path(sys.argv[0]).name
+    if program == "flask":
+        return command == "run"
+    return program == "app.py" or "gunicorn" in sys.modules
 
 
 def _flask_command() -> str | None:
