@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import secrets
 import signal
@@ -29,7 +30,7 @@ from database import (
     start_embedded_postgres,
     upgrade_schema,
 )
-from jobs import engine
+from jobs import engine, schedules
 from scraper.portal_profile import ProfileError, load_profile
 from web import login, pages
 
@@ -128,28 +129,47 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(login.bp)
     app.register_blueprint(api_bp)
     cli.init_app(app)
+    schedules.init_app(app)
 
-    if settings.migrate_on_start and not _running_db_command():
+    command = _flask_command()
+    # `flask db …` manages the schema itself; start-up must not upgrade underneath it.
+    if settings.migrate_on_start and command != "db":
         upgrade_schema(app)
         _create_first_admin(app, settings)
         with app.app_context():
             recovered = engine.recover_on_startup()
+            schedules.store_configured_crons()
         if recovered:
             log.warning("%d unfinished run(s) marked interrupted", recovered)
+    if settings.scheduler_enabled and _serving(command):
+        scheduler = schedules.Scheduler(app)
+        scheduler.start()
+        atexit.register(scheduler.stop)
+        app.extensions["medsync.scheduler"] = scheduler
     return app
 
 
-def _running_db_command() -> bool:
-    """`flask db …` manages the schema itself; start-up must not upgrade underneath it."""
+def _serving(command: str | None) -> bool:
+    """Does this process serve HTTP (`python app.py`, `flask run`, gunicorn)? Only those fire
+    schedules: never `flask users …`, the seed script, a benchmark or the tests."""
+    program = Path(sys.argv[0]).name
+    if program == "flask":
+        return command == "run"
+    return program == "app.py" or "gunicorn" in sys.modules
+
+
+def _flask_command() -> str | None:
+    """The `flask …` command this process runs (`db`, `run`, `users`, …); None when it is not
+    the flask command line (`python app.py`, gunicorn, tests)."""
     if Path(sys.argv[0]).name != "flask":
-        return False
+        return None
     args = iter(sys.argv[1:])
     for arg in args:
         if arg in ("--app", "-A", "--env-file", "-e"):
             next(args, None)
         elif not arg.startswith("-"):
-            return arg == "db"
-    return False
+            return arg
+    return None
 
 
 def _create_first_admin(app: Flask, settings: Settings) -> None:

@@ -8,7 +8,6 @@ clear line instead of failing later somewhere deep inside a sync.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ DEFAULT_PORTAL_PROFILE = "the-internet"  # scraper/profiles/the-internet.json
 DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
 
 class ConfigError(ValueError):
@@ -72,9 +70,16 @@ def parse_url(name: str, raw: str, *, schemes: tuple[str, ...] = ("http", "https
 
 
 def parse_cron(name: str, raw: str) -> str:
+    """Five crontab fields (minute hour day-of-month month day-of-week), as croniter reads them:
+    the library that computes the fire times is the one that judges the string."""
+    from croniter import croniter
+
     fields = raw.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(part) for part in fields):
-        raise ConfigError(f"{name} must be a cron string of five fields, got {raw!r}")
+    if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
+        raise ConfigError(
+            f"{name} must be a cron string of five fields (minute hour day month weekday), "
+            f"got {raw!r}"
+        )
     return " ".join(fields)
 
 
@@ -173,7 +178,8 @@ class Settings:
     chromedriver_path: str | None = None
     scrape_schedule: str = "0 0 * * *"
     analytics_schedule: str = "10 0 */2 * *"
-    scheduler_enabled: bool = False
+    scheduler_enabled: bool = True
+    schedule_grace_minutes: int = 60
     job_stale_after: float = 30.0
     migrate_on_start: bool = True
     trusted_proxies: int = 0
@@ -267,7 +273,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         analytics_schedule=parse_cron(
             "ANALYTICS_SCHEDULE", env.get("ANALYTICS_SCHEDULE", "10 0 */2 * *")
         ),
-        scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "false")),
+        scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "true")),
+        schedule_grace_minutes=parse_int(
+            "SCHEDULE_GRACE_MINUTES",
+            env.get("SCHEDULE_GRACE_MINUTES", "60"),
+            minimum=1,
+            maximum=7 * 24 * 60,
+        ),
         # Heartbeats come every 5 s: a shorter cutoff would declare live runs dead.
         job_stale_after=parse_float(
             "JOB_STALE_AFTER", env.get("JOB_STALE_AFTER", "30"), minimum=10.0

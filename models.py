@@ -139,6 +139,45 @@ class Run(Model):
         return self.records_inserted + self.records_updated
 
 
+class Schedule(Model):
+    """A schedule's state, shared by every process: its cron, whether it is paused, and what its
+    last firing did. The cron comes from the settings at start-up; the rest lives only here."""
+
+    __tablename__ = "schedules"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    cron: Mapped[str] = mapped_column(sa.String(120))
+    paused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    last_fire_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_outcome: Mapped[str | None] = mapped_column(sa.String(16))
+    last_message: Mapped[str | None] = mapped_column(sa.Text)
+    last_run_ids: Mapped[list[int]] = mapped_column(
+        JSONB, default=list, server_default=sa.text("'[]'::jsonb")
+    )
+
+
+class ScheduleFire(Model):
+    """The claim row of one fire time of one schedule. The unique (schedule, fire_at) decides
+    which process fires: whoever inserts the row does; every other process finds it taken."""
+
+    __tablename__ = "schedule_fires"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule: Mapped[str] = mapped_column(sa.ForeignKey("schedules.name", ondelete="CASCADE"))
+    fire_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    claimed_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    claimed_by: Mapped[str] = mapped_column(sa.String(120))
+    outcome: Mapped[str] = mapped_column(sa.String(16))  # claimed, started, skipped, paused
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    run_ids: Mapped[list[int]] = mapped_column(
+        JSONB, default=list, server_default=sa.text("'[]'::jsonb")
+    )
+
+    __table_args__ = (sa.UniqueConstraint("schedule", "fire_at", name="schedule_fires_once"),)
+
+
 if TYPE_CHECKING:  # to a type checker a tracked record is a model (each one is, below)
     _Mixin = Model
 else:

@@ -17,6 +17,7 @@ from api import (  # noqa: E402,F401  (routes register on bp)
     drug_classes,
     drugs,
     runs,
+    schedules,
     stats,
     users,
 )

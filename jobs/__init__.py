@@ -6,8 +6,13 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
 (`/api/scrape`, `job_id`): a job id is a run's id.
 
 - `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs, with a
-  `Reporter` (root module `reporting`, the seam the scrapers also speak) per run.
+  `Reporter` (root module `reporting`, the seam the scrapers also speak) per run; chains (jobs
+  queued together, run one after another).
+- `schedules`: cron schedules (croniter), one claim row per fire time so one process fires it,
+  pause and resume stored in the database, the scheduler thread.
 
-Knows nothing about portals or DailyMed. May import: `database`, `models`, `errors`,
-`reporting`, `merge` (its `MergeCounts`). Imported by `sync`, `api`, `cli` and `app`.
+Knows nothing about portals or DailyMed (the sync schedule names the jobs it starts by their
+registry names, "dailymed" and "portal", nothing more). May import: `database`, `models`,
+`errors`, `reporting`, `merge` (its `MergeCounts`), croniter and cron-descriptor.
+Imported by `sync`, `api`, `cli` and `app`.
 """

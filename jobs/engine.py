@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -92,30 +92,45 @@ class JobAlreadyRunning(Conflict):
         self.job_id = job_id
 
 
-def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
-    if source not in _registry:
-        raise ValidationFailed(
-            f"Unknown source {source!r}; choose one of {', '.join(sources())}.", field="source"
-        )
+def _create_runs(wanted: Sequence[str], triggered_by: str, user_id: int | None) -> list[Run]:
+    """One queued run per source, in one transaction: all of them, or none and JobAlreadyRunning
+    naming the source that is already running."""
+    for source in wanted:
+        if source not in _registry:
+            raise ValidationFailed(
+                f"Unknown source {source!r}; choose one of {', '.join(sources())}.",
+                field="source",
+            )
     reap_stale()
-    run = Run(
-        source=source,
-        status="queued",
-        triggered_by=triggered_by,
-        triggered_by_user_id=user_id,
-        heartbeat_at=sa.func.now(),  # the database's clock: every worker compares against it
-        worker=WORKER,
-    )
-    db.session.add(run)
+    runs = [
+        Run(
+            source=source,
+            status="queued",
+            triggered_by=triggered_by,
+            triggered_by_user_id=user_id,
+            heartbeat_at=sa.func.now(),  # the database's clock: every worker compares against it
+            worker=WORKER,
+        )
+        for source in wanted
+    ]
+    db.session.add_all(runs)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        running = db.session.scalar(
-            sa.select(Run.id).where(Run.source == source, Run.status.in_(ACTIVE_RUN_STATUSES))
-        )
+        # None when that run ended between our insert and this look-up.
+        row = db.session.execute(
+            sa.select(Run.source, Run.id)
+            .where(Run.source.in_(wanted), Run.status.in_(ACTIVE_RUN_STATUSES))
+            .limit(1)
+        ).first()
+        source, running = (row.source, row.id) if row else (wanted[0], None)
         raise JobAlreadyRunning(source, running) from None
-    return run
+    return runs
+
+
+def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
+    return _create_runs([source], triggered_by, user_id)[0]
 
 
 def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
@@ -127,6 +142,34 @@ def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
     )
     thread.start()
     return run
+
+
+def start_chain(chain: Sequence[str], triggered_by: str, user_id: int | None = None) -> list[Run]:
+    """Queue one run per source at once (all or none, see `_create_runs`) and run them one after
+    another in one background thread. Each runs whatever the one before it did: the sources are
+    independent and only take turns. The queued ones keep a heartbeat while they wait."""
+    runs = _create_runs(chain, triggered_by, user_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
+    run_ids = [run.id for run in runs]
+    thread = threading.Thread(
+        target=_execute_chain, args=(app, run_ids), name=f"job-{run_ids[0]}", daemon=True
+    )
+    thread.start()
+    return runs
+
+
+def _execute_chain(app: Flask, run_ids: list[int]) -> None:
+    waiting = _Heartbeat(app, run_ids[1:])
+    waiting.start()
+    try:
+        for run_id in run_ids:
+            with app.app_context():
+                status = db.session.scalar(sa.select(Run.status).where(Run.id == run_id))
+                db.session.remove()
+            if status == "queued":  # not marked interrupted while it waited
+                _execute(app, run_id, None)
+    finally:
+        waiting.stopped.set()
 
 
 def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None = None) -> Run:
@@ -213,9 +256,11 @@ class RunReporter(Reporter):
 
 
 class _Heartbeat(threading.Thread):
-    def __init__(self, app: Flask, run_id: int) -> None:
-        super().__init__(name=f"heartbeat-{run_id}", daemon=True)
-        self.app, self.run_id, self.stopped = app, run_id, threading.Event()
+    """Keeps `heartbeat_at` of the given runs fresh while they are queued or running."""
+
+    def __init__(self, app: Flask, run_ids: list[int]) -> None:
+        super().__init__(name=f"heartbeat-{'-'.join(map(str, run_ids))}", daemon=True)
+        self.app, self.run_ids, self.stopped = app, run_ids, threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(HEARTBEAT_SECONDS):
@@ -223,11 +268,11 @@ class _Heartbeat(threading.Thread):
                 with self.app.app_context(), db.engine.begin() as conn:
                     conn.execute(
                         sa.update(Run)
-                        .where(Run.id == self.run_id, Run.status == "running")
+                        .where(Run.id.in_(self.run_ids), Run.status.in_(ACTIVE_RUN_STATUSES))
                         .values(heartbeat_at=sa.func.now())
                     )
             except Exception:  # a missed beat is not fatal; the next one may get through
-                log.warning("heartbeat for run %s failed", self.run_id)
+                log.warning("heartbeat for run(s) %s failed", self.run_ids)
 
 
 def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
@@ -240,7 +285,7 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
         run.heartbeat_at = sa.func.now()
         db.session.commit()
         log.info("%s job started (triggered by %s)", source, run.triggered_by)
-        heartbeat = _Heartbeat(app, run_id)
+        heartbeat = _Heartbeat(app, [run_id])
         heartbeat.start()
         reporter = RunReporter(app, run_id, watcher)
         context = JobContext(run_id, reporter, app.config["SETTINGS"])

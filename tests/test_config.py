@@ -52,6 +52,9 @@ def test_database_url_is_assembled_from_db_parts():
         ("SELENIUM_REMOTE_URL", "grid:4444"),
         ("SCRAPE_SCHEDULE", "every night"),
         ("ANALYTICS_SCHEDULE", "* * *"),
+        ("SCRAPE_SCHEDULE", "61 0 * * *"),  # five fields, but no minute 61
+        ("ANALYTICS_SCHEDULE", "10 0 */2 13 *"),  # no month 13
+        ("SCHEDULE_GRACE_MINUTES", "0"),
         ("SCHEDULER_ENABLED", "2"),
         ("DATABASE_URL", "postgresql://u:pw@localhost:54x2/db"),
         ("ADMIN_USERNAME", "bad name"),

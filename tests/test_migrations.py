@@ -178,12 +178,16 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
             "ndc_codes",
             "active_ingredients",
             "record_changes",
+            "schedules",
+            "schedule_fires",
         }
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0007 → 0006
+        assert not {"schedules", "schedule_fires"} & tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0006 → 0005
         assert "labeler_name" not in drug_columns(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0005 → 0004

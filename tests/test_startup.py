@@ -41,3 +41,11 @@ def test_a_broken_portal_profile_file_exits_naming_the_variable(tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "PORTAL_PROFILE" in result.stderr
+
+
+def test_a_bad_cron_string_stops_start_up_naming_the_variable():
+    result = run_app({"SCRAPE_SCHEDULE": "0 25 * * *", "SCHEDULER_ENABLED": "true"})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    message = [line for line in result.stderr.splitlines() if line.startswith("medsync:")]
+    assert len(message) == 1 and "SCRAPE_SCHEDULE" in message[0]

@@ -11,6 +11,11 @@ import { sourceLabel } from "../sync.js";
 export function triggerText(triggeredBy) {
   const value = triggeredBy || "";
   if (value.startsWith("user:")) return { text: value.slice(5), icon: "user" };
+  if (value.startsWith("schedule:")) {
+    // schedule:<name>, or schedule:<name>:<user> for "run now"
+    const [, name, user] = value.split(":");
+    return user ? { text: `${user} (run now: ${name} schedule)`, icon: "user" } : { text: `Schedule: ${name}`, icon: "history" };
+  }
   const known = { cli: "Command line", schedule: "Schedule", scheduler: "Schedule", seed: "Sample data", api: "API" };
   return { text: known[value] || capitalize(value.replaceAll("_", " ")) || "Unknown", icon: null };
 }

@@ -6,7 +6,8 @@
 // Hooks: #runs-source, #runs-status, #runs-sample, #runs-clear, canvas#runs-chart
 // (data-rendered="true" and data-points once drawn), #runs-chart-empty,
 // #runs-table tr[data-run-id][data-status][data-sample], [data-sample-badge],
-// #run-details (the modal a row opens, run-details.js), #runs-refresh. The chart is runs-chart.js.
+// #run-details (the modal a row opens, run-details.js), #runs-refresh. The chart is runs-chart.js;
+// admins also see the Schedules panel (#schedules, schedules.js) above the filters.
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
@@ -15,6 +16,7 @@ import { createDataTable, pageHeader, toastError, withBusy } from "../ui.js";
 import { isActive, sourceLabel } from "../sync.js";
 import { createChartCard } from "./runs-chart.js";
 import { openRunDetails, runStatus, triggerText } from "./run-details.js";
+import { mountSchedules } from "./schedules.js";
 import { anyValue, listState, oneOf, setFilter as setListFilter, urlSync } from "./record-list.js";
 
 const DEFAULT_SORT = "-created_at";
@@ -157,7 +159,7 @@ export function mount(root, context) {
   }
 
   function refresh() {
-    return Promise.all([table.reload({ quiet: true }), loadChartData()]);
+    return Promise.all([table.reload({ quiet: true }), loadChartData(), schedules?.reload()]);
   }
 
   function setFilter(key, value) {
@@ -177,12 +179,15 @@ export function mount(root, context) {
     if (visible) refresh();
   });
 
+  const schedulesSlot = htmlEl`<div></div>`;
+  const schedules = mountSchedules(schedulesSlot, context);
   root.replaceChildren(
     pageHeader({
       title: "Runs",
       description: "Every sync run: when it ran, how long it took, what it found and how it ended.",
       actions: refreshButton,
     }),
+    schedulesSlot,
     htmlEl`<div class="mb-4 flex flex-wrap items-center gap-2" role="search" aria-label="Filter runs">${sourceSelect}${statusSelect}${sampleSelect}${clearButton}</div>`,
     chartCard.el,
     htmlEl`<section class="card" aria-labelledby="runs-table-title">
@@ -196,6 +201,7 @@ export function mount(root, context) {
       visible = true;
       url.show(params);
       loadChartData();
+      schedules?.reload();
     },
     hide() {
       visible = false;
