@@ -29,9 +29,11 @@ EVERY_MINUTE = "* * * * *"
 FAR_OFF = "0 12 1 1 *"  # noon on New Year's Day: keeps the sync schedule out of these tests' way
 
 
-def local(*parts: int) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """A wall-clock time in the server's time zone (cron's), as an aware datetime."""
-    return datetime(*parts).astimezone()  # type: ignore[arg-type]
+    return datetime(year, month, day, hour, minute, second).astimezone()
 
 
 def join_job_threads() -> None:
