@@ -1,0 +1,190 @@
+"""/api/analytics/<analysis>: every analyzer's figures, computed live in SQL, agree with the
+same figures counted in plain Python over the rows a real sync stored, unfiltered and under
+filters; an empty database gives empty results; bad filters and analyses are refused."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from database import db
+from models import Drug
+from sandbox.catalogue import Catalogue
+from scraper.ndc import hyphenated
+from tests.fixtures.dailymed_sync import run_sync, stored_catalogue
+
+
+@pytest.fixture
+def synced(dailymed_app, start_sandbox_dailymed) -> dict[str, list[tuple]]:
+    """A complete sync of a small sandbox catalogue; every row it stored, by natural keys."""
+    base_url, _state = start_sandbox_dailymed(Catalogue(classes=12, labels=150))
+    dailymed_app(base_url)
+    run = run_sync()
+    assert run.status == "completed", run.error_message
+    stored = stored_catalogue()
+    stored["labelers"] = sorted(db.session.execute(sa.select(Drug.set_id, Drug.labeler_name)))
+    return stored
+
+
+def analysis(client, headers, name: str, **filters: str) -> dict[str, Any]:
+    response = client.get(f"/api/analytics/{name}", headers=headers, query_string=filters)
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["success"] is True and body["analysis"] == name and body["run_id"] is None
+    assert body["computed_at"]
+    return body
+
+
+# -- the same figures, counted in Python -------------------------------------------------------
+
+
+def labels_in_scope(stored: dict[str, list[tuple]], **filters: str) -> set[str]:
+    """The set ids the filters keep, decided from the stored rows."""
+    set_ids = {row[0] for row in stored["drugs"]}
+    if "class_type" in filters:
+        of_type = {c for c, t, _n in stored["classes"] if t == filters["class_type"]}
+        set_ids &= {set_id for code, set_id in stored["memberships"] if code in of_type}
+    if "labeler" in filters:
+        code = filters["labeler"].zfill(5)
+        set_ids &= {row[0] for row in stored["ndcs"] if row[6] == code}
+    return set_ids
+
+
+def expected_ndc(stored: dict[str, list[tuple]], scope: set[str]) -> dict[str, Any]:
+    codes = [row for row in stored["ndcs"] if row[0] in scope]
+    products: dict[str, set[str]] = defaultdict(set)
+    packages: dict[str, set[str]] = defaultdict(set)
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    per_label = Counter({set_id: 0 for set_id in scope})
+    seen: set[str] = set()
+    for set_id, _ndc, _kind, _format, ndc11, product_ndc9, labeler5, _desc in codes:
+        per_label[set_id] += 1
+        if labeler5:
+            seen.add(labeler5)
+            if product_ndc9:
+                products[labeler5].add(product_ndc9)
+            if ndc11:
+                packages[labeler5].add(ndc11)
+        if ndc11:
+            labels_of[ndc11].add(set_id)
+    labelers = sorted(
+        seen,
+        key=lambda code: (-len(products[code]), -len(packages[code]), code),
+    )
+    formats = Counter({"4-4-2": 0, "5-3-2": 0, "5-4-1": 0, "5-4-2": 0, "unrecognised": 0})
+    formats.update("5-4-2" if row[3] == "11-digit" else row[3] for row in codes)
+    shared = sorted(
+        ((ndc11, len(s)) for ndc11, s in labels_of.items() if len(s) > 1),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return {
+        "labels": len(scope),
+        "top_labelers": [
+            {"labeler": code, "products": len(products[code]), "packages": len(packages[code])}
+            for code in labelers[:20]
+        ],
+        "shared": [{"ndc": hyphenated(ndc11), "labels": n} for ndc11, n in shared],
+        "ndcs_per_label": sorted(Counter(per_label.values()).items()),
+        "formats": dict(formats),
+        "unrecognised": sorted({row[1] for row in codes if row[3] == "unrecognised"}),
+    }
+
+
+def a_four_digit_labeler(stored: dict[str, list[tuple]]) -> str:
+    """A labeler printed with four digits somewhere, named as printed (0002 for 00002)."""
+    return next(row[1].split("-")[0] for row in stored["ndcs"] if row[3] == "4-4-2")
+
+
+# -- ndc ----------------------------------------------------------------------------------------
+
+
+def filter_cases(stored: dict[str, list[tuple]]) -> list[dict[str, str]]:
+    return [{}, {"class_type": "MOA"}, {"labeler": a_four_digit_labeler(stored)}]
+
+
+def test_the_ndc_analysis_counts_what_the_stored_codes_hold(client, bearer, synced):
+    headers = bearer("viewer")
+    for filters in filter_cases(synced):
+        body = analysis(client, headers, "ndc", **filters)
+        want = expected_ndc(synced, labels_in_scope(synced, **filters))
+        data, summary = body["data"], body["summary"]
+        assert summary["labels"] == want["labels"] > 0, filters
+        top = [
+            {k: item[k] for k in ("labeler", "products", "packages")}
+            for item in data["top_labelers"]
+        ]
+        assert top == want["top_labelers"], filters
+        assert [{k: i[k] for k in ("ndc", "labels")} for i in data["shared"]] == want["shared"]
+        histogram = [(b["ndcs"], b["labels"]) for b in data["ndcs_per_label"]]
+        assert histogram == want["ndcs_per_label"], filters
+        assert {f["format"]: f["ndcs"] for f in data["formats"]} == want["formats"], filters
+        assert [item["ndc"] for item in data["unrecognised"]] == want["unrecognised"], filters
+        assert summary["unrecognised_ndcs"] == len(want["unrecognised"])
+    assert body["filters"] == {"labeler": filters["labeler"].zfill(5)}
+
+
+def test_the_sandbox_catalogue_exercises_what_the_ndc_analysis_looks_for(client, bearer, synced):
+    data = analysis(client, bearer("viewer"), "ndc")["data"]
+    assert data["shared"] and data["unrecognised"]  # a repackager and codes fitting no form
+    four_digit = a_four_digit_labeler(synced)
+    by_labeler = analysis(client, bearer("viewer"), "ndc", labeler=four_digit)["data"]
+    printed = next(i for i in by_labeler["top_labelers"] if i["labeler"] == four_digit.zfill(5))
+    assert four_digit in printed["printed_as"]  # 0002 and 00002 counted as one labeler
+
+
+# -- every analysis ------------------------------------------------------------------------------
+
+ANALYSES = ("ndc",)
+
+
+@pytest.mark.parametrize("name", ANALYSES)
+def test_an_empty_database_gives_valid_empty_results(client, bearer, app, name):
+    body = analysis(client, bearer("viewer"), name)
+    assert body["filters"] == {}
+    assert isinstance(body["summary"], dict) and isinstance(body["data"], dict)
+    assert body["summary"]["labels"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("class_id", "abc"),
+        ("class_id", "0"),
+        ("class_type", "XYZ"),
+        ("labeler", "123"),
+        ("labeler", "1234567"),
+        ("published_from", "2024-13-01"),
+        ("published_to", "yesterday"),
+        ("colour", "red"),
+    ],
+)
+def test_a_bad_filter_is_refused_naming_it(client, bearer, app, name, value):
+    response = client.get(
+        "/api/analytics/ndc", headers=bearer("viewer"), query_string={name: value}
+    )
+    assert response.status_code == 422
+    error = response.json["error"]
+    assert error["code"] == "validation_error" and error["details"]["field"] == name
+    assert name in error["message"]
+
+
+def test_a_date_range_ending_before_it_starts_is_refused(client, bearer, app):
+    response = client.get(
+        "/api/analytics/ndc?published_from=2024-02-01&published_to=2024-01-01",
+        headers=bearer("viewer"),
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["details"]["field"] == "published_to"
+
+
+def test_an_unknown_analysis_is_404_naming_the_known_ones(client, bearer, app):
+    response = client.get("/api/analytics/horoscope", headers=bearer("viewer"))
+    assert response.status_code == 404
+    assert all(name in response.json["error"]["message"] for name in ANALYSES)
+
+
+def test_the_analyses_need_credentials(client, app):
+    assert client.get("/api/analytics/ndc").status_code == 401
