@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.filters import Filters
+from analytics.histogram import histogram
 from database import db
 from models import Drug, NdcCode
 from scraper.ndc import hyphenated
@@ -118,24 +119,7 @@ def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:
         .group_by(Drug.id)
         .subquery("per_label")
     )
-    return _histogram(per_label.c.ndcs, "ndcs")
-
-
-def _histogram(value: sa.ColumnElement[Any], name: str) -> list[dict[str, Any]]:
-    """Labels per value of `value`, with each bucket's share of all labels."""
-    labels = sa.func.count()
-    rows = db.session.execute(
-        sa.select(
-            value.label("value"),
-            labels.label("labels"),
-            (labels * 1.0 / sa.func.sum(labels).over()).label("share"),
-        )
-        .group_by(value)
-        .order_by(value)
-    )
-    return [
-        {name: row.value, "labels": row.labels, "share": round(float(row.share), 4)} for row in rows
-    ]
+    return histogram(per_label.c.ndcs, "ndcs")
 
 
 def _formats(codes: sa.Subquery) -> list[dict[str, Any]]:

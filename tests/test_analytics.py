@@ -135,9 +135,61 @@ def test_the_sandbox_catalogue_exercises_what_the_ndc_analysis_looks_for(client,
     assert four_digit in printed["printed_as"]  # 0002 and 00002 counted as one labeler
 
 
+# -- drug-classes ------------------------------------------------------------------------------
+
+
+def expected_drug_classes(stored: dict[str, list[tuple]], scope: set[str]) -> dict[str, Any]:
+    labels_of = {code: 0 for code, _type, _name in stored["classes"]}
+    classes_of = Counter({set_id: 0 for set_id in scope})
+    for code, set_id in stored["memberships"]:
+        if set_id in scope:
+            labels_of[code] += 1
+            classes_of[set_id] += 1
+    ranked = sorted(
+        ((code, class_type, name) for code, class_type, name in stored["classes"]),
+        key=lambda c: (-labels_of[c[0]], c[2]),
+    )
+    by_type: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for code, class_type, _name in ranked:
+        if labels_of[code] and len(by_type[class_type]) < 10:
+            by_type[class_type].append((code, labels_of[code]))
+    return {
+        "labels": len(scope),
+        "labels_in_several_classes": sum(1 for n in classes_of.values() if n > 1),
+        "top_classes": [(c, labels_of[c]) for c, _t, _n in ranked if labels_of[c]][:20],
+        "top_classes_by_type": dict(by_type),
+        "classes_per_label": sorted(Counter(classes_of.values()).items()),
+        "empty_classes": sorted(c for c, n in labels_of.items() if n == 0),
+    }
+
+
+def test_the_drug_class_analysis_counts_what_the_stored_memberships_hold(client, bearer, synced):
+    headers = bearer("viewer")
+    several = []
+    for filters in filter_cases(synced):
+        body = analysis(client, headers, "drug-classes", **filters)
+        want = expected_drug_classes(synced, labels_in_scope(synced, **filters))
+        data, summary = body["data"], body["summary"]
+        assert summary["labels"] == want["labels"] > 0, filters
+        assert summary["labels_in_several_classes"] == want["labels_in_several_classes"]
+        several.append(summary["labels_in_several_classes"])
+        pairs = [(c["code"], c["labels"]) for c in data["top_classes"]]
+        assert pairs == want["top_classes"], filters
+        by_type = {
+            class_type: [(c["code"], c["labels"]) for c in classes]
+            for class_type, classes in data["top_classes_by_type"].items()
+        }
+        assert by_type == want["top_classes_by_type"], filters
+        histogram = [(b["classes"], b["labels"]) for b in data["classes_per_label"]]
+        assert histogram == want["classes_per_label"], filters
+        assert sorted(c["code"] for c in data["empty_classes"]) == want["empty_classes"]
+        assert summary["empty_classes"] == len(want["empty_classes"]), filters
+    assert several[0] > 0  # the catalogue has labels in several classes
+
+
 # -- every analysis ------------------------------------------------------------------------------
 
-ANALYSES = ("ndc",)
+ANALYSES = ("ndc", "drug-classes")
 
 
 @pytest.mark.parametrize("name", ANALYSES)
