@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analytics import drug_classes, ndc
+from analytics import drug_classes, ndc, quality
 from analytics.filters import Filters
 from errors import NotFound
 
@@ -14,6 +14,7 @@ Analyzer = Callable[[Filters], dict[str, Any]]
 ANALYZERS: dict[str, Analyzer] = {
     "ndc": ndc.analyze,
     "drug-classes": drug_classes.analyze,
+    "quality": quality.analyze,
 }
 
 
