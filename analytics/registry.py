@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analytics import drug_classes, ndc, quality
+from analytics import drug_classes, names, ndc, quality
 from analytics.filters import Filters
 from errors import NotFound
 
@@ -15,6 +15,7 @@ ANALYZERS: dict[str, Analyzer] = {
     "ndc": ndc.analyze,
     "drug-classes": drug_classes.analyze,
     "quality": quality.analyze,
+    "names": names.analyze,
 }
 
 

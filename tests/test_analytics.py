@@ -4,6 +4,7 @@ filters; an empty database gives empty results; bad filters and analyses are ref
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -47,9 +48,12 @@ def labels_in_scope(stored: dict[str, list[tuple]], **filters: str) -> set[str]:
     if "class_type" in filters:
         of_type = {c for c, t, _n in stored["classes"] if t == filters["class_type"]}
         set_ids &= {set_id for code, set_id in stored["memberships"] if code in of_type}
-    if "labeler" in filters:
+    if "labeler" in filters and filters["labeler"].isdigit():
         code = filters["labeler"].zfill(5)
         set_ids &= {row[0] for row in stored["ndcs"] if row[6] == code}
+    elif "labeler" in filters:
+        wanted = filters["labeler"].lower()
+        set_ids &= {s for s, name in stored["labelers"] if (name or "").lower() == wanted}
     return set_ids
 
 
@@ -278,9 +282,63 @@ def test_the_quality_analysis_counts_what_the_stored_records_say(client, bearer,
     assert unfiltered["records"]["drugs"]["needs_review"] >= 4
 
 
+# -- names ---------------------------------------------------------------------------------------
+
+
+def expected_names(stored: dict[str, list[tuple]], scope: set[str]) -> dict[str, Any]:
+    rows = [row for row in stored["names"] if row[0] in scope]
+    brand = [row for row in rows if row[2]]
+    generic = [row for row in rows if not row[2] and row[3]]
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    for set_id, _title, _brand, generic_name in rows:
+        for name in (generic_name or "").split("; "):
+            if name.strip():
+                labels_of[name.strip().upper()].add(set_id)
+    top = sorted(labels_of, key=lambda name: (-len(labels_of[name]), name))[:20]
+
+    def lengths(index: int) -> dict[str, Any]:
+        sizes = [len(row[index]) for row in rows if row[index]]
+        if not sizes:
+            return {"count": 0, "min": None, "max": None, "mean": None, "median": None}
+        return {
+            "count": len(sizes),
+            "min": min(sizes),
+            "max": max(sizes),
+            "mean": round(statistics.mean(sizes), 2),
+            "median": float(statistics.median(sizes)),
+        }
+
+    return {
+        "summary": {
+            "labels": len(rows),
+            "brand": len(brand),
+            "generic": len(generic),
+            "unnamed": len(rows) - len(brand) - len(generic),
+        },
+        "top_generic_names": [{"name": n, "labels": len(labels_of[n])} for n in top],
+        "name_lengths": {"title": lengths(1), "brand_name": lengths(2), "generic_name": lengths(3)},
+    }
+
+
+def test_the_names_analysis_counts_what_the_stored_names_hold(client, bearer, synced):
+    synced["names"] = sorted(
+        db.session.execute(sa.select(Drug.set_id, Drug.title, Drug.brand_name, Drug.generic_name))
+    )
+    labelers = Counter(name for _set_id, name in synced["labelers"] if name)
+    busiest = labelers.most_common(1)[0][0]
+    headers = bearer("viewer")
+    for filters in [{}, {"class_type": "MOA"}, {"labeler": busiest.swapcase()}]:
+        body = analysis(client, headers, "names", **filters)
+        want = expected_names(synced, labels_in_scope(synced, **filters))
+        assert body["summary"] == want["summary"], filters
+        assert body["summary"]["labels"] > 0 and body["summary"]["brand"] > 0, filters
+        assert body["data"]["top_generic_names"] == want["top_generic_names"], filters
+        assert body["data"]["name_lengths"] == want["name_lengths"], filters
+
+
 # -- every analysis ------------------------------------------------------------------------------
 
-ANALYSES = ("ndc", "drug-classes", "quality")
+ANALYSES = ("ndc", "drug-classes", "quality", "names")
 
 
 @pytest.mark.parametrize("name", ANALYSES)
