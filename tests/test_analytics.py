@@ -336,6 +336,32 @@ def test_the_names_analysis_counts_what_the_stored_names_hold(client, bearer, sy
         assert body["data"]["name_lengths"] == want["name_lengths"], filters
 
 
+# -- the other filters -----------------------------------------------------------------------
+
+
+def test_class_id_dates_and_name_search_narrow_the_labels_as_the_stored_rows_do(
+    client, bearer, synced
+):
+    headers = bearer("viewer")
+    code = Counter(code for code, _set_id in synced["memberships"]).most_common(1)[0][0]
+    class_id = db.session.scalar(sa.select(DrugClass.id).where(DrugClass.code == code))
+    dates = sorted(row[3] for row in synced["drugs"] if row[3])
+    start, end = dates[len(dates) // 4], dates[3 * len(dates) // 4]
+    word = synced["drugs"][0][1].split()[0][:4].lower()
+    cases = [
+        ({"class_id": str(class_id)}, {s for c, s in synced["memberships"] if c == code}),
+        (
+            {"published_from": start.isoformat(), "published_to": end.isoformat()},
+            {row[0] for row in synced["drugs"] if row[3] and start <= row[3] <= end},
+        ),
+        ({"q": word.upper()}, {row[0] for row in synced["drugs"] if word in row[1].lower()}),
+    ]
+    for filters, want in cases:
+        body = analysis(client, headers, "names", **filters)
+        assert body["summary"]["labels"] == len(want) > 0, filters
+        assert body["filters"] == {k: int(v) if k == "class_id" else v for k, v in filters.items()}
+
+
 # -- every analysis ------------------------------------------------------------------------------
 
 ANALYSES = ("ndc", "drug-classes", "quality", "names")
