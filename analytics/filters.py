@@ -1,0 +1,161 @@
+"""The filters every analyzer accepts, read from request arguments and turned into a WHERE on
+the drugs table: `class_id`, `class_type`, `labeler` (an NDC labeler code in any form, or a
+labeler's name), `published_from`, `published_to` (YYYY-MM-DD) and `q` (a name search)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from config import DAILYMED_CLASS_TYPE_CHOICES
+from errors import ValidationFailed
+from models import Drug, DrugClass, NdcCode, drug_class_memberships
+
+NAMES = ("class_id", "class_type", "labeler", "published_from", "published_to", "q")
+_LABELER_CODE = re.compile(r"\d{4,5}")
+_MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Filters:
+    class_id: int | None = None
+    class_type: str | None = None
+    labeler: str | None = None  # a labeler code normalised to five digits, or a labeler's name
+    published_from: date | None = None
+    published_to: date | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Filters:
+        """The filters in `args`, or a 422 naming the first unknown or invalid one. Empty
+        values mean "no filter"."""
+        for name in args:
+            if name not in NAMES:
+                raise ValidationFailed(
+                    f"Unknown filter {name!r}; the filters are {', '.join(NAMES)}.", field=name
+                )
+        text = {name: (args.get(name) or "").strip() for name in NAMES}
+        for name, value in text.items():
+            if len(value) > _MAX_TEXT:
+                raise ValidationFailed(f"{name} is too long.", field=name)
+        filters = cls(
+            class_id=_class_id(text["class_id"]),
+            class_type=_class_type(text["class_type"]),
+            labeler=_labeler(text["labeler"]),
+            published_from=_date("published_from", text["published_from"]),
+            published_to=_date("published_to", text["published_to"]),
+            q=text["q"] or None,
+        )
+        if (
+            filters.published_from
+            and filters.published_to
+            and filters.published_from > filters.published_to
+        ):
+            raise ValidationFailed(
+                "published_to must not be before published_from.", field="published_to"
+            )
+        return filters
+
+    def as_json(self) -> dict[str, Any]:
+        """The filters applied, normalised (a labeler code as five digits), unset ones left out."""
+        return {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in asdict(self).items()
+            if value is not None
+        }
+
+    def where(self) -> sa.ColumnElement[bool]:
+        """The drugs these filters keep, as a condition on the drugs table."""
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.class_id is not None:
+            members = sa.select(drug_class_memberships.c.drug_id).where(
+                drug_class_memberships.c.drug_class_id == self.class_id
+            )
+            conditions.append(Drug.id.in_(members))
+        if self.class_type:
+            of_type = (
+                sa.select(drug_class_memberships.c.drug_id)
+                .join(DrugClass, DrugClass.id == drug_class_memberships.c.drug_class_id)
+                .where(DrugClass.class_type == self.class_type)
+            )
+            conditions.append(Drug.id.in_(of_type))
+        if self.labeler:
+            if self.labeler.isdigit():
+                codes = sa.select(NdcCode.drug_id).where(NdcCode.labeler5 == self.labeler)
+                conditions.append(Drug.id.in_(codes))
+            else:
+                conditions.append(sa.func.lower(Drug.labeler_name) == self.labeler.lower())
+        if self.published_from:
+            conditions.append(Drug.published_date >= self.published_from)
+        if self.published_to:
+            conditions.append(Drug.published_date <= self.published_to)
+        if self.q:
+            conditions.append(Drug.title.ilike(_contains(self.q)))
+        return sa.and_(sa.true(), *conditions)
+
+    def drug_ids(self) -> sa.Select:
+        """The ids of the drugs these filters keep (for `IN` and joins)."""
+        return sa.select(Drug.id).where(self.where())
+
+
+def _class_id(text: str) -> int | None:
+    if not text:
+        return None
+    if not (text.isascii() and text.isdecimal()) or len(text) > 18 or int(text) < 1:
+        raise ValidationFailed(
+            f"class_id must be a drug class id (a whole number), got {text[:40]!r}.",
+            field="class_id",
+        )
+    return int(text)
+
+
+def _class_type(text: str) -> str | None:
+    if not text:
+        return None
+    if text not in DAILYMED_CLASS_TYPE_CHOICES:
+        raise ValidationFailed(
+            f"class_type must be one of {', '.join(DAILYMED_CLASS_TYPE_CHOICES)}, "
+            f"got {text[:40]!r}.",
+            field="class_type",
+        )
+    return text
+
+
+def _labeler(text: str) -> str | None:
+    """A labeler code as printed (4 or 5 digits: 0002 and 00002 are one labeler) normalised to
+    five digits, or a labeler's name as titles print it."""
+    if not text:
+        return None
+    if _LABELER_CODE.fullmatch(text):
+        return text.zfill(5)
+    if text.isdigit():
+        raise ValidationFailed(
+            f"labeler must be a labeler's name or its NDC labeler code (4 or 5 digits), "
+            f"got {text[:40]!r}.",
+            field="labeler",
+        )
+    return text
+
+
+def _date(name: str, text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} must be a date as YYYY-MM-DD, got {text[:40]!r}.", field=name
+        ) from None
+
+
+def _contains(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,154 @@
+"""The NDC analysis: labelers by products and packages, NDCs shared by several labels
+(repackagers), NDCs per label, and the mix of printed formats with the unrecognised codes
+listed. Labelers are counted on the normalised five-digit segment (`labeler5`), so 0002 and
+00002 are one labeler; a labeler's products are its distinct normalised 5-4 product codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from analytics.filters import Filters
+from analytics.histogram import histogram
+from database import db
+from models import Drug, NdcCode
+from scraper.ndc import hyphenated
+
+TOP_LABELERS = 20
+LISTED = 100  # shared and unrecognised codes listed; the summary counts them all
+# The stored format names (scraper.ndc) as the analysis names them: "11-digit" is 5-4-2.
+FORMATS = ("4-4-2", "5-3-2", "5-4-1", "5-4-2", "unrecognised")
+_FORMAT_NAMES = {"11-digit": "5-4-2"}
+
+
+def analyze(filters: Filters) -> dict[str, Any]:
+    scope = filters.drug_ids().scalar_subquery()
+    codes = sa.select(NdcCode).where(NdcCode.drug_id.in_(scope)).subquery("codes")
+    top_labelers = _top_labelers(codes)
+    shared, shared_total = _shared(codes)
+    unrecognised, unrecognised_total = _unrecognised(codes)
+    totals = db.session.execute(
+        sa.select(
+            sa.func.count().label("ndcs"),
+            sa.func.count(sa.distinct(codes.c.ndc11)).label("packages"),
+            sa.func.count(sa.distinct(codes.c.product_ndc9)).label("products"),
+            sa.func.count(sa.distinct(codes.c.labeler5)).label("labelers"),
+        )
+    ).one()
+    return {
+        "summary": {
+            "labels": db.session.scalar(sa.select(sa.func.count()).where(Drug.id.in_(scope))),
+            "ndcs": totals.ndcs,
+            "packages": totals.packages,
+            "products": totals.products,
+            "labelers": totals.labelers,
+            "shared_ndcs": shared_total,
+            "unrecognised_ndcs": unrecognised_total,
+        },
+        "data": {
+            "top_labelers": top_labelers,
+            "shared": shared,
+            "ndcs_per_label": _ndcs_per_label(filters),
+            "formats": _formats(codes),
+            "unrecognised": unrecognised,
+        },
+    }
+
+
+def _top_labelers(codes: sa.Subquery) -> list[dict[str, Any]]:
+    products = sa.func.count(sa.distinct(codes.c.product_ndc9))
+    packages = sa.func.count(sa.distinct(codes.c.ndc11))
+    rows = db.session.execute(
+        sa.select(
+            codes.c.labeler5,
+            products.label("products"),
+            packages.label("packages"),
+            sa.func.count(sa.distinct(codes.c.drug_id)).label("labels"),
+            sa.func.array_agg(sa.distinct(codes.c.labeler)).label("printed_as"),
+        )
+        .where(codes.c.labeler5.is_not(None))
+        .group_by(codes.c.labeler5)
+        .order_by(products.desc(), packages.desc(), codes.c.labeler5)
+        .limit(TOP_LABELERS)
+    )
+    return [
+        {
+            "labeler": row.labeler5,
+            "products": row.products,
+            "packages": row.packages,
+            "labels": row.labels,
+            "printed_as": sorted(row.printed_as),
+        }
+        for row in rows
+    ]
+
+
+def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
+    """Package NDCs (compared normalised) on more than one label, most-shared first."""
+    labels = sa.func.count(sa.distinct(codes.c.drug_id))
+    shared = (
+        sa.select(
+            codes.c.ndc11,
+            labels.label("labels"),
+            sa.func.array_agg(sa.distinct(Drug.set_id)).label("set_ids"),
+            sa.func.count().over().label("total"),
+        )
+        .join(Drug, Drug.id == codes.c.drug_id)
+        .where(codes.c.ndc11.is_not(None))
+        .group_by(codes.c.ndc11)
+        .having(labels > 1)
+        .order_by(labels.desc(), codes.c.ndc11)
+        .limit(LISTED)
+    )
+    rows = db.session.execute(shared).all()
+    items = [
+        {"ndc": hyphenated(row.ndc11), "labels": row.labels, "set_ids": sorted(row.set_ids)}
+        for row in rows
+    ]
+    return items, rows[0].total if rows else 0
+
+
+def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:
+    """How many labels carry 0, 1, 2… stored codes (package and product, as printed)."""
+    per_label = (
+        sa.select(sa.func.count(NdcCode.id).label("ndcs"))
+        .select_from(Drug)
+        .outerjoin(NdcCode, NdcCode.drug_id == Drug.id)
+        .where(filters.where())
+        .group_by(Drug.id)
+        .subquery("per_label")
+    )
+    return histogram(per_label.c.ndcs, "ndcs")
+
+
+def _formats(codes: sa.Subquery) -> list[dict[str, Any]]:
+    """Codes per printed format: the five of the analysis always, other stored kinds (product
+    NDCs printed 4-4, 5-3, 5-4) when present."""
+    rows = db.session.execute(
+        sa.select(codes.c.ndc_format, sa.func.count().label("ndcs")).group_by(codes.c.ndc_format)
+    )
+    counts = dict.fromkeys(FORMATS, 0)
+    for row in rows:
+        name = _FORMAT_NAMES.get(row.ndc_format, row.ndc_format)
+        counts[name] = counts.get(name, 0) + row.ndcs
+    return [{"format": name, "ndcs": count} for name, count in counts.items()]
+
+
+def _unrecognised(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
+    """Codes that fit no NDC form, exactly as printed, with the labels printing them."""
+    rows = db.session.execute(
+        sa.select(
+            codes.c.ndc,
+            sa.func.count(sa.distinct(codes.c.drug_id)).label("labels"),
+            sa.func.array_agg(sa.distinct(Drug.set_id)).label("set_ids"),
+            sa.func.count().over().label("total"),
+        )
+        .join(Drug, Drug.id == codes.c.drug_id)
+        .where(codes.c.ndc_format == "unrecognised")
+        .group_by(codes.c.ndc)
+        .order_by(codes.c.ndc)
+        .limit(LISTED)
+    ).all()
+    items = [{"ndc": row.ndc, "labels": row.labels, "set_ids": sorted(row.set_ids)} for row in rows]
+    return items, rows[0].total if rows else 0

@@ -1,0 +1,89 @@
+"""The quality analysis: labels without NDCs, codes that fit no NDC form, and records people
+edited, records waiting for review and records the source no longer lists. The filters choose
+labels, so they apply to drugs; classes and authorizations are counted whole (`scoped` says
+which datasets the filters narrowed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from analytics.filters import Filters
+from database import db
+from models import Authorization, Drug, DrugClass, NdcCode, TrackedRecord
+
+LISTED = 100  # labels and codes listed; the summary counts them all
+
+
+def analyze(filters: Filters) -> dict[str, Any]:
+    scope = filters.drug_ids().scalar_subquery()
+    without_ndcs, without_total = _labels_without_ndcs(filters)
+    unrecognised, unrecognised_total = _unrecognised(scope)
+    records = {
+        "drugs": _bookkeeping(Drug, Drug.id.in_(scope), scoped=True),
+        "drug_classes": _bookkeeping(DrugClass, sa.true(), scoped=False),
+        "authorizations": _bookkeeping(Authorization, sa.true(), scoped=False),
+    }
+    drugs = records["drugs"]
+    return {
+        "summary": {
+            "labels": drugs["records"],
+            "labels_without_ndcs": without_total,
+            "unrecognised_ndcs": unrecognised_total,
+            "edited": sum(r["edited"] for r in records.values()),
+            "needs_review": sum(r["needs_review"] for r in records.values()),
+            "missing_from_source": sum(r["missing_from_source"] for r in records.values()),
+        },
+        "data": {
+            "labels_without_ndcs": without_ndcs,
+            "unrecognised_ndcs": unrecognised,
+            "records": records,
+        },
+    }
+
+
+def _labels_without_ndcs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
+    has_codes = sa.exists().where(NdcCode.drug_id == Drug.id)
+    rows = db.session.execute(
+        sa.select(Drug.id, Drug.set_id, Drug.title, sa.func.count().over().label("total"))
+        .where(filters.where(), ~has_codes)
+        .order_by(Drug.title, Drug.id)
+        .limit(LISTED)
+    ).all()
+    items = [{"id": row.id, "set_id": row.set_id, "title": row.title} for row in rows]
+    return items, rows[0].total if rows else 0
+
+
+def _unrecognised(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int]:
+    """Each code that fits no NDC form, as printed, with the label printing it."""
+    rows = db.session.execute(
+        sa.select(NdcCode.ndc, Drug.id, Drug.set_id, sa.func.count().over().label("total"))
+        .join(Drug, Drug.id == NdcCode.drug_id)
+        .where(NdcCode.ndc_format == "unrecognised", NdcCode.drug_id.in_(scope))
+        .order_by(NdcCode.ndc, Drug.set_id)
+        .limit(LISTED)
+    ).all()
+    items = [{"ndc": row.ndc, "drug_id": row.id, "set_id": row.set_id} for row in rows]
+    return items, rows[0].total if rows else 0
+
+
+def _bookkeeping(
+    model: type[TrackedRecord], where: sa.ColumnElement[bool], *, scoped: bool
+) -> dict[str, Any]:
+    """Records of one dataset: how many, edited by people, needing review, missing."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().label("records"),
+            sa.func.count().filter(model.is_manually_edited).label("edited"),
+            sa.func.count().filter(model.needs_review).label("needs_review"),
+            sa.func.count().filter(model.missing_from_source).label("missing_from_source"),
+        ).where(where)
+    ).one()
+    return {
+        "records": row.records,
+        "edited": row.edited,
+        "needs_review": row.needs_review,
+        "missing_from_source": row.missing_from_source,
+        "scoped": scoped,
+    }
