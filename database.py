@@ -156,6 +156,12 @@ def upgrade_schema(app: Flask) -> None:
             conn.commit()
 
 
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def database_status() -> dict[str, Any]:
     """Connected or not, with round-trip latency and server version; never raises."""
     started = time.perf_counter()

@@ -13,11 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from config import DAILYMED_CLASS_TYPE_CHOICES
+from database import contains_pattern
 from errors import ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
+from scraper.ndc import labeler_code
 
 NAMES = ("class_id", "class_type", "labeler", "published_from", "published_to", "q")
-_LABELER_CODE = re.compile(r"\d{4,5}")
 _MAX_TEXT = 500
 
 
@@ -95,7 +96,7 @@ class Filters:
         if self.published_to:
             conditions.append(Drug.published_date <= self.published_to)
         if self.q:
-            conditions.append(Drug.title.ilike(_contains(self.q)))
+            conditions.append(Drug.title.ilike(contains_pattern(self.q)))
         return sa.and_(sa.true(), *conditions)
 
     def drug_ids(self) -> sa.Select:
@@ -131,8 +132,8 @@ def _labeler(text: str) -> str | None:
     five digits, or a labeler's name as titles print it."""
     if not text:
         return None
-    if _LABELER_CODE.fullmatch(text):
-        return text.zfill(5)
+    if code := labeler_code(text):
+        return code
     if text.isdigit():
         raise ValidationFailed(
             f"labeler must be a labeler's name or its NDC labeler code (4 or 5 digits), "
@@ -153,9 +154,3 @@ def _date(name: str, text: str) -> date | None:
         raise ValidationFailed(
             f"{name} must be a date as YYYY-MM-DD, got {text[:40]!r}.", field=name
         ) from None
-
-
-def _contains(text: str) -> str:
-    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

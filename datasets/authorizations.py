@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 import merge
-from database import db
+from database import contains_pattern, db
 from datasets import records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
@@ -81,7 +81,7 @@ class AuthorizationService(records.RecordService):
         query = sa.select(Authorization)
         q = (args.get("q") or "").strip()
         if q:
-            pattern = records.contains(q)
+            pattern = contains_pattern(q)
             query = query.where(
                 sa.or_(
                     Authorization.patient_name.ilike(pattern),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import undefer
 
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
+from database import contains_pattern
 from datasets import records
 from models import DrugClass
 
@@ -60,7 +61,7 @@ class DrugClassService(records.RecordService):
         query = sa.select(DrugClass).options(undefer(DrugClass.drug_count))
         name = (args.get("name") or args.get("q") or "").strip()
         if name:
-            query = query.where(DrugClass.name.ilike(records.contains(name)))
+            query = query.where(DrugClass.name.ilike(contains_pattern(name)))
         class_type = records.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
         if class_type:
             query = query.where(DrugClass.class_type == class_type)

@@ -15,12 +15,12 @@ from sqlalchemy.sql.base import ExecutableOption
 
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
-from database import db
+from database import contains_pattern, db
 from datasets import records
 from errors import BadRequest, ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
-from scraper.ndc import hyphenated, ndc_search_keys
+from scraper.ndc import hyphenated, labeler_code, ndc_search_keys
 
 # What a title names (scraper.dailymed_titles), stored as synced fields beside the title.
 TITLE_FIELDS = ("brand_name", "generic_name", "dosage_form", "labeler_name")
@@ -31,7 +31,6 @@ DATASET = merge.Dataset(
 )
 SEARCH_COUNT_LIMIT = 1000
 TITLE_PART_MAX_LENGTH = 2000  # the columns are unbounded, as the title's is
-_LABELER_CODE = re.compile(r"\d{4,5}")
 _SET_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -57,8 +56,8 @@ def ndc_filter(text: str) -> sa.ColumnElement[bool]:
 def labeler_filter(text: str) -> sa.ColumnElement[bool]:
     """Drugs of one labeler: its name as the title prints it (any case), or its NDC labeler
     segment as printed or normalised (0002 and 00002 are one labeler)."""
-    if _LABELER_CODE.fullmatch(text):
-        codes = sa.select(NdcCode.drug_id).where(NdcCode.labeler5 == text.zfill(5))
+    if code := labeler_code(text):
+        codes = sa.select(NdcCode.drug_id).where(NdcCode.labeler5 == code)
         return Drug.id.in_(codes)
     if text.isdigit():
         raise BadRequest(
@@ -113,13 +112,13 @@ class DrugService(records.RecordService):
         query = sa.select(Drug)
         name = (args.get("name") or "").strip()
         if name:
-            query = query.where(Drug.title.ilike(records.contains(name)))
+            query = query.where(Drug.title.ilike(contains_pattern(name)))
         ndc = (args.get("ndc") or "").strip()
         if ndc:
             query = query.where(ndc_filter(ndc))
         q = (args.get("q") or "").strip()
         if q:
-            by_name = Drug.title.ilike(records.contains(q))
+            by_name = Drug.title.ilike(contains_pattern(q))
             query = query.where(sa.or_(by_name, ndc_filter(q)) if ndc_search_keys(q) else by_name)
         class_id = records.int_arg(args, "drug_class_id")
         if class_id is not None:

@@ -147,12 +147,6 @@ def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     return raw
 
 
-def contains(text: str) -> str:
-    """An ILIKE pattern matching `text` anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def with_bookkeeping_filters(
     query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
 ) -> sa.Select:

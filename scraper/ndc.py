@@ -127,6 +127,12 @@ def ndc_search_keys(query: str) -> list[str]:
     return list(dict.fromkeys(_split_and_pad(cleaned, layout) for layout in layouts))
 
 
+def labeler_code(text: str) -> str | None:
+    """A labeler segment as printed (4 or 5 digits) in its normalised 5-digit form, or None when
+    `text` is not one: 0002 and 00002 are one labeler."""
+    return text.zfill(5) if re.fullmatch(r"\d{4,5}", text) else None
+
+
 def hyphenated(normalised: str | None) -> str | None:
     """A stored normalised code as people read it: 11 digits as 5-4-2, 9 digits as 5-4."""
     if not normalised:

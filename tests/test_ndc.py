@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraper.ndc import NdcCode, hyphenated, ndc_search_keys, normalize_ndc
+from scraper.ndc import NdcCode, hyphenated, labeler_code, ndc_search_keys, normalize_ndc
 
 # raw, format, ndc11, labeler as printed, labeler5, product NDC as printed, product_ndc9, package
 RECOGNISED = [
@@ -193,3 +193,19 @@ def test_every_form_of_one_code_finds_it(printed):
 )
 def test_a_stored_normalised_code_is_shown_hyphenated(stored, shown):
     assert hyphenated(stored) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("0002", "00002"),
+        ("00002", "00002"),
+        ("50580", "50580"),
+        ("002", None),
+        ("123456", None),
+        ("Lilly", None),
+        ("", None),
+    ],
+)
+def test_a_labeler_code_as_printed_is_normalised_to_five_digits(text, code):
+    assert labeler_code(text) == code
