@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 import merge
 from database import contains_pattern, db
-from datasets import records
+from datasets import field_rules, records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
 
@@ -39,14 +39,14 @@ class AuthorizationService(records.RecordService):
     model = Authorization
     noun = "authorization"
     # In form order; max lengths come from the model's columns.
-    fields: ClassVar[dict[str, records.Field]] = {
-        "patient_name": records.Text(required=True),
-        "authorization_number": records.Text(),
-        "status": records.Text(required=True, choices=AUTHORIZATION_STATUSES),
-        "payer": records.Text(),
-        "amount": records.Text(),
-        "service_start": records.Date(),
-        "service_end": records.Date(),
+    fields: ClassVar[dict[str, field_rules.Field]] = {
+        "patient_name": field_rules.Text(required=True),
+        "authorization_number": field_rules.Text(),
+        "status": field_rules.Text(required=True, choices=AUTHORIZATION_STATUSES),
+        "payer": field_rules.Text(),
+        "amount": field_rules.Text(),
+        "service_start": field_rules.Date(),
+        "service_end": field_rules.Date(),
     }
     sortable: ClassVar[dict[str, Any]] = {
         "id": Authorization.id,

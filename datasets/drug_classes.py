@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern
-from datasets import records
+from datasets import field_rules, records
 from models import DrugClass
 
 DATASET = merge.Dataset(
@@ -23,13 +23,13 @@ DATASET = merge.Dataset(
 class DrugClassService(records.RecordService):
     model = DrugClass
     noun = "drug class"
-    fields: ClassVar[dict[str, records.Field]] = {
-        "name": records.Text(required=True),  # max length: the column's
-        "class_type": records.Text(required=True, choices=DAILYMED_CLASS_TYPE_CHOICES),
+    fields: ClassVar[dict[str, field_rules.Field]] = {
+        "name": field_rules.Text(required=True),  # max length: the column's
+        "class_type": field_rules.Text(required=True, choices=DAILYMED_CLASS_TYPE_CHOICES),
     }
-    create_only: ClassVar[dict[str, records.Field]] = {
-        "code": records.Text(required=True, max_length=64),
-        "coding_system": records.Text(max_length=64),
+    create_only: ClassVar[dict[str, field_rules.Field]] = {
+        "code": field_rules.Text(required=True, max_length=64),
+        "coding_system": field_rules.Text(max_length=64),
     }
     unique = ("code",)
     sortable: ClassVar[dict[str, Any]] = {

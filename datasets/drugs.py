@@ -16,7 +16,7 @@ from sqlalchemy.sql.base import ExecutableOption
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
-from datasets import records
+from datasets import field_rules, records
 from errors import BadRequest, ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
@@ -71,14 +71,14 @@ def labeler_filter(text: str) -> sa.ColumnElement[bool]:
 class DrugService(records.RecordService):
     model = Drug
     noun = "drug"
-    fields: ClassVar[dict[str, records.Field]] = {
-        "title": records.Text(required=True, max_length=2000),  # the column is unbounded
-        **{name: records.Text(max_length=TITLE_PART_MAX_LENGTH) for name in TITLE_FIELDS},
-        "published_date": records.Date(),
+    fields: ClassVar[dict[str, field_rules.Field]] = {
+        "title": field_rules.Text(required=True, max_length=2000),  # the column is unbounded
+        **{name: field_rules.Text(max_length=TITLE_PART_MAX_LENGTH) for name in TITLE_FIELDS},
+        "published_date": field_rules.Date(),
     }
-    create_only: ClassVar[dict[str, records.Field]] = {
-        "set_id": records.Text(required=True, max_length=64),
-        "spl_version": records.WholeNumber(minimum=1),
+    create_only: ClassVar[dict[str, field_rules.Field]] = {
+        "set_id": field_rules.Text(required=True, max_length=64),
+        "spl_version": field_rules.WholeNumber(minimum=1),
     }
     unique = ("set_id",)
     sortable: ClassVar[dict[str, Any]] = {

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -20,100 +18,9 @@ from sqlalchemy.sql.base import ExecutableOption
 
 import merge
 from database import db
+from datasets.field_rules import Field, label_for, sized_by_column
 from errors import BadRequest, Conflict, NotFound, ValidationFailed
 from models import RecordChange, TrackedRecord
-
-# -- field rules: declared once here, enforced by `parse`, sent to the dashboard by `rules` ------
-# A rule's `label` names the field in messages and on the form ("Patient name"); a Text's
-# `max_length`, when not given, is its model column's length (RecordService fills it in).
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-@dataclass(frozen=True)
-class Text:
-    required: bool = False
-    max_length: int | None = None
-    choices: tuple[str, ...] | None = None
-    label: str = ""
-
-    def parse(self, name: str, value: Any) -> str | None:
-        label = self.label or _label(name)
-        if value is not None and not isinstance(value, str):
-            raise ValidationFailed(f"{name} must be text.", field=name)
-        text = value.strip() if isinstance(value, str) else ""
-        if not text:
-            if self.required:
-                raise ValidationFailed(f"{label} is required.", field=name)
-            return None
-        if self.max_length is not None and len(text) > self.max_length:
-            raise ValidationFailed(
-                f"{label} must be at most {self.max_length} characters.", field=name
-            )
-        if self.choices is not None and text not in self.choices:
-            raise ValidationFailed(f"{label} must be one of {', '.join(self.choices)}.", field=name)
-        return text
-
-    def rules(self) -> dict[str, Any]:
-        if self.choices is not None:
-            return {"type": "choice", "required": self.required, "choices": list(self.choices)}
-        return {"type": "text", "required": self.required, "max_length": self.max_length}
-
-
-@dataclass(frozen=True)
-class Date:
-    required: bool = False
-    label: str = ""
-
-    def parse(self, name: str, value: Any) -> date | None:
-        if value in (None, ""):
-            if self.required:
-                raise ValidationFailed(f"{self.label or _label(name)} is required.", field=name)
-            return None
-        if not isinstance(value, str):
-            raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD).", field=name)
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValidationFailed(
-                f"{name} must be a date (YYYY-MM-DD), got {value!r}.", field=name
-            ) from None
-
-    def rules(self) -> dict[str, Any]:
-        return {"type": "date", "required": self.required}
-
-
-@dataclass(frozen=True)
-class WholeNumber:
-    minimum: int = 0
-    label: str = ""
-
-    def parse(self, name: str, value: Any) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < self.minimum:
-            raise ValidationFailed(
-                f"{name} must be a whole number of at least {self.minimum}.", field=name
-            )
-        return value
-
-    def rules(self) -> dict[str, Any]:
-        return {"type": "number", "required": False, "minimum": self.minimum}
-
-
-Field = Text | Date | WholeNumber
-
-
-def sized_by_column(model: type[TrackedRecord], name: str, field: Field) -> Field:
-    """A Text rule without a max_length takes its model column's length (String(255) → 255)."""
-    if not isinstance(field, Text) or field.max_length is not None or field.choices is not None:
-        return field
-    column = model.__table__.columns.get(name)
-    length = getattr(column.type, "length", None) if column is not None else None
-    return replace(field, max_length=length) if length else field
-
 
 # -- list helpers ---------------------------------------------------------------------------------
 
@@ -221,7 +128,7 @@ class RecordService:
         """The editable fields' rules, in form order, as the dashboard builds its editor from
         them: name, label, type (text, choice, date, number), required, max_length, choices."""
         return [
-            {"name": name, "label": field.label or _label(name), **field.rules()}
+            {"name": name, "label": field.label or label_for(name), **field.rules()}
             for name, field in self.fields.items()
         ]
 
