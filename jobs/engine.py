@@ -14,7 +14,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,21 @@ def register(source: str) -> Callable[[JobRunner], JobRunner]:
 def unregister(source: str) -> None:
     """Forget a source's runner; a no-op for a source never registered (tests use this)."""
     _registry.pop(source, None)
+
+
+@contextmanager
+def registered(source: str, runner: JobRunner) -> Iterator[None]:
+    """Run `source` with `runner` inside the block, then restore what was registered before
+    (tests stand in for a real source this way)."""
+    previous = _registry.get(source)
+    _registry[source] = runner
+    try:
+        yield
+    finally:
+        if previous is None:
+            _registry.pop(source, None)
+        else:
+            _registry[source] = previous
 
 
 def sources() -> tuple[str, ...]:

@@ -277,7 +277,7 @@ def test_the_analytics_schedule_fires_only_once_an_analytics_job_is_registered(a
     assert len(job.runs) == 1
 
 
-def test_the_sync_schedule_runs_dailymed_then_portal(app, make_app, monkeypatch):
+def test_the_sync_schedule_runs_dailymed_then_portal(app, make_app):
     order: list[str] = []
     dailymed_running, release_dailymed = threading.Event(), threading.Event()
 
@@ -286,25 +286,27 @@ def test_the_sync_schedule_runs_dailymed_then_portal(app, make_app, monkeypatch)
         dailymed_running.set()
         assert release_dailymed.wait(30)
 
-    monkeypatch.setitem(engine._registry, "dailymed", dailymed)
-    monkeypatch.setitem(engine._registry, "portal", lambda ctx: order.append("portal"))
-    nightly_sync = make_app(SETTINGS=settings_for_tests(SCRAPE_SCHEDULE="0 0 * * *"))
+    with (
+        engine.registered("dailymed", dailymed),
+        engine.registered("portal", lambda ctx: order.append("portal")),
+    ):
+        nightly_sync = make_app(SETTINGS=settings_for_tests(SCRAPE_SCHEDULE="0 0 * * *"))
 
-    [fired] = tick(nightly_sync, local(2026, 12, 6, 0, 0, 4))
-    assert dailymed_running.wait(30)
-    queued = {r.source: r.status for r in runs()}
-    assert queued == {"dailymed": "running", "portal": "queued"}  # the portal waits its turn
-    release_dailymed.set()
-    join_job_threads()
+        [fired] = tick(nightly_sync, local(2026, 12, 6, 0, 0, 4))
+        assert dailymed_running.wait(30)
+        queued = {r.source: r.status for r in runs()}
+        assert queued == {"dailymed": "running", "portal": "queued"}  # the portal waits its turn
+        release_dailymed.set()
+        join_job_threads()
 
-    assert order == ["dailymed", "portal"]
-    fired_runs = runs()
-    assert [r.id for r in fired_runs] == list(fired.run_ids)
-    assert [(r.source, r.status, r.triggered_by) for r in fired_runs] == [
-        ("dailymed", "completed", "schedule:sync"),
-        ("portal", "completed", "schedule:sync"),
-    ]
-    assert fired_runs[0].completed_at <= fired_runs[1].started_at
+        assert order == ["dailymed", "portal"]
+        fired_runs = runs()
+        assert [r.id for r in fired_runs] == list(fired.run_ids)
+        assert [(r.source, r.status, r.triggered_by) for r in fired_runs] == [
+            ("dailymed", "completed", "schedule:sync"),
+            ("portal", "completed", "schedule:sync"),
+        ]
+        assert fired_runs[0].completed_at <= fired_runs[1].started_at
 
 
 # ------------------------------------------------------------------ pause, resume, API
