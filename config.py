@@ -20,6 +20,7 @@ DEFAULT_PORTAL_PROFILE = "the-internet"  # scraper/profiles/the-internet.json
 DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
+NOTIFY_EVENTS = ("failed", "needs_review")  # what NOTIFY_ON may choose (jobs/alerts.py)
 
 
 class ConfigError(ValueError):
@@ -95,6 +96,15 @@ def parse_class_types(name: str, raw: str) -> tuple[str, ...]:
             f"{name} has unknown class type(s) {', '.join(unknown)}; "
             f"choose from {', '.join(DAILYMED_CLASS_TYPE_CHOICES)}"
         )
+    return wanted
+
+
+def parse_notify_on(name: str, raw: str) -> tuple[str, ...]:
+    """The alert events wanted, from a comma-separated list (`failed,needs_review`)."""
+    wanted = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    unknown = [part for part in wanted if part not in NOTIFY_EVENTS]
+    if unknown or not wanted:
+        raise ConfigError(f"{name} must list events among {', '.join(NOTIFY_EVENTS)}, got {raw!r}")
     return wanted
 
 
@@ -181,6 +191,10 @@ class Settings:
     scheduler_enabled: bool = True
     schedule_grace_minutes: int = 60
     job_stale_after: float = 30.0
+    notify_webhook_url: str | None = field(default=None, repr=False)  # may carry a secret
+    notify_on: tuple[str, ...] = ("failed", "needs_review")
+    notify_retries: int = 3
+    notify_retry_backoff: float = 1.0
     migrate_on_start: bool = True
     trusted_proxies: int = 0
     instance_path: str | None = None  # None: instance/ beside app.py
@@ -283,6 +297,18 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         # Heartbeats come every 5 s: a shorter cutoff would declare live runs dead.
         job_stale_after=parse_float(
             "JOB_STALE_AFTER", env.get("JOB_STALE_AFTER", "30"), minimum=10.0
+        ),
+        notify_webhook_url=(
+            parse_url("NOTIFY_WEBHOOK_URL", env["NOTIFY_WEBHOOK_URL"])
+            if "NOTIFY_WEBHOOK_URL" in env
+            else None
+        ),
+        notify_on=parse_notify_on("NOTIFY_ON", env.get("NOTIFY_ON", "failed,needs_review")),
+        notify_retries=parse_int(
+            "NOTIFY_RETRIES", env.get("NOTIFY_RETRIES", "3"), minimum=0, maximum=10
+        ),
+        notify_retry_backoff=parse_float(
+            "NOTIFY_RETRY_BACKOFF", env.get("NOTIFY_RETRY_BACKOFF", "1")
         ),
         migrate_on_start=parse_boolean("MIGRATE_ON_START", env.get("MIGRATE_ON_START", "true")),
         trusted_proxies=parse_int(

@@ -10,9 +10,12 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
   queued together, run one after another).
 - `schedules`: cron schedules (croniter), one claim row per fire time so one process fires it,
   pause and resume stored in the database, the scheduler thread.
+- `alerts`: after a run's verdict, a webhook message (NOTIFY_WEBHOOK_URL) about a failure or
+  records left for review, sent from its own thread with retries.
 
 Knows nothing about portals or DailyMed (the sync schedule names the jobs it starts by their
 registry names, "dailymed" and "portal", nothing more). May import: `database`, `models`,
-`errors`, `reporting`, `merge` (its `MergeCounts`), croniter and cron-descriptor.
+`errors`, `reporting`, `config` (constants), `merge` (its `MergeCounts`), croniter,
+cron-descriptor and requests.
 Imported by `sync`, `api`, `cli` and `app`.
 """

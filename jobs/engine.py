@@ -25,6 +25,7 @@ from flask import Flask, current_app
 
 from database import db, pid_alive
 from errors import Conflict, NotFound, ValidationFailed
+from jobs import alerts
 from merge import MergeCounts
 from models import ACTIVE_RUN_STATUSES, Run, utcnow
 from reporting import Cancelled, Reporter
@@ -326,8 +327,10 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
         finally:
             heartbeat.stopped.set()
             db.session.rollback()
-            if status is not None:
-                _finish(run_id, status, error, context.counts, reporter.warnings)
+            if status is not None and _finish(
+                run_id, status, error, context.counts, reporter.warnings
+            ):
+                alerts.after_run(app.config["SETTINGS"], run_id)
             db.session.remove()
             current_run_id.reset(token)
 
@@ -339,11 +342,12 @@ def _one_line(exc: Exception) -> str:
 
 def _finish(
     run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
-) -> None:
+) -> bool:
+    """Store the run's verdict; False when it was marked interrupted meanwhile (that stands)."""
     run = db.session.scalars(sa.select(Run).where(Run.id == run_id).with_for_update()).one()
-    if run.status != "running":  # marked interrupted meanwhile: that verdict stands
+    if run.status != "running":
         db.session.rollback()
-        return
+        return False
     now = utcnow()
     run.status = status
     run.completed_at = now
@@ -372,6 +376,7 @@ def _finish(
         counts.unchanged,
         counts.kept_manual,
     )
+    return True
 
 
 def request_cancel(run_id: int) -> Run:
@@ -418,6 +423,7 @@ def reap_stale() -> int:
     db.session.commit()
     for run_id in ids:
         log.warning("run %s marked interrupted: its heartbeat stopped", run_id)
+        alerts.after_run(current_app.config["SETTINGS"], run_id)
     return len(ids)
 
 
@@ -425,7 +431,7 @@ def recover_on_startup() -> int:
     """At start-up: runs this host's dead processes left behind, and any stale run, end
     interrupted."""
     host = socket.gethostname()
-    orphaned = 0
+    orphaned: list[int] = []
     for run in db.session.scalars(
         sa.select(Run).where(Run.status.in_(ACTIVE_RUN_STATUSES), Run.worker.like(f"{host}:%"))
     ):
@@ -434,9 +440,11 @@ def recover_on_startup() -> int:
         if pid != os.getpid() and not pid_alive(pid):
             run.status, run.completed_at = "interrupted", utcnow()
             run.error_message = "The process running this job stopped before it finished."
-            orphaned += 1
+            orphaned.append(run.id)
     db.session.commit()
-    return orphaned + reap_stale()
+    for run_id in orphaned:
+        alerts.after_run(current_app.config["SETTINGS"], run_id)
+    return len(orphaned) + reap_stale()
 
 
 def runs_query(
