@@ -30,7 +30,7 @@ from database import (
     start_embedded_postgres,
     upgrade_schema,
 )
-from jobs import engine, schedules
+from jobs import engine, run_log, schedules
 from scraper.portal_profile import ProfileError, load_profile
 from web import login, pages
 
@@ -74,7 +74,12 @@ def _configure_logging(level: str) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(run)s%(message)s")
         )
         root.addHandler(handler)
-    root.setLevel(level)
+    for existing in root.handlers:
+        if isinstance(existing, _ConsoleHandler):
+            existing.setLevel(level)
+    # Runs keep their INFO lines (jobs/run_log.py) whatever the console shows.
+    root.setLevel(min(logging.getLevelName(level), logging.INFO))
+    run_log.install()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -119,6 +119,8 @@ class Run(Model):
     records_kept_manual: Mapped[int] = mapped_column(default=0)
     records_missing: Mapped[int] = mapped_column(default=0)
     error_message: Mapped[str | None] = mapped_column(sa.Text)
+    # What failed, in plain words, shown before the technical `error_message` (jobs.engine).
+    failure: Mapped[str | None] = mapped_column(sa.String(200))
     warnings: Mapped[list[str]] = mapped_column(JSONB, default=list)
     # Demo history written by seed_scrape_runs.py: left out of the success rate and /health.
     is_sample: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -137,6 +139,21 @@ class Run(Model):
     @property
     def records_saved(self) -> int:
         return self.records_inserted + self.records_updated
+
+
+class RunLogLine(Model):
+    """One line a job logged while it ran; at most jobs.run_log.MAX_LINES (+ warnings) per run."""
+
+    __tablename__ = "run_log_lines"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="CASCADE"))
+    logged_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    level: Mapped[str] = mapped_column(sa.String(8))
+    logger: Mapped[str] = mapped_column(sa.String(120))
+    message: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.Index("run_log_lines_run", "run_id", "id"),)
 
 
 class Schedule(Model):

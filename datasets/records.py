@@ -25,6 +25,9 @@ from models import RecordChange, TrackedRecord
 # -- list helpers ---------------------------------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
+
+
 def flag_arg(args: Mapping[str, str], name: str) -> bool | None:
     raw = args.get(name)
     if raw in (None, ""):
@@ -40,8 +43,9 @@ def int_arg(args: Mapping[str, str], name: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise BadRequest(f"{name} must be a whole number, got {raw!r}.", field=name)
+    # ASCII only: "²".isdigit() is true, and int("²") fails.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        raise BadRequest(f"{name} must be a whole number, got {raw[:40]!r}.", field=name)
     return int(raw)
 
 
@@ -57,7 +61,8 @@ def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
 def with_bookkeeping_filters(
     query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
 ) -> sa.Select:
-    """The filters every tracked dataset has: edited, needs_review, missing."""
+    """The filters every tracked dataset has: edited, needs_review, missing, and
+    changed_by_run (the records whose history names that run)."""
     for name, column in (
         ("edited", model.is_manually_edited),
         ("needs_review", model.needs_review),
@@ -66,6 +71,12 @@ def with_bookkeeping_filters(
         wanted = flag_arg(args, name)
         if wanted is not None:
             query = query.where(column.is_(wanted))
+    run_id = int_arg(args, "changed_by_run")
+    if run_id is not None:
+        changed = sa.select(RecordChange.record_id).where(
+            RecordChange.dataset == model.dataset, RecordChange.run_id == run_id
+        )
+        query = query.where(model.id.in_(changed))
     return query
 
 

@@ -25,7 +25,7 @@ from flask import Flask, current_app
 
 from database import db, pid_alive
 from errors import Conflict, NotFound, ValidationFailed
-from jobs import alerts
+from jobs import alerts, run_log
 from merge import MergeCounts
 from models import ACTIVE_RUN_STATUSES, Run, utcnow
 from reporting import Cancelled, Reporter
@@ -288,6 +288,8 @@ class _Heartbeat(threading.Thread):
                         .where(Run.id.in_(self.run_ids), Run.status.in_(ACTIVE_RUN_STATUSES))
                         .values(heartbeat_at=sa.func.now())
                     )
+                with self.app.app_context():
+                    run_log.flush(self.run_ids)
             except Exception:  # a missed beat is not fatal; the next one may get through
                 log.warning("heartbeat for run(s) %s failed", self.run_ids)
 
@@ -308,6 +310,7 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
         context = JobContext(run_id, reporter, app.config["SETTINGS"])
         status: str | None = None
         error: str | None = None
+        failure: str | None = None
         try:
             if run.cancel_requested:
                 raise Cancelled()
@@ -319,7 +322,7 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
             status = "cancelled"
             log.info("%s job cancelled at a checkpoint", source)
         except Exception as exc:
-            status, error = "failed", _one_line(exc)
+            status, error, failure = "failed", _one_line(exc), plain_failure(exc, source)
             log.exception("%s job failed: %s", source, error)
         except BaseException as exc:  # Ctrl-C in the CLI, SystemExit: record, then let it go
             status, error = "interrupted", f"Stopped before it finished ({type(exc).__name__})."
@@ -328,11 +331,26 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
             heartbeat.stopped.set()
             db.session.rollback()
             if status is not None and _finish(
-                run_id, status, error, context.counts, reporter.warnings
+                run_id, status, error, context.counts, reporter.warnings, failure
             ):
                 alerts.after_run(app.config["SETTINGS"], run_id)
+            run_log.flush([run_id], final=True)
             db.session.remove()
             current_run_id.reset(token)
+
+
+def plain_failure(exc: BaseException, source: str) -> str:
+    """What failed, in words for people, from the first exception in the chain that says (a
+    `failure` attribute: sources give their exceptions one), else from the kind of error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        words = getattr(seen, "failure", None)
+        if isinstance(words, str) and words:
+            return words
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return f"Could not reach the {source} source"
+    return f"The {source} job stopped on an unexpected error"
 
 
 def _one_line(exc: Exception) -> str:
@@ -341,7 +359,12 @@ def _one_line(exc: Exception) -> str:
 
 
 def _finish(
-    run_id: int, status: str, error: str | None, counts: MergeCounts, warnings: list[str]
+    run_id: int,
+    status: str,
+    error: str | None,
+    counts: MergeCounts,
+    warnings: list[str],
+    failure: str | None = None,
 ) -> bool:
     """Store the run's verdict; False when it was marked interrupted meanwhile (that stands)."""
     run = db.session.scalars(sa.select(Run).where(Run.id == run_id).with_for_update()).one()
@@ -353,6 +376,7 @@ def _finish(
     run.completed_at = now
     run.duration_seconds = round((now - (run.started_at or now)).total_seconds(), 3)
     run.error_message = error
+    run.failure = failure
     run.warnings = warnings
     run.records_found = counts.found
     run.records_inserted = counts.inserted
@@ -377,6 +401,23 @@ def _finish(
         counts.kept_manual,
     )
     return True
+
+
+RERUNNABLE_STATUSES = ("failed", "cancelled", "interrupted")
+
+
+def rerun(run_id: int, user_name: str, user_id: int | None) -> Run:
+    """Start the job of a failed, cancelled or interrupted run again; the new run's trigger
+    names the run it repeats (`rerun:<id>:<user>`)."""
+    run = get_run(run_id)
+    if run.status not in RERUNNABLE_STATUSES:
+        raise Conflict(
+            f"Run {run_id} is {run.status}; only a failed, cancelled or interrupted run can run "
+            "again.",
+            job_id=run_id,
+            status=run.status,
+        )
+    return start(run.source, f"rerun:{run_id}:{user_name}", user_id)
 
 
 def request_cancel(run_id: int) -> Run:

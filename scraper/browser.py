@@ -64,9 +64,13 @@ ERROR_PAGE_CODE = (
 class BrowserUnavailable(RuntimeError):
     """No browser could be started; the message says what to install or set."""
 
+    failure = "No browser could be started on this server"
+
 
 class PageUnreachable(RuntimeError):
     """The browser could not load a page at all; the message says what failed and what to check."""
+
+    failure = "Could not reach the portal"
 
 
 def open_page(driver: WebDriver, url: str, *, name: str, setting: str) -> None:

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 class FetchError(Exception):
     """A request that failed for good: not retryable, or still failing after its retries."""
 
+    failure = "The source answered with an error, even after retrying"
+
     def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
         super().__init__(message)
         self.url = url
@@ -50,6 +52,8 @@ class FetchCancelled(FetchError):
 class SourceUnreachable(FetchError):
     """No answer at all, even after the retries. The message says so in plain words; `detail`
     keeps the library's own text (also logged)."""
+
+    failure = "Could not reach the source: no answer, even after retrying"
 
     def __init__(self, message: str, *, url: str, detail: str) -> None:
         super().__init__(message, url=url)

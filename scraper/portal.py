@@ -52,17 +52,25 @@ T = TypeVar("T")
 class ScrapeError(RuntimeError):
     """The portal did not look the way the profile says."""
 
+    failure = "The portal's page changed shape: it no longer looks the way the profile says"
+
 
 class LoginFailed(ScrapeError):
     """The portal refused the credentials; the message carries the portal's own text."""
+
+    failure = "The portal refused the login: check PORTAL_USERNAME and PORTAL_PASSWORD"
 
 
 class TableNotFound(ScrapeError):
     """No element matched the profile's table selector."""
 
+    failure = "The portal's page changed shape: the table the profile names is not there"
+
 
 class DuplicateKey(ScrapeError):
     """Two source rows produced the same key; merging them would lose one."""
+
+    failure = "The portal listed two rows with the same key, so neither was saved"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ STATUS_KEYS = {"map", "default"}
 class ProfileError(ValueError):
     """A profile is missing, unreadable, or has a bad key; the message names it."""
 
+    failure = "The portal profile is missing or invalid"
+
 
 @dataclass(frozen=True)
 class PortalProfile:

@@ -106,6 +106,8 @@ class Progress:
 class NothingSynced(Exception):
     """The run found something to sync but got none of it: it ends failed, with this message."""
 
+    failure = "DailyMed listed labels, but not one of them could be fetched"
+
 
 @engine.register("dailymed")
 def sync_dailymed(ctx: engine.JobContext) -> None:

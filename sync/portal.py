@@ -20,7 +20,7 @@ BATCH_SIZE = 500
 
 
 class PortalNotConfigured(RuntimeError):
-    pass
+    failure = "The portal is not configured"
 
 
 def record_row(record: AuthorizationRecord) -> dict[str, Any]:
