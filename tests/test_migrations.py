@@ -180,12 +180,16 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
             "record_changes",
             "schedules",
             "schedule_fires",
+            "run_log_lines",
         }
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        assert "run_log_lines" in tables(url) and "failure" in run_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0008 → 0007
+        assert "run_log_lines" not in tables(url) and "failure" not in run_columns(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0007 → 0006
         assert not {"schedules", "schedule_fires"} & tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0006 → 0005

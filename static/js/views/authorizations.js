@@ -12,7 +12,7 @@ import { html } from "../dom.js";
 import { AUTHORIZATIONS, authorizationStatusBadge } from "./authorization-fields.js";
 import { editedMark, titleCell } from "./record-fields.js";
 import { dayCell, updatedColumn } from "./list-columns.js";
-import { choice, flags, search } from "./list-filters.js";
+import { choice, flags, pinned, search } from "./list-filters.js";
 import { mountListScreen } from "./list-screen.js";
 
 const nowrap = (r, name) => (r[name] ? html`<span class="whitespace-nowrap">${r[name]}${editedMark(r, name)}</span>` : null);
@@ -49,6 +49,7 @@ const SCREEN = {
   filters: [
     search({ id: "authorizations-search", placeholder: "Search patient, number or payer", label: "Search authorizations by patient, authorization number or payer" }),
     choice({ key: "status", id: "authorizations-status", label: "Filter by status", all: "All statuses", from: [AUTHORIZATIONS, "status"] }),
+    pinned({ key: "changed_by_run", id: "authorizations-changed-by-run", label: "Changed by run" }),
     ...flags("authorizations", ["edited", "needs_review", "missing"]),
   ],
   empty: (canEdit) => ({

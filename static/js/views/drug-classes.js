@@ -14,7 +14,7 @@ import { formatNumber } from "../format.js";
 import { classTypeBadge, classTypeName, classTypeOption, DRUG_CLASSES } from "./drug-fields.js";
 import { editedMark, titleCell } from "./record-fields.js";
 import { updatedColumn } from "./list-columns.js";
-import { choice, flags, search } from "./list-filters.js";
+import { choice, flags, pinned, search } from "./list-filters.js";
 import { mountListScreen } from "./list-screen.js";
 import { mountDailymedCheck } from "./dailymed-check.js";
 
@@ -77,6 +77,7 @@ const SCREEN = {
       optionLabel: classTypeOption,
       className: "w-full sm:w-56",
     }),
+    pinned({ key: "changed_by_run", id: "drug-classes-changed-by-run", label: "Changed by run" }),
     ...flags("drug-classes", ["edited", "needs_review"]),
   ],
   empty: () => ({

@@ -146,7 +146,8 @@ export function mount(root, context) {
       clearTimeout(refreshTimer);
       if (visible && rows.some(isActive)) refreshTimer = setTimeout(() => refresh(), ACTIVE_REFRESH_MS);
     },
-    onRowClick: (run, event) => openRunDetails(run, event.target.closest("tr")),
+    onRowClick: (run, event) =>
+      openRunDetails(run, event.target.closest("tr"), { canRerun: context.user.can("editor"), onRerun: () => refresh() }),
   });
   async function loadChartData() {
     const { filters } = table.getState();
