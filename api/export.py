@@ -13,6 +13,7 @@ from flask import Response, stream_with_context
 from api.pagination import with_stable_order
 from database import db
 
+YIELD_PER = 500  # rows fetched from the cursor at a time
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -26,15 +27,18 @@ def _cell(value: Any) -> Any:
 def csv_response(
     query: sa.Select,
     columns: Sequence[str],
-    serialize: Callable[[Any], dict[str, Any]],
+    serialize: Callable[[sa.Row[Any]], dict[str, Any]],
     filename: str,
 ) -> Response:
+    """Stream `query`'s rows as CSV. Rows come from a server-side cursor YIELD_PER at a time, so
+    an export never holds more than that many rows in memory, however large the table."""
+
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
-        ordered = with_stable_order(query).execution_options(yield_per=1000)
-        for record in db.session.scalars(ordered):
+        ordered = with_stable_order(query).execution_options(yield_per=YIELD_PER)
+        for record in db.session.execute(ordered):
             item = serialize(record)
             writer.writerow([_cell(item.get(name)) for name in columns])
             yield buffer.getvalue()

@@ -37,7 +37,8 @@ def add_record_routes(
         return paginate(query, service.list_json, count_limit=limit)
 
     def export_records():
-        return csv_response(filtered(), service.csv_columns, service.to_json, service.csv_filename)
+        export = service.csv_export(filtered(), request.args)
+        return csv_response(export.query, export.columns, export.row, export.filename)
 
     def field_rules():
         return jsonify({"success": True, "data": service.field_rules()})

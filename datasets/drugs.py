@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -18,7 +19,7 @@ from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
 from datasets import field_rules, records
 from errors import BadRequest, ValidationFailed
-from models import Drug, DrugClass, NdcCode, drug_class_memberships
+from models import ActiveIngredient, Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
 from scraper.ndc import hyphenated, labeler_code, ndc_search_keys
 
@@ -66,6 +67,80 @@ def labeler_filter(text: str) -> sa.ColumnElement[bool]:
             field="labeler",
         )
     return sa.func.lower(Drug.labeler_name) == sa.func.lower(text)
+
+
+CSV_FORMS = ("records", "ndcs")
+CSV_LISTS = ("ndcs", "labeler_codes", "classes", "ingredients")
+NDC_CSV_COLUMNS = (
+    "ndc",
+    "kind",
+    "ndc_format",
+    "ndc11",
+    "product_ndc",
+    "labeler_code",
+    "package_description",
+    "drug_id",
+    "set_id",
+    "title",
+    *TITLE_FIELDS,
+    "spl_version",
+    "published_date",
+)
+LIST_SEPARATOR = "; "
+
+
+def _csv_lists() -> list[sa.Label[Any]]:
+    """A drug's NDCs (as printed, packages first), its distinct labeler codes (five digits), its
+    classes ("name [type]") and its ingredients ("name strength"), each "; "-joined."""
+    join = sa.func.string_agg
+    member = drug_class_memberships.c
+
+    def ordered(*by: Any) -> aggregate_order_by:
+        return aggregate_order_by(sa.literal(LIST_SEPARATOR), *by)
+
+    return [
+        sa.select(join(NdcCode.ndc, ordered(NdcCode.kind, NdcCode.ndc)))
+        .where(NdcCode.drug_id == Drug.id)
+        .scalar_subquery()
+        .label("ndcs"),
+        sa.select(join(sa.distinct(NdcCode.labeler5), LIST_SEPARATOR))
+        .where(NdcCode.drug_id == Drug.id)
+        .scalar_subquery()
+        .label("labeler_codes"),
+        sa.select(join(DrugClass.name + " [" + DrugClass.class_type + "]", ordered(DrugClass.name)))
+        .join(drug_class_memberships, member.drug_class_id == DrugClass.id)
+        .where(member.drug_id == Drug.id)
+        .scalar_subquery()
+        .label("classes"),
+        sa.select(
+            join(
+                sa.func.concat_ws(" ", ActiveIngredient.name, ActiveIngredient.strength),
+                ordered(ActiveIngredient.name),
+            )
+        )
+        .where(ActiveIngredient.drug_id == Drug.id)
+        .scalar_subquery()
+        .label("ingredients"),
+    ]
+
+
+def _ndc_csv_row(row: sa.Row[Any]) -> dict[str, Any]:
+    code, drug = row._mapping[NdcCode], row._mapping[Drug]
+    return {
+        "ndc": code.ndc,
+        "kind": code.kind,
+        "ndc_format": code.ndc_format,
+        "ndc11": code.ndc11,
+        "product_ndc": code.product_ndc,
+        "labeler_code": code.labeler5,
+        "package_description": code.package_description,
+        "drug_id": drug.id,
+        "set_id": drug.set_id,
+        "title": drug.title,
+        **{name: getattr(drug, name) for name in TITLE_FIELDS},
+        "spl_version": drug.spl_version,
+        "published_date": drug.published_date.isoformat() if drug.published_date else None,
+    }
 
 
 class DrugService(records.RecordService):
@@ -173,6 +248,29 @@ class DrugService(records.RecordService):
             "label_url": label_url(record.set_id),
             **records.bookkeeping_json(record),
         }
+
+    def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> records.CsvExport:
+        """`form=records` (the default): one row per drug, with its NDCs, labeler codes,
+        classes and ingredients as "; "-joined lists, each read by a correlated subquery so the
+        stream stays one query. `form=ndcs`: one row per NDC, the drug's fields beside it, for
+        pharmacy systems. Both keep the list's filters."""
+        form = records.choice_arg(args, "form", CSV_FORMS) or "records"
+        if form == "ndcs":
+            drug_ids = query.with_only_columns(Drug.id).order_by(None)
+            per_ndc = (
+                sa.select(NdcCode, Drug)
+                .join(Drug, Drug.id == NdcCode.drug_id)
+                .where(Drug.id.in_(drug_ids))
+                .order_by(Drug.title, Drug.id, NdcCode.kind, NdcCode.ndc)
+            )
+            return records.CsvExport(per_ndc, NDC_CSV_COLUMNS, _ndc_csv_row, "drug-ndcs.csv")
+        with_lists = query.add_columns(*_csv_lists())
+        return records.CsvExport(
+            with_lists, self.csv_columns + CSV_LISTS, self._csv_row, self.csv_filename
+        )
+
+    def _csv_row(self, row: sa.Row[Any]) -> dict[str, Any]:
+        return {**self.to_json(row[0]), **{name: row._mapping[name] for name in CSV_LISTS}}
 
     def list_options(self) -> tuple[ExecutableOption, ...]:
         return (selectinload(Drug.classes),)  # a page's classes in one query

@@ -9,8 +9,9 @@ so a person's value is protected from later syncs the same way everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -23,6 +24,17 @@ from errors import BadRequest, Conflict, NotFound, ValidationFailed
 from models import RecordChange, TrackedRecord
 
 # -- list helpers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    """An export: the query whose rows it streams (its first column's entity orders ties), the
+    columns, a row → {column: value} function, and the file's name."""
+
+    query: sa.Select
+    columns: tuple[str, ...]
+    row: Callable[[sa.Row[Any]], dict[str, Any]]
+    filename: str
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
@@ -158,6 +170,14 @@ class RecordService:
     def list_json(self, record: Any) -> dict[str, Any]:
         """A record as a list page shows it (with what list_options loads for it)."""
         return self.to_json(record)
+
+    def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> CsvExport:
+        """What the CSV export writes for the list `query` (filtered and sorted): by default one
+        row per record, `csv_columns` of `to_json`. A dataset may offer other forms (`form`)."""
+        choice_arg(args, "form", ("records",))  # the one form here; a bad one is refused
+        return CsvExport(
+            query, self.csv_columns, lambda row: self.to_json(row[0]), self.csv_filename
+        )
 
     def detail_json(self, record: Any) -> dict[str, Any]:
         return self.to_json(record)
