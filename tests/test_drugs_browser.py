@@ -139,6 +139,8 @@ def test_sync_search_by_name_and_ndc_details_and_edit(browser, live_server, dail
     wait(browser).until(lambda b: f"ndc={ndc11}" in b.current_url and set_ids(b) == [label.set_id])
     export = browser.find_element(By.ID, "drugs-export").get_attribute("href")
     assert f"/api/drugs/export.csv?ndc={ndc11}" in export
+    per_ndc = browser.find_element(By.ID, "drugs-export-ndcs").get_attribute("href")
+    assert f"/api/drugs/export.csv?ndc={ndc11}&" in per_ndc and per_ndc.endswith("&form=ndcs")
 
     # The details: NDCs in both forms (the one searched for marked), ingredients, classes, label.
     rows(browser)[0].click()

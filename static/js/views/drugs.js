@@ -110,6 +110,7 @@ const SCREEN = {
     filteredTitle: "No drugs match",
     filteredMessage: "Try another name or NDC, another class, or clear the filters.",
   }),
+  exportForms: [{ form: "ndcs", label: "NDCs CSV", title: "Download one row per NDC of the drugs the table shows, with each drug's fields (for pharmacy systems)" }],
   sync: { source: "dailymed", label: "Sync DailyMed", live: true },
   rowClick: "details",
   detail: (options) => openDrugDrawer({ ...options, onFilter: (filters) => options.router.navigate("drugs", filters) }),

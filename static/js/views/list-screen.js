@@ -11,9 +11,10 @@
 //     filters: [search(…), choice(…), ...flags(…)], empty: (canEdit) => ({ title, message, … }),
 //     sync: { source: "dailymed", label: "Sync DailyMed", live: true }, rowClick: "details",
 //     detail: (options) => openDrugDrawer(options), reviewBanner: false, extra: (ctx) => …,
+//     exportForms: [{ form: "ndcs", label: "NDCs CSV", title: "…" }],
 //   });
 //
-// Hooks: #<name>-table, #<name>-export, #<name>-clear, #<name>-empty-sync,
+// Hooks: #<name>-table, #<name>-export, #<name>-export-<form>, #<name>-clear, #<name>-empty-sync,
 // #<name>-review-banner, and on the screen's <section>: data-redraws, the number of redraws
 // done (rows loaded or updated, banner and counts refreshed), and aria-busy while one is under
 // way — what a test waits on before it clicks a row.
@@ -91,6 +92,11 @@ export async function mountListScreen(root, context, screen) {
   const exportPath = `${dataset.apiPath}/export.csv`;
   const exportLink = htmlEl`<a id="${name}-export" class="btn btn-secondary" href="${exportPath}" download
       title="Download the ${screen.itemLabel[1]} the table shows (all pages) as CSV">${icon("download", "size-4")}Export CSV</a>`;
+  // Other forms of the export the dataset offers (the drugs' one row per NDC): #<name>-export-<form>.
+  const formLinks = (screen.exportForms || []).map((f) => ({
+    form: f.form,
+    el: htmlEl`<a id="${name}-export-${f.form}" class="btn btn-secondary" href="${exportPath}?form=${f.form}" download title="${f.title}">${icon("download", "size-4")}${f.label}</a>`,
+  }));
   const extra = screen.extra?.(ctx) || null;
   const banner = screen.reviewBanner
     ? reviewBanner({
@@ -105,6 +111,10 @@ export async function mountListScreen(root, context, screen) {
     controls.forEach((c) => c.update(state.filters));
     clearButton.hidden = !list.filtered(state);
     exportLink.href = list.exportHref(exportPath, state);
+    for (const { form, el } of formLinks) {
+      const href = list.exportHref(exportPath, state);
+      el.href = `${href}${href.includes("?") ? "&" : "?"}form=${form}`;
+    }
     banner?.update();
   }
 
@@ -147,7 +157,7 @@ export async function mountListScreen(root, context, screen) {
   /* ------------------------------------------------------------ layout */
 
   root.replaceChildren(
-    pageHeader({ title: screen.title, description: screen.description, actions: html`${exportLink}${sync?.button || ""}` }),
+    pageHeader({ title: screen.title, description: screen.description, actions: html`${exportLink}${formLinks.map((f) => f.el)}${sync?.button || ""}` }),
     sync?.panel || "",
     banner?.el || "",
     htmlEl`<section class="card" aria-label="${screen.caption}">
