@@ -1,7 +1,7 @@
 """run_log_lines and scrape_runs.failure: runs you can debug
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 
 Each run keeps the lines its job logged (bounded per run, jobs/run_log.py), and a failed run says
@@ -11,8 +11,8 @@ what failed in plain words (`failure`) before the technical `error_message`.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
