@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
+import accounts
 from analytics import registry
 from analytics.filters import Filters
 from config import ConfigError, load_settings
@@ -32,7 +35,8 @@ from tests.fixtures.analytics_runs import (
     wait_for_run,
     wait_for_source,
 )
-from tests.fixtures.app import settings_for_tests
+from tests.fixtures.app import TEST_PASSWORD, settings_for_tests
+from tests.fixtures.browser import sign_in, wait
 
 
 def typed(model: Any, result: AnalyticsResult, *columns: str) -> list[tuple]:
@@ -263,3 +267,34 @@ def test_the_analytics_schedule_fires_a_real_analytics_run(app: Flask, every_min
         "schedule:analytics",
     )
     assert set(stored_results(run_id)) == set(registry.ANALYZERS)
+
+
+# ------------------------------------------------------------------ on the Runs screen
+
+
+def test_the_runs_screen_lists_analytics_runs_and_says_which_sync_started_one(
+    app: Flask, browser, live_server
+):
+    sync = Run(source="dailymed", status="completed", triggered_by="user:alice")
+    db.session.add(sync)
+    db.session.commit()
+    after = Run(
+        source="analytics", status="completed", triggered_by=f"after:dailymed run {sync.id}"
+    )
+    db.session.add(after)
+    db.session.commit()
+    accounts.create_user("vera", TEST_PASSWORD, "viewer")
+    sign_in(browser, live_server, "vera")
+    browser.get(f"{live_server}/#/runs")
+    rows = "#runs-table tr[data-run-id]"
+    wait(browser).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, rows)) == 2)
+
+    Select(browser.find_element(By.ID, "runs-source")).select_by_value("analytics")
+    wait(browser).until(
+        lambda b: (
+            [r.get_attribute("data-run-id") for r in b.find_elements(By.CSS_SELECTOR, rows)]
+            == [str(after.id)]
+        )
+    )
+    row = browser.find_element(By.CSS_SELECTOR, rows).text
+    assert "Analytics" in row and f"After DailyMed run #{sync.id}" in row
