@@ -76,6 +76,25 @@ class ApiToken(Model):
     user: Mapped[User] = relationship()
 
 
+class AuditEvent(Model):
+    """What people did to accounts — sign-ins (and failed ones), sign-outs, users created, roles and
+    activation changed, API tokens created and revoked — for the one audit log (accounts.audit),
+    beside the records' history (`record_changes`). Kept for good: not the login throttle's rows."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # Who did it: a user (kept by name too, should the user go), or None (the command line).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str | None] = mapped_column(sa.String(80))
+    target_type: Mapped[str | None] = mapped_column(sa.String(16))  # user | token
+    target_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+
+
 class LoginAttempt(Model):
     """Failed logins, kept in the database so every worker process sees the same count."""
 

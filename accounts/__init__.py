@@ -1,6 +1,7 @@
 """Accounts: users, passwords, roles, API tokens, signing in and its throttle, and `access` —
 the Flask wiring that decides who is asking (session or bearer token), closes every non-public
-route, checks CSRF and sets the security headers.
+route, checks CSRF and sets the security headers — and `audit`, the one audit log (account events
+beside the records' history).
 
 May import: `config`, `database`, `models`, `errors`. Used by `web`, `api` and `cli`; never by
 the scrapers, syncs or merge rules. The names below are the package's public vocabulary.

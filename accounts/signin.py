@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from accounts import audit
 from accounts.users import hash_password, hasher
 from database import db
 from models import LoginAttempt, User, utcnow
@@ -49,6 +50,8 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     _serialize_attempts(username, remote_addr)
     if _recent_failures(username, remote_addr) >= LOGIN_FAILURES_ALLOWED:
         db.session.rollback()
+        audit.record("sign_in_throttled", actor=None, username=username, remote_addr=remote_addr)
+        db.session.commit()
         raise LoginThrottled()
     user = db.session.scalar(sa.select(User).where(User.username == username))
     try:
@@ -58,6 +61,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
         ok = False
     if not ok or user is None:  # (ok implies a user; said again for the type checker)
         db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
+        audit.record("sign_in_failed", actor=None, username=username, remote_addr=remote_addr)
         db.session.execute(
             sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - timedelta(days=1))
         )
@@ -67,5 +71,6 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    audit.record("sign_in", actor=user, remote_addr=remote_addr)
     db.session.commit()
     return user

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from accounts import audit
 from database import db
 from errors import NotFound, ValidationFailed
 from models import ApiToken, User, utcnow
@@ -29,7 +30,7 @@ class IssuedToken:
     plaintext: str
 
 
-def create_token(user: User, name: object) -> IssuedToken:
+def create_token(user: User, name: object, *, acting_user: User | None = None) -> IssuedToken:
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed("Token name is required.", field="name")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -40,6 +41,15 @@ def create_token(user: User, name: object) -> IssuedToken:
         prefix=plaintext[: len(TOKEN_PREFIX) + 6],
     )
     db.session.add(token)
+    db.session.flush()
+    audit.record(
+        "token_created",
+        actor=acting_user,
+        target=token,
+        owner=user.username,
+        name=token.name,
+        prefix=token.prefix,
+    )
     db.session.commit()
     log.info("API token %r (%s…) created for %s", token.name, token.prefix, user.username)
     return IssuedToken(token, plaintext)
@@ -52,9 +62,17 @@ def get_token(token_id: int) -> ApiToken:
     return token
 
 
-def revoke_token(token: ApiToken) -> ApiToken:
+def revoke_token(token: ApiToken, *, acting_user: User | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record(
+            "token_revoked",
+            actor=acting_user,
+            target=token,
+            owner=token.user.username,
+            name=token.name,
+            prefix=token.prefix,
+        )
         db.session.commit()
         log.info("API token %s… revoked", token.prefix)
     return token

@@ -8,6 +8,7 @@ import secrets
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from accounts import audit
 from config import MIN_PASSWORD_LENGTH
 from database import db
 from errors import Conflict, NotFound, ValidationFailed
@@ -48,7 +49,9 @@ def validate_role(role: object) -> str:
     return str(role)
 
 
-def create_user(username: object, password: object, role: object = "viewer") -> User:
+def create_user(
+    username: object, password: object, role: object = "viewer", *, acting_user: User | None = None
+) -> User:
     username = validate_username(username)
     user = User(
         username=username,
@@ -58,6 +61,8 @@ def create_user(username: object, password: object, role: object = "viewer") -> 
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"A user named {username!r} already exists.", field="username")
     db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", actor=acting_user, target=user, username=None, role=user.role)
     db.session.commit()
     log.info("user %s created with role %s", username, user.role)
     return user
@@ -78,15 +83,21 @@ def update_user(user: User, changes: dict, *, acting_user: User | None = None) -
         role = validate_role(changes["role"])
         if acting_user is not None and acting_user.id == user.id and role != "admin":
             raise ValidationFailed("You cannot remove your own admin role.", field="role")
+        if role != user.role:
+            audit.record("role_changed", actor=acting_user, target=user, old=user.role, new=role)
         user.role = role
     if "is_active" in changes:
         if not isinstance(changes["is_active"], bool):
             raise ValidationFailed("is_active must be true or false.", field="is_active")
         if acting_user is not None and acting_user.id == user.id and not changes["is_active"]:
             raise ValidationFailed("You cannot deactivate yourself.", field="is_active")
+        if changes["is_active"] != user.is_active:
+            action = "user_activated" if changes["is_active"] else "user_deactivated"
+            audit.record(action, actor=acting_user, target=user)
         user.is_active = changes["is_active"]
     if "password" in changes:
         user.password_hash = hash_password(validate_password(changes["password"]))
+        audit.record("password_changed", actor=acting_user, target=user)
     db.session.commit()
     return user
 

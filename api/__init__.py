@@ -13,6 +13,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 from api import (  # noqa: E402,F401  (routes register on bp)
     analytics,
+    audit,
     authorizations,
     dailymed,
     drug_classes,

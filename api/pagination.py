@@ -38,6 +38,8 @@ def page_args() -> tuple[int, int]:
 def with_stable_order(query: sa.Select) -> sa.Select:
     """Ties in the requested order are broken by primary key, so pages never overlap or skip."""
     entity = query.column_descriptions[0]["entity"]
+    if entity is None:  # not rows of a table (the audit log): its own order is already total
+        return query
     return query.order_by(*entity.__mapper__.primary_key)
 
 

@@ -38,7 +38,10 @@ def list_users():
 def create_user():
     body = json_body()
     user = accounts.create_user(
-        body.get("username"), body.get("password"), body.get("role", "viewer")
+        body.get("username"),
+        body.get("password"),
+        body.get("role", "viewer"),
+        acting_user=current_user,
     )
     return jsonify({"success": True, "data": user_json(user)}), 201
 
@@ -67,7 +70,7 @@ def list_tokens():
 def create_token():
     body = json_body()
     owner = accounts.get_user(int_field(body, "user_id")) if body.get("user_id") else current_user
-    issued = accounts.create_token(owner, body.get("name"))
+    issued = accounts.create_token(owner, body.get("name"), acting_user=current_user)
     return jsonify(
         {"success": True, "data": {**token_json(issued.token), "token": issued.plaintext}}
     ), 201
@@ -76,5 +79,5 @@ def create_token():
 @bp.post("/tokens/<int:token_id>/revoke")
 @require_role("admin")
 def revoke_token(token_id: int):
-    token = accounts.revoke_token(accounts.get_token(token_id))
+    token = accounts.revoke_token(accounts.get_token(token_id), acting_user=current_user)
     return jsonify({"success": True, "data": token_json(token)})

@@ -9,6 +9,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 import accounts
+from accounts import audit
+from database import db
 
 log = logging.getLogger(__name__)
 
@@ -56,5 +58,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        audit.record("sign_out", actor=current_user, remote_addr=request.remote_addr)
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
