@@ -73,8 +73,8 @@ def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
 def with_bookkeeping_filters(
     query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
 ) -> sa.Select:
-    """The filters every tracked dataset has: edited, needs_review, missing, and
-    changed_by_run (the records whose history names that run)."""
+    """The filters every tracked dataset has: edited, needs_review, missing, id (one record),
+    and changed_by_run (the records whose history names that run)."""
     for name, column in (
         ("edited", model.is_manually_edited),
         ("needs_review", model.needs_review),
@@ -83,6 +83,9 @@ def with_bookkeeping_filters(
         wanted = flag_arg(args, name)
         if wanted is not None:
             query = query.where(column.is_(wanted))
+    record_id = int_arg(args, "id")  # one record, as the audit log links to it
+    if record_id is not None:
+        query = query.where(model.id == record_id)
     run_id = int_arg(args, "changed_by_run")
     if run_id is not None:
         changed = sa.select(RecordChange.record_id).where(

@@ -50,6 +50,7 @@ const SCREEN = {
     search({ id: "authorizations-search", placeholder: "Search patient, number or payer", label: "Search authorizations by patient, authorization number or payer" }),
     choice({ key: "status", id: "authorizations-status", label: "Filter by status", all: "All statuses", from: [AUTHORIZATIONS, "status"] }),
     pinned({ key: "changed_by_run", id: "authorizations-changed-by-run", label: "Changed by run" }),
+    pinned({ key: "id", id: "authorizations-record", label: "Record #" }),
     ...flags("authorizations", ["edited", "needs_review", "missing"]),
   ],
   empty: (canEdit) => ({

@@ -78,6 +78,7 @@ const SCREEN = {
       className: "w-full sm:w-56",
     }),
     pinned({ key: "changed_by_run", id: "drug-classes-changed-by-run", label: "Changed by run" }),
+    pinned({ key: "id", id: "drug-classes-record", label: "Record #" }),
     ...flags("drug-classes", ["edited", "needs_review"]),
   ],
   empty: () => ({

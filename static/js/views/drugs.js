@@ -96,6 +96,7 @@ const SCREEN = {
     pinned({ key: "labeler", id: "drugs-labeler", label: "Labeler" }),
     pinned({ key: "dosage_form", id: "drugs-dosage-form", label: "Dosage form" }),
     pinned({ key: "changed_by_run", id: "drugs-changed-by-run", label: "Changed by run" }),
+    pinned({ key: "id", id: "drugs-record", label: "Record #" }),
     ...flags("drugs", ["edited", "needs_review", "missing"], {
       edited: "Drugs a person corrected",
       needs_review: "DailyMed changed a value a person corrected",
