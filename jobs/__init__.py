@@ -8,6 +8,8 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
 - `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs, with a
   `Reporter` (root module `reporting`, the seam the scrapers also speak) per run; chains (jobs
   queued together, run one after another).
+- `runs`: a run's verdict (status, counts, what failed in plain words), finding, cancelling and
+  reaping runs — the rows, from any process (the engine re-exports its public names).
 - `schedules`: cron schedules (croniter), one claim row per fire time so one process fires it,
   pause and resume stored in the database, the scheduler thread.
 - `alerts`: after a run's verdict, a webhook message (NOTIFY_WEBHOOK_URL) about a failure or
