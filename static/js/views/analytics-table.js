@@ -71,19 +71,23 @@ export function tableView({ id, caption, columns, drill = null }) {
     return order.desc ? result.reverse() : result;
   }
 
+  // The header is drawn once and updated in place, so the sort button keeps the keyboard focus.
+  headRow.append(
+    ...columns.map(
+      (column) => html`<th scope="col" class="${column.numeric ? "text-right" : "text-left"}" data-column="${column.key}" aria-sort="none">
+        <button type="button" class="sort-button" data-sort="${column.key}">${column.label}<span data-sort-icon></span></button></th>`,
+    ),
+  );
+  if (drill) headRow.append(html`<th scope="col" class="text-right"><span class="sr-only">Drugs</span></th>`);
+
   function renderHead() {
-    const cells = columns.map((column) => {
-      const active = order?.key === column.key;
-      const state = active ? (order.desc ? "descending" : "ascending") : "none";
+    for (const th of headRow.querySelectorAll("th[data-column]")) {
+      const active = order?.key === th.dataset.column;
+      th.setAttribute("aria-sort", active ? (order.desc ? "descending" : "ascending") : "none");
+      th.querySelector("button").classList.toggle("text-slate-900", active);
       const iconName = active ? (order.desc ? "sort-desc" : "sort-asc") : "sort-none";
-      return html`<th scope="col" class="${column.numeric ? "text-right" : "text-left"}" data-column="${column.key}" aria-sort="${state}">
-        <button type="button" class="sort-button ${active ? "text-slate-900" : ""}" data-sort="${column.key}">${column.label}${icon(
-          iconName,
-          `size-3.5 ${active ? "text-brand-700" : "text-slate-400"}`,
-        )}</button></th>`;
-    });
-    if (drill) cells.push(html`<th scope="col" class="text-right"><span class="sr-only">Drugs</span></th>`);
-    headRow.replaceChildren(...cells);
+      th.querySelector("[data-sort-icon]").replaceChildren(icon(iconName, `size-3.5 ${active ? "text-brand-700" : "text-slate-400"}`));
+    }
   }
 
   function renderBody() {
