@@ -134,6 +134,18 @@ def drugs_total(browser) -> int:
     return int(re.search(r"([\d,]+) drugs?$", summary).group(1).replace(",", ""))
 
 
+def screenshots(browser, name: str) -> None:
+    """The screen at a desktop and a phone width, whole (MEDSYNC_SCREENSHOTS=dir)."""
+    for label, width in (("desktop", 1400), ("narrow", 420)):
+        browser.set_window_size(width, 900)
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(SCREENSHOTS, f"{name}-{label}-top.png"))
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(width, min(height + 200, 16000))
+        browser.save_screenshot(os.path.join(SCREENSHOTS, f"{name}-{label}.png"))
+    browser.set_window_size(1400, 900)
+
+
 def csp_violations(browser) -> list[dict]:
     return [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
 
@@ -187,6 +199,8 @@ def test_each_chart_draws_a_bar_for_every_item_the_api_answers(browser, live_ser
         want = expected_chart(api(analysis), items, label, value)
         assert len(want["labels"]) > 1, (analysis, key)
         assert chart_of(browser, analysis, key) == want, (analysis, key)
+    if SCREENSHOTS:
+        screenshots(browser, "analytics")
     figure = browser.find_element(
         By.CSS_SELECTOR, '[data-analysis="ndc"] [data-figure="labelers"] .figure-value'
     )
@@ -471,3 +485,64 @@ def test_the_overview_card_shows_the_analytics_figures(browser, live_server, syn
     card.find_element(By.CSS_SELECTOR, "a[data-stat-link=analytics]").click()
     wait(browser, 30).until(screen_settled("analytics"))
     assert browser.current_url.endswith("#/analytics")
+
+
+def test_run_analytics_shows_progress_then_when_it_ran_and_what_changed(
+    browser, live_server, synced, client, bearer
+):
+    signed_in(browser, live_server, "editor")
+    open_analytics(browser, live_server)
+    last_run = browser.find_element(By.ID, "analytics-last-run")
+    assert last_run.get_attribute("data-state") == "none"
+    assert "hasn't run yet" in last_run.text
+
+    def run_analytics(previous: str | None = None) -> str:
+        browser.find_element(By.ID, "analytics-run").click()
+        # When the run ends the screen reloads and names it as the last run.
+        wait(browser, 60).until(
+            lambda _: last_run.get_attribute("data-run-id") not in (None, previous)
+        )
+        progress = browser.find_element(By.CSS_SELECTOR, "[data-sync-panel=analytics]")
+        assert progress.get_attribute("data-state") == "completed"
+        bar = browser.find_element(By.ID, "analytics-run-progress")
+        assert bar.get_attribute("aria-valuenow") == "100"
+        wait(browser, 30).until(screen_settled("analytics"))
+        return last_run.get_attribute("data-run-id")
+
+    first = run_analytics()
+    assert last_run.get_attribute("data-state") == "stored"
+    assert f"(run #{first})" in last_run.text
+    for section in browser.find_elements(By.CSS_SELECTOR, '[data-analysis][data-state="ready"]'):
+        assert section.get_attribute("data-run-id") == first, section.get_attribute("data-analysis")
+    badge = browser.find_element(By.CSS_SELECTOR, '[data-analysis="ndc"] [data-source-badge]')
+    assert badge.text == f"Run #{first}"
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-delta]") == []  # nothing to compare yet
+
+    # A label added, analytics run again: the headline figures say what changed since.
+    added = client.post(
+        "/api/drugs",
+        headers=bearer("admin"),
+        json={"set_id": "0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10", "title": "NEWDRUG TABLET"},
+    )
+    assert added.status_code == 201, added.json
+    second = run_analytics(previous=first)
+    assert int(second) > int(first)
+    assert f"Changes are since run #{first}" in last_run.text
+    labels = browser.find_element(By.CSS_SELECTOR, '[data-analysis="ndc"] [data-figure="labels"]')
+    delta = labels.find_element(By.CSS_SELECTOR, "[data-delta]")
+    assert delta.get_attribute("data-delta") == "1"
+    assert "+1" in delta.text
+    ndcs = browser.find_element(By.CSS_SELECTOR, '[data-analysis="ndc"] [data-figure="ndcs"]')
+    assert ndcs.find_element(By.CSS_SELECTOR, "[data-delta]").get_attribute("data-delta") == "0"
+    if SCREENSHOTS:
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(os.path.join(SCREENSHOTS, "analytics-after-two-runs.png"))
+
+    # Under a filter the figures are live, so no change since a run is claimed.
+    after_redraw(
+        browser,
+        lambda: Select(browser.find_element(By.ID, "analytics-class-type")).select_by_value("EPC"),
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-delta]") == []
+    assert "computed live" in last_run.text
+    assert csp_violations(browser) == []

@@ -72,12 +72,11 @@ export function filterBar({ classTypes, onChange }) {
 
   const controls = { class_id: picker.el.querySelector("input"), class_type: typeSelect, labeler, published_from: from, published_to: to, q: search };
   const el = htmlEl`<section id="analytics-filters" class="card mb-6 px-4 py-4 sm:px-5" role="search" aria-label="Filter the analyses">
-    <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-[minmax(0,1.4fr)_minmax(0,1fr)_minmax(0,1fr)_auto_auto_minmax(0,1.2fr)]">
+    <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-[minmax(0,1.4fr)_minmax(0,1fr)_minmax(0,1fr)_auto_minmax(0,1.2fr)]">
       ${labelled("class_id", "Drug class", picker.el, "analytics-class")}
       ${labelled("class_type", "Class type", typeSelect)}
       ${labelled("labeler", "Labeler", labeler)}
-      ${labelled("published_from", "Published from", from)}
-      ${labelled("published_to", "Published to", to)}
+      <div class="grid grid-cols-2 gap-3">${labelled("published_from", "Published from", from)}${labelled("published_to", "Published to", to)}</div>
       ${labelled(
         "q",
         "Name",

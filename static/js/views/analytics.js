@@ -50,7 +50,7 @@ function redrawMarker(root) {
 function deltaBadge(change) {
   if (!change || change.delta == null) return null;
   const delta = Number(change.delta);
-  const words = delta === 0 ? "no change" : `${delta > 0 ? "+" : "−"}${formatNumber(Math.abs(delta))}`;
+  const words = delta === 0 ? "±0" : `${delta > 0 ? "+" : "−"}${formatNumber(Math.abs(delta))}`;
   const arrow = delta > 0 ? "▲" : delta < 0 ? "▼" : "";
   return htmlEl`<span class="inline-flex items-center gap-0.5 text-xs font-medium ${delta ? "text-slate-700" : "text-slate-400"}" data-delta="${delta}"
       title="Since the previous run: ${formatNumber(change.from)} → ${formatNumber(change.to)}"><span aria-hidden="true">${arrow}</span>${words}<span class="sr-only"> since the previous run</span></span>`;
@@ -71,7 +71,7 @@ function createSection(spec, panelContext) {
   const badge = htmlEl`<span class="badge badge-gray" data-source-badge></span>`;
   const note = htmlEl`<div class="mt-4" data-section-note hidden></div>`;
   const body = htmlEl`<div data-section-body>
-    <dl class="mt-4 grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-7">${[...figures.values()]}</dl>
+    <dl class="mt-4 grid grid-cols-3 gap-2 lg:grid-cols-4 xl:grid-cols-7">${[...figures.values()]}</dl>
     <div class="mt-4 grid gap-4 lg:grid-cols-2">${panels.map((p) => p.el)}</div>
   </div>`;
   const el = htmlEl`<section id="${id}" class="scroll-mt-20" data-analysis="${spec.analysis}" data-state="loading" aria-labelledby="${id}-title">

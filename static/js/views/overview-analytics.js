@@ -34,7 +34,7 @@ export function analyticsCard() {
     FIGURES.map((f) => [
       f.key,
       htmlEl`<div class="min-w-0" data-analytics-figure="${f.key}">
-        <p class="truncate text-xs font-medium text-slate-500">${f.label}</p>
+        <p class="text-xs leading-tight font-medium text-slate-500">${f.label}</p>
         <p class="stat-figure mt-0.5 text-2xl font-semibold tracking-tight text-slate-900 tabular-nums"><span class="skeleton mt-1 block h-7 w-16" aria-hidden="true"></span></p>
       </div>`,
     ]),
