@@ -3,10 +3,11 @@ prefixes alike — counted in SQL over the distinct generic names in scope.
 
 A name's stems are read on its active moieties: the first word of each ingredient it names
 (ingredients split at " AND " and commas; salts and esters follow the moiety: METOPROLOL
-TARTRATE → METOPROLOL, LISINOPRIL AND HYDROCHLOROTHIAZIDE → LISINOPRIL, HYDROCHLOROTHIAZIDE). Every ending (or beginning) of STEM_LENGTHS letters that leaves
-at least MIN_REST letters of the moiety is a candidate; a candidate is kept when at least two
-distinct moieties share it, and dropped when a longer stem containing it is shared by exactly
-the same names (so -OLOL is shown, not also -LOL, unless -LOL reaches more names)."""
+TARTRATE → METOPROLOL, LISINOPRIL AND HYDROCHLOROTHIAZIDE → LISINOPRIL, HYDROCHLOROTHIAZIDE).
+Every ending (or beginning) of STEM_LENGTHS letters leaving MIN_REST letters of the moiety is a
+candidate; a candidate is kept when at least two distinct moieties share it, and dropped when
+a longer stem containing it is shared by exactly the same names (so -OLOL is shown, not also
+-LOL, unless -LOL reaches more names)."""
 
 from __future__ import annotations
 

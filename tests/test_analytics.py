@@ -364,7 +364,7 @@ def test_class_id_dates_and_name_search_narrow_the_labels_as_the_stored_rows_do(
 
 # -- every analysis ------------------------------------------------------------------------------
 
-ANALYSES = ("ndc", "drug-classes", "quality", "names")
+ANALYSES = ("ndc", "drug-classes", "quality", "names", "urls", "time", "network", "text")
 
 
 @pytest.mark.parametrize("name", ANALYSES)
