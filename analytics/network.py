@@ -135,7 +135,11 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
         sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.brand_name, SEPARATOR)))
     )
     named = sa.union_all(
-        sa.select(sa.literal("generic").label("kind"), generic.c.moiety, generic.c.drug_id),
+        sa.select(
+            sa.literal("generic").label("kind"),
+            generic.c.moiety.label("name"),
+            generic.c.drug_id.label("id"),
+        ),
         sa.select(sa.literal("brand"), brand, Drug.id).where(
             filters.where(), Drug.brand_name.is_not(None)
         ),

@@ -57,7 +57,9 @@ def analyze(filters: Filters) -> dict[str, Any]:
     mix = _ingredient_mix(filters)
     return {
         "summary": {
-            "labels": db.session.scalar(sa.select(sa.func.count()).where(filters.where())),
+            "labels": db.session.scalar(
+                sa.select(sa.func.count()).select_from(Drug).where(filters.where())
+            ),
             "dosage_forms": db.session.scalar(sa.select(sa.func.count(sa.distinct(forms.c.form)))),
             "ingredients": db.session.scalar(
                 sa.select(sa.func.count(sa.distinct(ingredients.c.ingredient))).where(
