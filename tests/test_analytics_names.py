@@ -74,9 +74,7 @@ def expected_stems(rows: list[tuple], scope: set[str], kind: str) -> tuple[list[
     return items, len(kept)
 
 
-def test_the_stems_generic_names_share_are_the_ones_the_stored_names_share(
-    client, bearer, synced
-):
+def test_the_stems_generic_names_share_are_the_ones_the_stored_names_share(client, bearer, synced):
     headers = bearer("viewer")
     for filters in filter_cases(synced):
         body = analysis(client, headers, "names", **filters)
