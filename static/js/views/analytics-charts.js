@@ -36,7 +36,12 @@ const CHART_ICON = raw(
   '<svg class="size-4" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M3 13.125C3 12.504 3.504 12 4.125 12h2.25c.621 0 1.125.504 1.125 1.125v6.75C7.5 20.496 6.996 21 6.375 21h-2.25A1.125 1.125 0 0 1 3 19.875v-6.75ZM9.75 8.625c0-.621.504-1.125 1.125-1.125h2.25c.621 0 1.125.504 1.125 1.125v11.25c0 .621-.504 1.125-1.125 1.125h-2.25a1.125 1.125 0 0 1-1.125-1.125V8.625ZM16.5 4.125c0-.621.504-1.125 1.125-1.125h2.25C20.496 3 21 3.504 21 4.125v15.75c0 .621-.504 1.125-1.125 1.125h-2.25a1.125 1.125 0 0 1-1.125-1.125V4.125Z"/></svg>',
 );
 
-const shorten = (text) => (text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text);
+/** A long axis label keeps its start and its end ("Angiotensin-conv…Inhibitor (EPC)"). */
+function shorten(text) {
+  if (text.length <= LABEL_CHARS) return text;
+  const head = Math.ceil((LABEL_CHARS - 1) * 0.55);
+  return `${text.slice(0, head)}…${text.slice(text.length - (LABEL_CHARS - 1 - head))}`;
+}
 
 function scales(kind, unit) {
   const valueAxis = {
@@ -68,7 +73,7 @@ function chartConfig(spec, rows, onPick) {
     if (kind === "donut") return { label: s.label, data, backgroundColor: rows.map((_, j) => PALETTE[j % PALETTE.length]), borderColor: "#ffffff", borderWidth: 2 };
     const color = s.color || (series.length > 1 ? PALETTE[i % PALETTE.length] : BAR);
     if (kind === "line") {
-      return { label: s.label, data, borderColor: color, backgroundColor: `${color}22`, fill: series.length === 1, tension: 0.25, pointRadius: rows.length > 60 ? 0 : 2.5, borderWidth: 2 };
+      return { label: s.label, data, borderColor: color, backgroundColor: `${color}22`, fill: series.length === 1, tension: 0, pointRadius: rows.length > 60 ? 0 : 2.5, pointHitRadius: 6, borderWidth: 1.5 };
     }
     return { label: s.label, data, backgroundColor: color, hoverBackgroundColor: series.length > 1 ? color : BAR_HOVER, borderRadius: 3, maxBarThickness: 28 };
   });

@@ -23,6 +23,24 @@ const recordColumns = [
 ];
 const pairName = (c) => `${c.name} (${c.class_type})`;
 
+/** Chronological counts with the empty months (or years) between them put back as zeros, so
+ * the time axis is even: [{month: "2024-01", labels: 2}, {month: "2024-03", …}] gains 2024-02. */
+function withGaps(rows, key, step) {
+  if (!rows?.length) return rows || [];
+  const byKey = new Map(rows.map((row) => [String(row[key]), row]));
+  const filled = [];
+  for (let at = String(rows[0][key]), end = String(rows.at(-1)[key]); ; at = step(at)) {
+    filled.push(byKey.get(at) || { [key]: typeof rows[0][key] === "number" ? Number(at) : at, labels: 0 });
+    if (at >= end || filled.length > 5000) break;
+  }
+  return filled;
+}
+const nextMonth = (month) => {
+  const [year, number] = month.split("-").map(Number);
+  return number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, "0")}`;
+};
+const nextYear = (year) => String(Number(year) + 1);
+
 export const SECTIONS = [
   {
     analysis: "ndc",
@@ -224,6 +242,7 @@ export const SECTIONS = [
         wide: true,
         rows: (r) => r.data.hosts,
         label: (row) => `${row.host}${row.pattern}`,
+        note: "Set ids and numbers in paths are shown as {set_id} and {n}.",
         value: (row) => row.links,
         unit: "links",
         columns: [{ key: "host", label: "Host" }, { key: "pattern", label: "Pattern" }, count("links", "Links")],
@@ -247,9 +266,10 @@ export const SECTIONS = [
       {
         key: "published_per_month",
         title: "Labels published per month",
+        note: "Months without a label count as zero.",
         chart: "line",
         wide: true,
-        rows: (r) => r.data.published_per_month,
+        rows: (r) => withGaps(r.data.published_per_month, "month", nextMonth),
         label: (row) => row.month,
         value: (row) => row.labels,
         unit: "labels",
@@ -260,7 +280,7 @@ export const SECTIONS = [
         key: "published_per_year",
         title: "Labels published per year",
         chart: "bar",
-        rows: (r) => r.data.published_per_year,
+        rows: (r) => withGaps(r.data.published_per_year, "year", nextYear),
         label: (row) => row.year,
         value: (row) => row.labels,
         unit: "labels",

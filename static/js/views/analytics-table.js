@@ -86,7 +86,7 @@ export function tableView({ id, caption, columns, drill = null }) {
       th.setAttribute("aria-sort", active ? (order.desc ? "descending" : "ascending") : "none");
       th.querySelector("button").classList.toggle("text-slate-900", active);
       const iconName = active ? (order.desc ? "sort-desc" : "sort-asc") : "sort-none";
-      th.querySelector("[data-sort-icon]").replaceChildren(icon(iconName, `size-3.5 ${active ? "text-brand-700" : "text-slate-400"}`));
+      th.querySelector("[data-sort-icon]").replaceChildren(html`${icon(iconName, `size-3.5 ${active ? "text-brand-700" : "text-slate-400"}`)}`);
     }
   }
 
