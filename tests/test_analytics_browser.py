@@ -183,6 +183,24 @@ CHARTS = [
         "labels",
     ),
     ("names", "top_generic_names", lambda r: r["data"]["top_generic_names"], "name", "labels"),
+    ("text", "dosage_forms", lambda r: r["data"]["dosage_forms"], "dosage_form", "labels"),
+    ("text", "top_ingredients", lambda r: r["data"]["top_ingredients"], "ingredient", "labels"),
+    ("text", "routes", lambda r: r["data"]["routes"], "route", "labels"),
+    (
+        "text",
+        "ingredient_mix",
+        lambda r: [k for k in r["data"]["ingredient_mix"] if k["labels"]],
+        "kind",
+        "labels",
+    ),
+    (
+        "network",
+        "class_pairs",
+        lambda r: r["data"]["class_pairs"],
+        lambda p: f"{p['a']['name']} + {p['b']['name']}",
+        "labels",
+    ),
+    ("urls", "hosts", lambda r: r["data"]["hosts"], lambda h: h["host"] + h["pattern"], "links"),
 ]
 
 
@@ -201,6 +219,18 @@ def test_each_chart_draws_a_bar_for_every_item_the_api_answers(browser, live_ser
         assert chart_of(browser, analysis, key) == want, (analysis, key)
     if SCREENSHOTS:
         screenshots(browser, "analytics")
+    # Labels per month: every month from the first to the last, the empty ones as zero.
+    per_month = {m["month"]: m["labels"] for m in api("time")["data"]["published_per_month"]}
+    drawn = chart_of(browser, "time", "published_per_month")
+    assert drawn["labels"][0] == min(per_month) and drawn["labels"][-1] == max(per_month)
+    assert len(drawn["labels"]) == len(set(drawn["labels"])) > len(per_month) > 1
+    assert drawn["values"] == [[per_month.get(month, 0) for month in drawn["labels"]]]
+    # Look-alike names are a table of their own.
+    look_alikes = api("network")["data"]["look_alike_names"]
+    table = browser.find_element(By.ID, "analytics-network-look_alike_names-table")
+    assert table.get_attribute("data-rows") == str(len(look_alikes)) != "0"
+    first = table.find_element(By.CSS_SELECTOR, "tbody tr").text
+    assert look_alikes[0]["name"] in first and look_alikes[0]["other"] in first
     figure = browser.find_element(
         By.CSS_SELECTOR, '[data-analysis="ndc"] [data-figure="labelers"] .figure-value'
     )
@@ -294,6 +324,24 @@ def test_clicking_a_class_bar_under_a_filter_lists_that_class_under_it(
     wait(browser).until(lambda b: drugs_total(b) == top[0]["labels"])
     picker = browser.find_element(By.ID, "drugs-class")
     wait(browser).until(lambda _: picker.get_attribute("value") == top[0]["name"])
+
+
+def test_clicking_a_dosage_form_lists_the_drugs_of_that_form(browser, live_server, synced, api):
+    signed_in(browser, live_server, "viewer")
+    open_analytics(browser, live_server)
+    forms = api("text")["data"]["dosage_forms"]
+    index, form = next((i, f) for i, f in enumerate(forms) if "," in f["dosage_form"])
+    stored = db.session.scalar(
+        sa.select(sa.func.count()).where(sa.func.upper(Drug.dosage_form) == form["dosage_form"])
+    )
+    assert stored == form["labels"]
+
+    click_bar(browser, "text", "dosage_forms", index)
+    wait(browser).until(lambda b: "#/drugs?dosage_form=" in b.current_url)
+    wait(browser, 30).until(screen_settled("drugs"))
+    chip = browser.find_element(By.ID, "drugs-dosage-form")
+    assert chip.find_element(By.CSS_SELECTOR, "[data-value]").text == form["dosage_form"]
+    wait(browser).until(lambda b: drugs_total(b) == form["labels"])
 
 
 def test_the_table_view_shows_the_charts_figures_and_sorts(browser, live_server, synced):
