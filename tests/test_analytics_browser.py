@@ -12,6 +12,8 @@ import csv
 import io
 import os
 import re
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +25,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 import accounts
+from analytics import runs
 from database import db
+from jobs import engine
 from models import Drug, NdcCode
 from sandbox.catalogue import Catalogue
 from tests.fixtures.app import TEST_PASSWORD
@@ -528,6 +532,7 @@ def test_the_overview_card_shows_the_analytics_figures(browser, live_server, syn
 
     assert figure("labels") == str(summary["labels"])
     assert figure("labelers") == str(summary["labelers"])
+    assert figure("look_alike_pairs") == str(api("network")["summary"]["look_alike_pairs"])
     if SCREENSHOTS:
         card.screenshot(os.path.join(SCREENSHOTS, "overview-analytics-card.png"))
     card.find_element(By.CSS_SELECTOR, "a[data-stat-link=analytics]").click()
@@ -594,3 +599,48 @@ def test_run_analytics_shows_progress_then_when_it_ran_and_what_changed(
     assert browser.find_elements(By.CSS_SELECTOR, "[data-delta]") == []
     assert "computed live" in last_run.text
     assert csp_violations(browser) == []
+
+
+@pytest.fixture
+def held_analytics(app) -> Iterator[threading.Event]:
+    """The real analytics job, held after reporting its first analysis until the event is set."""
+    release = threading.Event()
+
+    def held(ctx: engine.JobContext) -> None:
+        ctx.reporter.progress(1, 4, "ndc", phase="analyses")
+        assert release.wait(30)
+        runs.compute_and_store(ctx.run_id, ctx.reporter)
+
+    with engine.registered("analytics", held):
+        yield release
+        release.set()
+        for thread in threading.enumerate():
+            if thread.name.startswith("job-"):
+                thread.join(30)
+
+
+def test_a_second_start_joins_the_run_already_going_and_shows_its_progress(
+    browser, live_server, synced, client, bearer, held_analytics
+):
+    signed_in(browser, live_server, "editor")
+    open_analytics(browser, live_server)
+    started = client.post("/api/analytics/run", headers=bearer("admin"))  # from a script, say
+    assert started.status_code == 202, started.json
+    job_id = started.json["job_id"]
+
+    browser.find_element(By.ID, "analytics-run").click()
+    toast = wait(browser).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-toast=info]"))
+    )
+    assert "Already running" in toast.text and f"run #{job_id}" in toast.text
+    progress = browser.find_element(By.CSS_SELECTOR, "[data-sync-panel=analytics]")
+    wait(browser).until(lambda _: progress.get_attribute("data-state") == "running")
+    wait(browser).until(lambda _: "1 of 4" in progress.text)
+    assert "Ndc…" in progress.find_element(By.CSS_SELECTOR, "[data-sync-step]").text
+    assert browser.find_element(By.ID, "analytics-run").get_attribute("aria-busy") == "true"
+
+    held_analytics.set()
+    last_run = browser.find_element(By.ID, "analytics-last-run")
+    wait(browser, 60).until(lambda _: last_run.get_attribute("data-run-id") == str(job_id))
+    assert progress.get_attribute("data-state") == "completed"
+    assert browser.find_element(By.ID, "analytics-run").get_attribute("aria-busy") is None
