@@ -33,8 +33,8 @@ def analyze(filters: Filters) -> dict[str, Any]:
             sa.func.count().filter(~has_brand, ~has_generic).label("unnamed"),
         ).where(filters.where())
     ).one()
-    prefixes, prefix_total = stems(filters, "prefix")
-    suffixes, suffix_total = stems(filters, "suffix")
+    shared = stems(filters)
+    (prefixes, prefix_total), (suffixes, suffix_total) = shared["prefix"], shared["suffix"]
     return {
         "summary": {
             "labels": kinds.labels,

@@ -11,7 +11,7 @@ a longer stem containing it is shared by exactly the same names (so -OLOL is sho
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -27,6 +27,7 @@ STEM_LENGTHS = range(3, 8)  # letters in a stem
 MIN_REST = 3  # letters of the moiety a stem must leave: a stem is a part, not the name
 TOP_STEMS = 20
 EXAMPLES = 5
+KINDS = ("prefix", "suffix")
 
 
 def generic_names(filters: Filters) -> sa.Subquery:
@@ -62,67 +63,102 @@ def moieties(filters: Filters) -> sa.Subquery:
     )
 
 
-def stems(filters: Filters, kind: Literal["prefix", "suffix"]) -> tuple[list[dict[str, Any]], int]:
-    """The TOP_STEMS stems of `kind` shared by most distinct generic names, and how many there
-    are: [{stem, names, labels, examples}]."""
-    names = moieties(filters)
-    moiety = names.c.moiety
+def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """For "prefix" and "suffix": the TOP_STEMS stems shared by most distinct generic names
+    ([{stem, names, labels, examples}]) and how many stems there are. Stems are cut from the
+    distinct moieties (few) and only the shared ones are matched back to the labels."""
+    found = moieties(filters).select().cte("found")
     lengths = (
-        sa.func.generate_series(min(STEM_LENGTHS), max(STEM_LENGTHS))
-        .table_valued("length")
-        .render_derived(name="lengths")
+        sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
+        .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])
+        .alias("lengths")
     )
-    length = lengths.c.length
-    cut = sa.func.left if kind == "prefix" else sa.func.right
-    candidates = (
-        sa.select(
-            names.c.drug_id,
-            names.c.name,
-            moiety,
-            cut(moiety, length).label("stem"),
-        )
-        .select_from(names)
-        .join(lengths, sa.func.char_length(moiety) >= length + MIN_REST)
-        .subquery("candidates")
+    distinct_moieties = sa.select(found.c.moiety).distinct().subquery("distinct_moieties")
+    moiety = distinct_moieties.c.moiety
+    cut = sa.case(
+        (lengths.c.kind == "prefix", sa.func.left(moiety, lengths.c.length)),
+        else_=sa.func.right(moiety, lengths.c.length),
     )
-    name_count = sa.func.count(sa.distinct(candidates.c.name))
+    moiety_stems = (
+        sa.select(moiety, lengths.c.kind, cut.label("stem"))
+        .select_from(distinct_moieties)
+        .join(lengths, sa.func.char_length(moiety) >= lengths.c.length + MIN_REST)
+        .cte("moiety_stems")
+    )
+    named = sa.select(found.c.name, found.c.moiety).distinct().subquery("named")
     shared = (
         sa.select(
-            candidates.c.stem,
-            name_count.label("names"),
-            sa.func.count(sa.distinct(candidates.c.drug_id)).label("labels"),
-            sa.func.array_agg(
-                aggregate_order_by(sa.distinct(candidates.c.name), candidates.c.name)
-            ).label("examples"),
+            moiety_stems.c.kind,
+            moiety_stems.c.stem,
+            sa.func.count(sa.distinct(named.c.name)).label("names"),
+            sa.func.array_agg(aggregate_order_by(sa.distinct(named.c.name), named.c.name)).label(
+                "examples"
+            ),
         )
-        .group_by(candidates.c.stem)
-        .having(sa.func.count(sa.distinct(candidates.c.moiety)) >= 2)
+        .join(named, named.c.moiety == moiety_stems.c.moiety)
+        .group_by(moiety_stems.c.kind, moiety_stems.c.stem)
+        .having(sa.func.count(sa.distinct(named.c.moiety)) >= 2)
         .cte("shared")
+    )
+    labelled_pairs = (
+        sa.select(moiety_stems.c.kind, moiety_stems.c.stem, found.c.drug_id)
+        .join(found, found.c.moiety == moiety_stems.c.moiety)
+        .join(
+            shared,
+            sa.and_(shared.c.kind == moiety_stems.c.kind, shared.c.stem == moiety_stems.c.stem),
+        )
+        .distinct()
+        .subquery("labelled_pairs")
+    )
+    labelled = (
+        sa.select(labelled_pairs.c.kind, labelled_pairs.c.stem, sa.func.count().label("labels"))
+        .group_by(labelled_pairs.c.kind, labelled_pairs.c.stem)
+        .subquery("labelled")
     )
     longer = shared.alias("longer")
     stem_length = sa.func.char_length(shared.c.stem)
+    longer_part = sa.case(
+        (shared.c.kind == "prefix", sa.func.left(longer.c.stem, stem_length)),
+        else_=sa.func.right(longer.c.stem, stem_length),
+    )
     covered = (
         sa.exists()
         .where(
+            longer.c.kind == shared.c.kind,
             sa.func.char_length(longer.c.stem) > stem_length,
-            cut(longer.c.stem, stem_length) == shared.c.stem,
+            longer_part == shared.c.stem,
             longer.c.names == shared.c.names,
         )
         .correlate(shared)
     )
-    rows = db.session.execute(
-        sa.select(shared, sa.func.count().over().label("total"))
+    order = (shared.c.names.desc(), labelled.c.labels.desc(), stem_length.desc(), shared.c.stem)
+    ranked = (
+        sa.select(
+            shared.c.kind,
+            shared.c.stem,
+            shared.c.names,
+            shared.c.examples,
+            labelled.c.labels,
+            sa.func.row_number().over(partition_by=shared.c.kind, order_by=order).label("rank"),
+            sa.func.count().over(partition_by=shared.c.kind).label("total"),
+        )
+        .join(labelled, sa.and_(labelled.c.kind == shared.c.kind, labelled.c.stem == shared.c.stem))
         .where(~covered)
-        .order_by(shared.c.names.desc(), shared.c.labels.desc(), stem_length.desc(), shared.c.stem)
-        .limit(TOP_STEMS)
-    ).all()
-    items = [
-        {
-            "stem": row.stem,
-            "names": row.names,
-            "labels": row.labels,
-            "examples": row.examples[:EXAMPLES],
-        }
-        for row in rows
-    ]
-    return items, rows[0].total if rows else 0
+        .subquery("ranked")
+    )
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.rank <= TOP_STEMS).order_by(ranked.c.kind, ranked.c.rank)
+    )
+    result: dict[str, tuple[list[dict[str, Any]], int]] = {kind: ([], 0) for kind in KINDS}
+    for row in rows:
+        items, _total = result[row.kind]
+        items.append(
+            {
+                "stem": row.stem,
+                "names": row.names,
+                "labels": row.labels,
+                "examples": row.examples[:EXAMPLES],
+            }
+        )
+        result[row.kind] = (items, row.total)
+    return result

@@ -4,16 +4,21 @@ records whose link is missing or malformed.
 A label's links are its public DailyMed page and its SPL document, both by set id
 (`LINK_TEMPLATES`); an authorization's link is its portal's table page (the profile's
 `base_url` — or `PORTAL_BASE_URL` for the configured profile — joined with its first table page:
-portals have no page per record). Links are built, split and generalised in SQL: the pattern is
-the link's path with set ids (UUIDs) written `{set_id}` and numeric path segments `{n}`. A link
-is malformed when it is no http(s) URL or a label's set id is no UUID; missing when there is
-no set id, or no known portal profile for an authorization's source. The filters choose labels:
-authorizations, which no label filter can choose, are counted only when no filter is set."""
+portals have no page per record). Links are made from templates, so the records are counted in
+SQL by what decides their links (a label's set id, an authorization's source) and the links of
+each template counted at once: no link string is built per row. A pattern is a link's path and
+query with set ids (UUIDs) written `{set_id}` and numeric path segments `{n}`. A record's link
+is malformed when a label's set id is no UUID (or a portal's page no http(s) URL); missing when
+a label has no set id, or an authorization's source is no known portal profile. The filters
+choose labels: authorizations, which no label filter chooses, count only when no filter is set."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -31,132 +36,133 @@ LINK_TEMPLATES = (  # a label's public links; {set_id} is its set id
 )
 TOP_HOSTS = 50
 LISTED = 100  # records listed as missing or malformed; the summary counts them all
-UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-URL = r"^https?://[^/?#\s]+[^\s]*$"
+UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_URL = re.compile(r"https?://[^/?#\s]+\S*")
+_NUMBER_SEGMENT = re.compile(r"/[0-9]+(?=[/?#]|$)")
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    links = _links(filters)
-    per_record = (
-        sa.select(
-            links.c.dataset,
-            links.c.id,
-            links.c.name,
-            sa.func.min(links.c.link).label("link"),
-            sa.func.count(links.c.link).label("present"),
-            sa.func.bool_or(~links.c.well_formed).label("malformed"),
-        )
-        .group_by(links.c.dataset, links.c.id, links.c.name)
-        .subquery("per_record")
-    )
-    totals = db.session.execute(
+    set_id = sa.func.trim(Drug.set_id)
+    missing = set_id == ""
+    malformed = sa.and_(~missing, sa.not_(set_id.regexp_match(f"^{UUID}$")))
+    drugs = db.session.execute(
         sa.select(
             sa.func.count().label("records"),
-            sa.func.count().filter(per_record.c.present == 0).label("missing"),
-            sa.func.count().filter(per_record.c.malformed).label("malformed"),
-        )
+            sa.func.count().filter(missing).label("missing"),
+            sa.func.count().filter(malformed).label("malformed"),
+        ).where(filters.where())
     ).one()
-    good_links = db.session.scalar(
-        sa.select(sa.func.count()).where(links.c.link.is_not(None), links.c.well_formed)
-    )
+    well_formed = drugs.records - drugs.missing - drugs.malformed
+    links: Counter[tuple[str, str]] = Counter()
+    for template in LINK_TEMPLATES:
+        links[host_and_pattern(template.format(set_id="{set_id}"))] += well_formed
+    records, missing_total, malformed_total = drugs.records, drugs.missing, drugs.malformed
+    listed = {
+        "missing": _drugs_listed(filters, missing),
+        "malformed": _drugs_listed(filters, malformed),
+    }
+    if not filters.as_json():
+        pages = _portal_pages()
+        for source, count in db.session.execute(
+            sa.select(Authorization.source, sa.func.count()).group_by(Authorization.source)
+        ):
+            records += count
+            page = pages.get(source)
+            if page is None:
+                missing_total += count
+            elif not _URL.fullmatch(page):
+                malformed_total += count
+            else:
+                links[host_and_pattern(page)] += count
+        unknown = Authorization.source.not_in(list(pages))
+        bad = [source for source, page in pages.items() if not _URL.fullmatch(page)]
+        listed["missing"][:0] = _authorizations_listed(unknown, None)
+        listed["malformed"][:0] = _authorizations_listed(Authorization.source.in_(bad), pages)
     return {
         "summary": {
-            "records": totals.records,
-            "links": good_links,
-            "missing": totals.missing,
-            "malformed": totals.malformed,
+            "records": records,
+            "links": sum(links.values()),
+            "missing": missing_total,
+            "malformed": malformed_total,
         },
         "data": {
-            "hosts": _hosts(links),
-            "missing": _listed(per_record, per_record.c.present == 0),
-            "malformed": _listed(per_record, per_record.c.malformed.is_(True)),
+            "hosts": [
+                {"host": host, "pattern": pattern, "links": count}
+                for (host, pattern), count in sorted(
+                    links.items(), key=lambda item: (-item[1], item[0])
+                )[:TOP_HOSTS]
+                if count
+            ],
+            "missing": listed["missing"][:LISTED],
+            "malformed": listed["malformed"][:LISTED],
         },
     }
 
 
-def _links(filters: Filters) -> sa.Subquery:
-    """(dataset, id, name, link, well_formed): every link every record in scope should have,
-    `link` NULL where it cannot be built."""
-    set_id = sa.func.trim(Drug.set_id)
-    drug_links = [
-        sa.select(
-            sa.literal("drugs").label("dataset"),
-            Drug.id,
-            Drug.title.label("name"),
-            sa.case(
-                (set_id == "", sa.null()),
-                else_=sa.func.replace(sa.literal(template), "{set_id}", set_id),
-            ).label("link"),
-            sa.or_(set_id == "", set_id.regexp_match(f"^{UUID}$", flags="i")).label("well_formed"),
-        ).where(filters.where())
-        for template in LINK_TEMPLATES
-    ]
-    parts: list[sa.Select[Any]] = list(drug_links)
-    if not filters.as_json():
-        pages = _portal_pages()
-        link: sa.ColumnElement[Any] = (
-            sa.case(*((Authorization.source == s, url) for s, url in pages.items()))
-            if pages
-            else sa.null()
-        )
-        parts.append(
-            sa.select(
-                sa.literal("authorizations").label("dataset"),
-                Authorization.id,
-                Authorization.source_key.label("name"),
-                link.label("link"),
-                sa.func.coalesce(sa.cast(link, sa.Text).regexp_match(URL), sa.true()),
-            )
-        )
-    return sa.union_all(*parts).subquery("links")
+def host_and_pattern(link: str) -> tuple[str, str]:
+    """A link's host, and its path and query with ids written as placeholders."""
+    parts = urlsplit(link)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path = re.sub(UUID, "{set_id}", path)
+    return parts.netloc, _NUMBER_SEGMENT.sub("/{n}", path)
 
 
-def _hosts(links: sa.Subquery) -> list[dict[str, Any]]:
-    """Well-formed links per host and path pattern, most links first."""
-    host = sa.func.substring(links.c.link, "^[a-zA-Z]+://([^/?#]+)")
-    path = sa.func.substring(links.c.link, "^[a-zA-Z]+://[^/?#]+(.*)$")
-    pattern = sa.func.regexp_replace(
-        sa.func.regexp_replace(path, UUID, "{set_id}", "gi"), "/[0-9]+(?=[/?#]|$)", "/{n}", "g"
-    )
-    grouped = (
-        sa.select(host.label("host"), pattern.label("pattern"))
-        .where(links.c.link.is_not(None), links.c.well_formed)
-        .subquery("grouped")
-    )
-    count = sa.func.count()
+def _drugs_listed(filters: Filters, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
     rows = db.session.execute(
-        sa.select(grouped.c.host, grouped.c.pattern, count.label("links"))
-        .group_by(grouped.c.host, grouped.c.pattern)
-        .order_by(count.desc(), grouped.c.host, grouped.c.pattern)
-        .limit(TOP_HOSTS)
-    )
-    return [{"host": row.host, "pattern": row.pattern, "links": row.links} for row in rows]
-
-
-def _listed(per_record: sa.Subquery, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        sa.select(per_record)
-        .where(where)
-        .order_by(per_record.c.dataset, per_record.c.name, per_record.c.id)
+        sa.select(Drug.id, Drug.title, Drug.set_id)  # listed by dataset, then name
+        .where(filters.where(), where)
+        .order_by(Drug.title, Drug.id)
         .limit(LISTED)
     )
     return [
-        {"dataset": row.dataset, "id": row.id, "name": row.name, "link": row.link} for row in rows
+        {
+            "dataset": "drugs",
+            "id": row.id,
+            "name": row.title,
+            "link": LINK_TEMPLATES[0].format(set_id=set_id)
+            if (set_id := row.set_id.strip())
+            else None,
+        }
+        for row in rows
+    ]
+
+
+def _label_page(set_id: str) -> str | None:
+    return LINK_TEMPLATES[0].format(set_id=set_id.strip()) if set_id.strip() else None
+
+
+def _authorizations_listed(
+    where: sa.ColumnElement[bool], pages: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Authorization.id, Authorization.source_key, Authorization.source)
+        .where(where)
+        .order_by(Authorization.source_key, Authorization.id)
+        .limit(LISTED)
+    )
+    return [
+        {
+            "dataset": "authorizations",
+            "id": row.id,
+            "name": row.source_key,
+            "link": pages.get(row.source) if pages else None,
+        }
+        for row in rows
     ]
 
 
 def _portal_pages() -> dict[str, str]:
     """Each known portal source (a built-in profile, or the configured one) and its table page."""
     settings = current_app.config["SETTINGS"] if has_app_context() else None
-    pages = {name: _table_page(_builtin(name), None) for name in builtin_profile_names()}
+    pages = {name: _table_page(_profile(name), None) for name in builtin_profile_names()}
     if settings is not None:
-        configured = _builtin(settings.portal_profile)
+        configured = _profile(settings.portal_profile)
         pages[configured.name] = _table_page(configured, settings.portal_base_url)
     return {name: url for name, url in pages.items() if url}
 
 
 @cache
-def _builtin(name_or_path: str) -> PortalProfile:
+def _profile(name_or_path: str) -> PortalProfile:
     return load_profile(name_or_path)
 
 

@@ -395,13 +395,14 @@ def test_an_empty_database_gives_valid_empty_results(client, bearer, app, name):
     ],
 )
 def test_a_bad_filter_is_refused_naming_it(client, bearer, app, name, value):
-    response = client.get(
-        "/api/analytics/ndc", headers=bearer("viewer"), query_string={name: value}
-    )
-    assert response.status_code == 422
-    error = response.json["error"]
-    assert error["code"] == "validation_error" and error["details"]["field"] == name
-    assert name in error["message"]
+    for analysis_name in ANALYSES:
+        response = client.get(
+            f"/api/analytics/{analysis_name}", headers=bearer("viewer"), query_string={name: value}
+        )
+        assert response.status_code == 422, analysis_name
+        error = response.json["error"]
+        assert error["code"] == "validation_error" and error["details"]["field"] == name
+        assert name in error["message"]
 
 
 def test_a_date_range_ending_before_it_starts_is_refused(client, bearer, app):
