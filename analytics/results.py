@@ -199,8 +199,18 @@ def analysis_arg(text: str | None) -> str | None:
     return text
 
 
+LIST_ARGS = ("analysis", "run_id", "page", "per_page")
+
+
 def list_query(args: Mapping[str, str]) -> sa.Select:
-    """Stored results, newest first, of one `analysis` and/or one `run_id` when given."""
+    """Stored results, newest first, of one `analysis` and/or one `run_id` when given; any other
+    argument (but the page's) is a 422 naming it."""
+    for name in args:
+        if name not in LIST_ARGS:
+            raise ValidationFailed(
+                f"Unknown argument {name[:60]!r}; the results take {', '.join(LIST_ARGS)}.",
+                field=name,
+            )
     query = sa.select(AnalyticsResult).order_by(AnalyticsResult.computed_at.desc())
     if analysis := analysis_arg(args.get("analysis")):
         query = query.where(AnalyticsResult.analysis == analysis)

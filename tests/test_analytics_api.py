@@ -84,7 +84,12 @@ def test_results_are_listed_newest_first_filtered_by_analysis_and_run_and_paged(
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("analysis=weather", "analysis"), ("run_id=abc", "run_id"), ("run_id=0", "run_id")],
+    [
+        ("analysis=weather", "analysis"),
+        ("run_id=abc", "run_id"),
+        ("run_id=0", "run_id"),
+        ("analysys=ndc", "analysys"),
+    ],
 )
 def test_a_bad_results_filter_is_a_422_naming_it(app, viewer, query, field):
     response = viewer.get(f"/api/analytics/results?{query}")
