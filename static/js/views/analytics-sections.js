@@ -175,6 +175,8 @@ export const SECTIONS = [
       { key: "brand", label: "Brand" },
       { key: "generic", label: "Generic only" },
       { key: "unnamed", label: "Unnamed" },
+      { key: "prefixes", label: "Shared prefixes" },
+      { key: "suffixes", label: "Shared suffixes" },
     ],
     panels: [
       {
