@@ -37,10 +37,10 @@ const CHART_ICON = raw(
 );
 
 /** A long axis label keeps its start and its end ("Angiotensin-conv…Inhibitor (EPC)"). */
-function shorten(text) {
-  if (text.length <= LABEL_CHARS) return text;
-  const head = Math.ceil((LABEL_CHARS - 1) * 0.55);
-  return `${text.slice(0, head)}…${text.slice(text.length - (LABEL_CHARS - 1 - head))}`;
+function shorten(text, chars = LABEL_CHARS) {
+  if (text.length <= chars) return text;
+  const head = Math.ceil((chars - 1) * 0.55);
+  return `${text.slice(0, head)}…${text.slice(text.length - (chars - 1 - head))}`;
 }
 
 function scales(kind, unit) {
@@ -57,7 +57,8 @@ function scales(kind, unit) {
       autoSkip: kind !== "hbar",
       maxRotation: 0,
       callback(value) {
-        return shorten(String(this.getLabelForValue(value)));
+        // A phone-wide chart keeps its bars: shorter labels.
+        return shorten(String(this.getLabelForValue(value)), this.chart.width < 480 ? 16 : LABEL_CHARS);
       },
     },
   };
