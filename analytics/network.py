@@ -88,33 +88,43 @@ def _class_pairs(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int
 
 def _linked_labels(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int]:
     """Package NDCs (normalised) printed on several labels in scope, with those labels; and how
-    many labels share a code with another."""
+    many labels share a code with another. One query: the codes in scope are read once."""
     codes = (
         sa.select(NdcCode.ndc11, NdcCode.drug_id)
         .where(NdcCode.drug_id.in_(scope), NdcCode.ndc11.is_not(None))
         .distinct()
-        .subquery("codes")
+        .cte("codes")
     )
-    labels = sa.func.count()
-    shared = sa.select(codes.c.ndc11).group_by(codes.c.ndc11).having(labels > 1).subquery("shared")
-    linked_total = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(codes.c.drug_id))).where(
-            codes.c.ndc11.in_(sa.select(shared.c.ndc11))
-        )
+    shared = (
+        sa.select(codes.c.ndc11, sa.func.count().label("labels"))
+        .group_by(codes.c.ndc11)
+        .having(sa.func.count() > 1)
+        .cte("shared")
+    )
+    linked_total = (
+        sa.select(sa.func.count(sa.distinct(codes.c.drug_id)))
+        .join(shared, shared.c.ndc11 == codes.c.ndc11)
+        .scalar_subquery()
+    )
+    top = (
+        sa.select(shared)
+        .order_by(shared.c.labels.desc(), shared.c.ndc11)
+        .limit(LISTED)
+        .subquery("top")
     )
     rows = db.session.execute(
         sa.select(
-            codes.c.ndc11,
-            labels.label("labels"),
+            top.c.ndc11,
+            top.c.labels,
             sa.func.array_agg(aggregate_order_by(Drug.set_id, Drug.set_id)).label("set_ids"),
             sa.func.array_agg(aggregate_order_by(Drug.title, Drug.set_id)).label("titles"),
+            linked_total.label("linked_total"),
         )
+        .join(codes, codes.c.ndc11 == top.c.ndc11)
         .join(Drug, Drug.id == codes.c.drug_id)
-        .group_by(codes.c.ndc11)
-        .having(labels > 1)
-        .order_by(labels.desc(), codes.c.ndc11)
-        .limit(LISTED)
-    )
+        .group_by(top.c.ndc11, top.c.labels)
+        .order_by(top.c.labels.desc(), top.c.ndc11)
+    ).all()
     items = [
         {
             "ndc": hyphenated(row.ndc11),
@@ -124,7 +134,7 @@ def _linked_labels(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], i
         }
         for row in rows
     ]
-    return items, linked_total or 0
+    return items, rows[0].linked_total if rows else 0
 
 
 def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:

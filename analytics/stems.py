@@ -46,19 +46,25 @@ def generic_names(filters: Filters) -> sa.Subquery:
 
 
 def moieties(filters: Filters) -> sa.Subquery:
-    """(drug_id, name, moiety): the active moiety of each ingredient each generic name names."""
-    names = generic_names(filters)
-    ingredients = (
-        sa.select(
-            names.c.drug_id,
-            names.c.name,
-            sa.func.regexp_split_to_table(names.c.name, INGREDIENT_SEPARATOR).label("ingredient"),
-        )
+    """(drug_id, name, moiety): the active moiety of each ingredient each generic name names.
+    Names are split once per distinct name (few), not once per label."""
+    names = generic_names(filters).select().cte("label_names")
+    distinct_names = sa.select(names.c.name).distinct().subquery("distinct_names")
+    ingredients = sa.select(
+        distinct_names.c.name,
+        sa.func.regexp_split_to_table(distinct_names.c.name, INGREDIENT_SEPARATOR).label(
+            "ingredient"
+        ),
     ).subquery("ingredients")
     moiety = sa.func.substring(ingredients.c.ingredient, MOIETY)
-    return (
-        sa.select(ingredients.c.drug_id, ingredients.c.name, moiety.label("moiety"))
+    split = (
+        sa.select(ingredients.c.name, moiety.label("moiety"))
         .where(moiety.is_not(None))
+        .subquery("split")
+    )
+    return (
+        sa.select(names.c.drug_id, names.c.name, split.c.moiety)
+        .join(split, split.c.name == names.c.name)
         .subquery("moieties")
     )
 

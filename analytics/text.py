@@ -49,10 +49,15 @@ def analyze(filters: Filters) -> dict[str, Any]:
     ingredients = (
         sa.select(
             ActiveIngredient.drug_id,
-            sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("ingredient"),
+            sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("value"),
         )
         .where(ActiveIngredient.drug_id.in_(filters.drug_ids().scalar_subquery()))
         .subquery("ingredients")
+    )
+    dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
+    routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
+    top_ingredients, ingredient_total = _top(
+        ingredients.c.drug_id, ingredients.c.value, "ingredient", TOP
     )
     mix = _ingredient_mix(filters)
     return {
@@ -60,22 +65,16 @@ def analyze(filters: Filters) -> dict[str, Any]:
             "labels": db.session.scalar(
                 sa.select(sa.func.count()).select_from(Drug).where(filters.where())
             ),
-            "dosage_forms": db.session.scalar(sa.select(sa.func.count(sa.distinct(forms.c.form)))),
-            "ingredients": db.session.scalar(
-                sa.select(sa.func.count(sa.distinct(ingredients.c.ingredient))).where(
-                    ingredients.c.ingredient != ""
-                )
-            ),
+            "dosage_forms": form_total,
+            "ingredients": ingredient_total,
             "single": mix["single"],
             "combination": mix["combination"],
             "without_ingredients": mix["none"],
         },
         "data": {
-            "dosage_forms": _top(forms.c.form, forms.c.drug_id, "dosage_form", TOP),
-            "routes": _top(forms.c.route, forms.c.drug_id, "route", None),
-            "top_ingredients": _top(
-                ingredients.c.ingredient, ingredients.c.drug_id, "ingredient", TOP
-            ),
+            "dosage_forms": dosage_forms,
+            "routes": routes,
+            "top_ingredients": top_ingredients,
             "ingredient_mix": sorted(
                 ({"kind": kind, "labels": labels} for kind, labels in mix.items()),
                 key=lambda item: -item["labels"],
@@ -107,18 +106,20 @@ def _forms(filters: Filters) -> sa.Subquery:
 
 
 def _top(
-    value: sa.ColumnElement[Any], drug_id: sa.ColumnElement[int], name: str, limit: int | None
-) -> list[dict[str, Any]]:
-    """Labels per value, most labels first (then by value)."""
-    labels = sa.func.count(sa.distinct(drug_id))
+    drug_id: sa.ColumnElement[int], value: sa.ColumnElement[Any], name: str, limit: int | None
+) -> tuple[list[dict[str, Any]], int]:
+    """Labels per value, most labels first (then by value), and how many values there are.
+    Distinct (label, value) pairs first, then counted: a hash, not a sort per group."""
+    pairs = sa.select(drug_id.label("drug_id"), value.label("value")).where(value != "").distinct()
+    pairs_sub = pairs.subquery("pairs")
+    labels = sa.func.count()
     rows = db.session.execute(
-        sa.select(value.label("value"), labels.label("labels"))
-        .where(value != "")
-        .group_by(value)
-        .order_by(labels.desc(), value)
+        sa.select(pairs_sub.c.value, labels.label("labels"), sa.func.count().over().label("total"))
+        .group_by(pairs_sub.c.value)
+        .order_by(labels.desc(), pairs_sub.c.value)
         .limit(limit)
-    )
-    return [{name: row.value, "labels": row.labels} for row in rows]
+    ).all()
+    return [{name: row.value, "labels": row.labels} for row in rows], rows[0].total if rows else 0
 
 
 def _ingredient_mix(filters: Filters) -> dict[str, int]:
@@ -145,17 +146,20 @@ def _ingredient_mix(filters: Filters) -> dict[str, int]:
 
 def _top_terms(filters: Filters) -> list[dict[str, Any]]:
     """The TOP words of titles (before the labeler) on most labels."""
-    words = sa.func.regexp_split_to_table(
-        sa.func.lower(sa.func.regexp_replace(Drug.title, _LABELER, "")), "[^a-z]+"
+    letters_only = sa.func.regexp_replace(
+        sa.func.lower(sa.func.regexp_replace(Drug.title, _LABELER, "")), "[^a-z]+", " ", "g"
     )
-    terms = sa.select(Drug.id.label("drug_id"), words.label("term")).where(filters.where())
-    terms_sub = terms.subquery("terms")
-    kept = (
-        sa.select(terms_sub)
-        .where(
-            sa.func.char_length(terms_sub.c.term) >= 3,
-            terms_sub.c.term.not_in(STOP_WORDS),
+    words = (
+        sa.select(
+            Drug.id.label("drug_id"),
+            sa.func.unnest(sa.func.string_to_array(letters_only, " ")).label("term"),
         )
+        .where(filters.where())
+        .subquery("words")
+    )
+    kept = (
+        sa.select(words)
+        .where(sa.func.char_length(words.c.term) >= 3, words.c.term.not_in(STOP_WORDS))
         .subquery("kept")
     )
-    return _top(kept.c.term, kept.c.drug_id, "term", TOP)
+    return _top(kept.c.drug_id, kept.c.term, "term", TOP)[0]

@@ -57,10 +57,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
     for template in LINK_TEMPLATES:
         links[host_and_pattern(template.format(set_id="{set_id}"))] += well_formed
     records, missing_total, malformed_total = drugs.records, drugs.missing, drugs.malformed
-    listed = {
-        "missing": _drugs_listed(filters, missing),
-        "malformed": _drugs_listed(filters, malformed),
-    }
+    listed = _drugs_listed(filters, missing, malformed)
     if not filters.as_json():
         pages = _portal_pages()
         for source, count in db.session.execute(
@@ -107,24 +104,36 @@ def host_and_pattern(link: str) -> tuple[str, str]:
     return parts.netloc, _NUMBER_SEGMENT.sub("/{n}", path)
 
 
-def _drugs_listed(filters: Filters, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        sa.select(Drug.id, Drug.title, Drug.set_id)  # listed by dataset, then name
-        .where(filters.where(), where)
-        .order_by(Drug.title, Drug.id)
-        .limit(LISTED)
+def _drugs_listed(
+    filters: Filters, missing: sa.ColumnElement[bool], malformed: sa.ColumnElement[bool]
+) -> dict[str, list[dict[str, Any]]]:
+    """The first LISTED labels (by title) whose link is missing, and whose link is malformed.
+    The few such labels are found first (MATERIALIZED), then sorted: never a walk of the
+    whole title index looking for them."""
+    problems = (
+        sa.select(
+            Drug.id,
+            Drug.title,
+            Drug.set_id,
+            sa.case((missing, "missing"), else_="malformed").label("problem"),
+        )
+        .where(filters.where(), sa.or_(missing, malformed))
+        .cte("problems")
+        .prefix_with("MATERIALIZED")
     )
-    return [
-        {
-            "dataset": "drugs",
-            "id": row.id,
-            "name": row.title,
-            "link": LINK_TEMPLATES[0].format(set_id=set_id)
-            if (set_id := row.set_id.strip())
-            else None,
-        }
-        for row in rows
-    ]
+    rank = sa.func.row_number().over(
+        partition_by=problems.c.problem, order_by=(problems.c.title, problems.c.id)
+    )
+    ranked = sa.select(problems, rank.label("rank")).subquery("ranked")
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.rank <= LISTED).order_by(ranked.c.rank)
+    )
+    listed: dict[str, list[dict[str, Any]]] = {"missing": [], "malformed": []}
+    for row in rows:
+        listed[row.problem].append(
+            {"dataset": "drugs", "id": row.id, "name": row.title, "link": _label_page(row.set_id)}
+        )
+    return listed
 
 
 def _label_page(set_id: str) -> str | None:
