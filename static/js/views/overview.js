@@ -5,12 +5,14 @@
 // progress bar while a run is going, and a "Sync now" button for editors
 // (#overview-sync-<source>-button, #overview-sync-<source>-progress, #overview-sync-<source>-cancel,
 // for the sources portal and dailymed). The record cards link to their screens ([data-stat-link]).
+// The analytics card (overview-analytics.js) loads when the Overview is shown, not every 15 s.
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
 import { EMPTY, formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime } from "../format.js";
 import { pageHeader, statusBadge, toastError, withBusy } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
+import { analyticsCard } from "./overview-analytics.js";
 
 const REFRESH_MS = 15_000;
 
@@ -231,6 +233,7 @@ export function mount(root, context) {
   }
   const databaseCard = card({ stat: "database", label: "Database", iconName: "database" });
   const successCard = card({ stat: "success_rate", label: "Run success rate", iconName: "trend" });
+  const analytics = analyticsCard();
 
   const cardsBox = htmlEl`<div aria-busy="true" class="space-y-8">
     <section aria-labelledby="overview-records">
@@ -240,6 +243,10 @@ export function mount(root, context) {
     <section aria-labelledby="overview-health">
       <h2 id="overview-health" class="mb-3 text-sm font-semibold text-slate-900">Syncs and health</h2>
       <div class="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">${[...syncCards.values()]}${databaseCard}${successCard}</div>
+    </section>
+    <section aria-labelledby="overview-insights">
+      <h2 id="overview-insights" class="mb-3 text-sm font-semibold text-slate-900">Insights</h2>
+      ${analytics.el}
     </section>
   </div>`;
 
@@ -334,6 +341,7 @@ export function mount(root, context) {
     show() {
       visible = true;
       refresh();
+      analytics.refresh();
       schedule();
     },
     hide() {
