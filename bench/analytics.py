@@ -197,6 +197,39 @@ def _status_mb(key: str) -> float:
     raise RuntimeError(f"{key} not in /proc/self/status")
 
 
+# -- where the time goes ------------------------------------------------------------------------
+
+
+def explain_slowest(count: int) -> str:
+    """One stored run with every statement timed; the `count` slowest with their plans
+    (EXPLAIN (ANALYZE, BUFFERS)), for the report on what to change."""
+    timed: list[tuple[float, str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        timed.append((time.perf_counter() - conn.info["started"], statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        stored_run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+        sa.event.remove(db.engine, "after_cursor_execute", after)
+    report = []
+    cursor = db.session.connection().connection.cursor()
+    for seconds, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True)[:count]:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        report.append(f"-- {seconds * 1000:.0f} ms\n{statement}\n{parameters}\n{plan}\n")
+    db.session.rollback()
+    return "\n".join(report)
+
+
 # -- the run --------------------------------------------------------------------------------------
 
 
@@ -225,7 +258,9 @@ def measure(app: Flask, labels: int, *, runs: int = 3, repeats: int = 20, **size
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
     timed = [stored_run() for _ in range(runs)]
-    comparison = compare_with_plain(timed[len(timed) // 2])
+    comparison = compare_with_plain(
+        {name: statistics.median(run[name] for run in timed) for name in timed[0]}
+    )
     latencies = live(app, chosen_filters(labels), repeats)
     memory = memory_of_a_run(db.engine.url.render_as_string(hide_password=False))
     return Results(labels, rows, timed, comparison, latencies, memory)
@@ -239,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="stored runs timed (median)")
     parser.add_argument("--repeats", type=int, default=20, help="requests per analysis, filter")
     parser.add_argument("--no-write", action="store_true", help="print only; leave README.md")
+    parser.add_argument(
+        "--explain", type=int, default=0, help="print the N slowest statements' plans"
+    )
     parser.add_argument("--memory-child", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -253,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             classes=args.classes,
             labelers=args.labelers,
         )
+        if args.explain:
+            print(explain_slowest(args.explain))
     section = readme_section(results)
     print(section)
     if results.comparison.differences:

@@ -64,9 +64,10 @@ DOSAGE_FORMS = (
     ("INJECTION, POWDER, LYOPHILIZED, FOR SOLUTION", 2), ("POWDER, FOR SUSPENSION", 1),
     ("TABLET, ORALLY DISINTEGRATING", 1),
 )
-BRAND_SYLLABLES = ("ZY", "LO", "VA", "CRE", "NEX", "AL", "TRI", "OM", "DU", "FLO", "XA", "PRA",
-                   "RA", "VI", "TO", "LE", "MI", "NO", "SA", "DE", "QUI", "TOR", "ZAC", "VIX",
-                   "LIN", "RAN", "DEX", "MAX", "TRA", "SYN", "PHEN", "BRI", "KO", "VEL")
+ONSETS = ("B", "C", "D", "F", "G", "K", "L", "M", "N", "P", "R", "S", "T", "V", "X", "Z", "BR",
+          "CR", "DR", "FL", "GL", "PR", "TR", "ST", "SP", "QU", "")
+VOWELS = ("A", "E", "I", "O", "U", "Y", "AE", "IA")
+CODAS = ("", "", "", "N", "X", "L", "R", "S", "T", "M")
 FIRM_WORDS = ("Apex", "Aurora", "Bayshore", "Cardinal", "Cedar", "Summit", "Northstar", "Pinnacle",
               "Harbor", "Meridian", "Riverside", "Granite", "Keystone", "Liberty", "Beacon",
               "Crescent", "Evergreen", "Falcon", "Golden", "Heritage", "Horizon", "Ivy", "Jade",
@@ -133,6 +134,20 @@ def generic_names(rng: random.Random, count: int) -> list[str]:
     return list(names)
 
 
+def brand_names(rng: random.Random, count: int) -> list[str]:
+    """`count` distinct invented brand names of two or three syllables."""
+    names: dict[str, None] = {}
+    while len(names) < count:
+        syllables = rng.randint(2, 3)
+        names[
+            "".join(
+                rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS)
+                for _ in range(syllables)
+            )
+        ] = None
+    return list(names)
+
+
 def _labelers(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
     """(labeler code as printed, its layout, name): 30% 4-digit codes (printed 4-4-2), the
     others 5 digits printed 5-3-2 or 5-4-1."""
@@ -192,6 +207,8 @@ class _World:
     rng: random.Random
     generics: list[str]
     generic_weights: list[float]
+    brands: list[str]
+    brand_weights: list[float]
     generic_classes: list[list[int]]
     firms: list[tuple[str, str, str]]
     firm_weights: list[float]
@@ -213,10 +230,13 @@ def _world(rng: random.Random, labels: int, class_ids: list[int], labelers: int)
     generics = generic_names(rng, max(50, min(4000, labels // 25)))
     per_generic = [int(str(_weighted(rng, CLASSES_PER_GENERIC))) for _ in generics]
     firms = _labelers(rng, labelers)
+    brands = brand_names(rng, max(50, labels // 4))
     return _World(
         rng=rng,
         generics=generics,
         generic_weights=_zipf(len(generics), 0.8),
+        brands=brands,
+        brand_weights=_zipf(len(brands), 0.5),
         generic_classes=[
             sorted(set(rng.choices(live, cum_weights=class_weights, k=k))) for k in per_generic
         ],
@@ -245,7 +265,7 @@ def _label(w: _World, drug_id: int) -> None:
     firm = rng.choices(range(len(w.firms)), cum_weights=w.firm_weights)[0]
     brand = None
     if rng.random() < 0.55:
-        brand = "".join(rng.choices(BRAND_SYLLABLES, k=rng.randint(2, 3)))
+        brand = rng.choices(w.brands, cum_weights=w.brand_weights)[0]
         brand += "®" if rng.random() < 0.05 else ""
     labeler_name = w.firms[firm][2]
     title = (
