@@ -356,11 +356,20 @@ def readme_section(r: Results) -> str:
         f"{SECTION_TITLE}\n\n"
         f"`python -m bench.analytics` fills a throw-away embedded PostgreSQL with {r.labels:,} "
         f"generated labels in DailyMed's shapes ({loaded}; `bench/analytics_data.py`, COPY, "
-        "not timed), runs VACUUM ANALYZE, then measures side by side in one run. Machine: "
+        "not timed), runs VACUUM ANALYZE, then measures side by side in one run: an analytics "
+        "run as the job does it (every registered analyzer unfiltered, each result stored); "
+        "the straightforward way for the analyses the seed had (SELECT the rows as tuples, count "
+        "in Python; `bench/analytics_baseline.py`); each analysis live through "
+        "`GET /api/analytics/<analysis>` with a bearer token under a class filter (the class "
+        "nearest 1% of the labels) and under a labeler filter (the labeler printed on most "
+        f"labels), {len(r.latencies[0].milliseconds) if r.latencies else 0} requests each after "
+        "one warm-up; and the resident memory high-water mark (VmHWM) of a separate process that "
+        "builds the app and does one stored run. Machine: "
         f"{machine()}.\n\n"
         + table
         + f"\nThe plain implementations and the analyzers {agree} on every headline figure and "
-        "top list compared (`bench/analytics_baseline.py`).\n"
+        "top list compared. `--explain N` adds the plans (EXPLAIN ANALYZE) of a run's N slowest "
+        "statements.\n"
     )
 
 
