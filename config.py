@@ -179,6 +179,7 @@ class Settings:
     scrape_schedule: str = "0 0 * * *"
     analytics_schedule: str = "10 0 */2 * *"
     scheduler_enabled: bool = True
+    analytics_after_sync: bool = True
     schedule_grace_minutes: int = 60
     job_stale_after: float = 30.0
     migrate_on_start: bool = True
@@ -274,6 +275,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "ANALYTICS_SCHEDULE", env.get("ANALYTICS_SCHEDULE", "10 0 */2 * *")
         ),
         scheduler_enabled=parse_boolean("SCHEDULER_ENABLED", env.get("SCHEDULER_ENABLED", "true")),
+        analytics_after_sync=parse_boolean(
+            "ANALYTICS_AFTER_SYNC", env.get("ANALYTICS_AFTER_SYNC", "true")
+        ),
         schedule_grace_minutes=parse_int(
             "SCHEDULE_GRACE_MINUTES",
             env.get("SCHEDULE_GRACE_MINUTES", "60"),

@@ -1,32 +1,64 @@
-"""GET /api/analytics/<analysis>: one analysis computed live under the filters."""
+"""The analytics API: run analytics (a job), the stored results (list, get, note, delete), one
+analysis (the latest stored run, a given run, or live under filters) and two runs compared.
+Each route validates, calls one function of `analytics`, shapes the JSON."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import jsonify, request
+from flask_login import current_user
 
-from analytics import registry
-from analytics.filters import Filters
+from accounts.access import require_role
+from analytics import compare, job, results
 from api import bp
+from api.pagination import paginate
+from api.validation import json_body
+
+
+@bp.post("/analytics/run")
+@require_role("editor")
+def run_analytics():
+    """202 `{"job_id"}`; 409 with `details.job_id` while an analytics run is running."""
+    run = job.start(f"user:{current_user.username}", current_user.id)
+    return jsonify({"success": True, "job_id": run.id, "message": "Analytics run started."}), 202
+
+
+@bp.get("/analytics/results")
+def list_results():
+    """Stored results, newest first; `analysis` and `run_id` narrow them (422 when bad)."""
+    return paginate(results.list_query(request.args), results.listed_json)
+
+
+@bp.get("/analytics/results/<int:result_id>")
+def get_result(result_id: int):
+    return jsonify({"success": True, **results.result_json(results.get(result_id))})
+
+
+@bp.put("/analytics/results/<int:result_id>")
+@require_role("editor")
+def update_result(result_id: int):
+    """Body `{"note": text or null}`."""
+    result = results.set_note(result_id, json_body())
+    return jsonify({"success": True, **results.result_json(result)})
+
+
+@bp.delete("/analytics/results/<int:result_id>")
+@require_role("admin")
+def delete_result(result_id: int):
+    results.delete(result_id)
+    return jsonify({"success": True, "deleted": result_id})
+
+
+@bp.get("/analytics/compare")
+def compare_runs():
+    """`?from=<run>&to=<run>`: headline figures and top lists with their deltas."""
+    answer = compare.compare(request.args.get("from"), request.args.get("to"))
+    return jsonify({"success": True, **answer})
 
 
 @bp.get("/analytics/<analysis>")
 def analysis(analysis: str):
     """`{"analysis", "run_id" (null: computed live), "computed_at", "filters", "summary",
-    "data"}`; 404 naming the analyses for an unknown one, 422 naming a bad filter."""
-    analyzer = registry.analyzer(analysis)
-    filters = Filters.from_args(request.args)
-    computed_at = datetime.now(UTC)
-    result = analyzer(filters)
-    return jsonify(
-        {
-            "success": True,
-            "analysis": analysis,
-            "run_id": None,
-            "computed_at": computed_at.isoformat(),
-            "filters": filters.as_json(),
-            "summary": result["summary"],
-            "data": result["data"],
-        }
-    )
+    "data", "result_id", "note"}`: the latest stored run's result without filters (live while
+    none is stored), `run_id`'s, or live under filters. 404 naming the analyses for an unknown
+    one, 422 naming a bad filter or run_id."""
+    return jsonify({"success": True, **results.answer(analysis, request.args.to_dict())})

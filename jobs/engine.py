@@ -3,7 +3,9 @@
 Sources plug in with `@register("portal")`; this module knows nothing about portals or DailyMed.
 One queued-or-running job per source is enforced by a partial unique index in PostgreSQL, not
 by a Python lock, so it holds across worker processes. A heartbeat thread keeps `heartbeat_at`
-fresh; a run whose heartbeat goes stale (its process died) is marked interrupted.
+fresh; a run whose heartbeat goes stale (its process died) is marked interrupted. A source may
+follow another (`follow("dailymed", "analytics", when=…)`): each completed run of the one starts
+a run of the other, triggered by "after:<source> run <id>".
 """
 
 from __future__ import annotations
@@ -63,6 +65,15 @@ JobRunner = Callable[[JobContext], None]
 _registry: dict[str, JobRunner] = {}
 
 
+@dataclass(frozen=True)
+class _Follower:
+    source: str
+    when: Callable[[Any], bool]  # the app's settings → start it this time?
+
+
+_followers: dict[str, list[_Follower]] = {}
+
+
 def register(source: str) -> Callable[[JobRunner], JobRunner]:
     def decorator(runner: JobRunner) -> JobRunner:
         _registry[source] = runner
@@ -89,6 +100,25 @@ def registered(source: str, runner: JobRunner) -> Iterator[None]:
             _registry.pop(source, None)
         else:
             _registry[source] = previous
+
+
+def follow(after: str, source: str, *, when: Callable[[Any], bool] = lambda settings: True) -> None:
+    """After each completed run of `after`, start a run of `source` when `when(settings)` says
+    so, with `triggered_by` "after:<after> run <id>". In the background it starts in a thread of
+    its own; after a foreground run (the CLI) it runs next in the foreground. When `source` is
+    already running the follower is skipped (logged), like any second trigger."""
+    followers = _followers.setdefault(after, [])
+    followers[:] = [f for f in followers if f.source != source]
+    followers.append(_Follower(source, when))
+
+
+def followers_of(after: str, settings: Any) -> tuple[str, ...]:
+    """The sources a completed run of `after` starts under these settings."""
+    return tuple(f.source for f in _followers.get(after, ()) if f.when(settings))
+
+
+def _after(source: str, run_id: int) -> str:
+    return f"after:{source} run {run_id}"
 
 
 def sources() -> tuple[str, ...]:
@@ -154,7 +184,7 @@ def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
     run = _create_run(source, triggered_by, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     thread = threading.Thread(
-        target=_execute, args=(app, run.id, None), name=f"job-{run.id}", daemon=True
+        target=_execute_and_follow, args=(app, run.id), name=f"job-{run.id}", daemon=True
     )
     thread.start()
     return run
@@ -183,7 +213,7 @@ def _execute_chain(app: Flask, run_ids: list[int]) -> None:
                 status = db.session.scalar(sa.select(Run.status).where(Run.id == run_id))
                 db.session.remove()
             if status == "queued":  # not marked interrupted while it waited
-                _execute(app, run_id, None)
+                _execute_and_follow(app, run_id)
     finally:
         waiting.stopped.set()
 
@@ -192,9 +222,34 @@ def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None =
     """Create the run row and do the work in this thread (the CLI). Returns the finished run."""
     run = _create_run(source, triggered_by, None)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
-    _execute(app, run.id, watcher)
+    run_id = run.id
+    if _execute(app, run_id, watcher) == "completed":
+        for follower in followers_of(source, app.config["SETTINGS"]):
+            try:
+                run_in_foreground(follower, _after(source, run_id), watcher)
+            except JobAlreadyRunning as exc:
+                log.info("%s not started after run %s: %s", follower, run_id, exc.message)
     db.session.expire_all()
-    return db.session.get_one(Run, run.id)
+    return db.session.get_one(Run, run_id)
+
+
+def _execute_and_follow(app: Flask, run_id: int) -> None:
+    """Run it; when it completed, start its followers, each in a thread of its own."""
+    if _execute(app, run_id, None) != "completed":
+        return
+    with app.app_context():
+        try:
+            source = db.session.scalars(sa.select(Run.source).where(Run.id == run_id)).one()
+            for follower in followers_of(source, app.config["SETTINGS"]):
+                try:
+                    started = start(follower, _after(source, run_id))
+                    log.info("%s run %s started after run %s", follower, started.id, run_id)
+                except JobAlreadyRunning as exc:
+                    log.info("%s not started after run %s: %s", follower, run_id, exc.message)
+        except Exception:
+            log.exception("starting the runs that follow run %s failed", run_id)
+        finally:
+            db.session.remove()
 
 
 class RunReporter(Reporter):
@@ -291,7 +346,8 @@ class _Heartbeat(threading.Thread):
                 log.warning("heartbeat for run(s) %s failed", self.run_ids)
 
 
-def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
+def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
+    """Run one queued run in this thread; its final status (None: it was abandoned)."""
     token = current_run_id.set(run_id)
     with app.app_context():
         run = db.session.get_one(Run, run_id)
@@ -330,6 +386,7 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> None:
                 _finish(run_id, status, error, context.counts, reporter.warnings)
             db.session.remove()
             current_run_id.reset(token)
+    return status
 
 
 def _one_line(exc: Exception) -> str:

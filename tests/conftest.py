@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.dailymed",
     "tests.fixtures.dailymed_sync",
+    "tests.fixtures.analytics_runs",
 ]

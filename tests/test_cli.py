@@ -1,4 +1,4 @@
-"""The command line: users and tokens."""
+"""The command line: users, tokens and analytics runs."""
 
 import sqlalchemy as sa
 
@@ -59,3 +59,42 @@ def test_tokens_revoke_by_prefix(runner, client):
     result = runner.invoke(args=["tokens", "revoke", token[:10]])
     assert result.exit_code == 0, result.output
     assert client.get("/api/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+# ------------------------------------------------------------------ analytics run
+
+
+def test_analytics_run_stores_every_analysis_and_exits_0(runner):
+    from analytics import registry
+    from models import AnalyticsResult, Run
+
+    result = runner.invoke(args=["analytics", "run"])
+    assert result.exit_code == 0, result.output
+    run = db.session.scalars(sa.select(Run).where(Run.source == "analytics")).one()
+    assert (run.status, run.triggered_by) == ("completed", "cli")
+    total = len(registry.ANALYZERS)
+    assert f"analytics run {run.id} completed" in result.output
+    assert f"{total} of {total} analyses stored" in result.output
+    stored = db.session.scalars(sa.select(AnalyticsResult.analysis)).all()
+    assert sorted(stored) == sorted(registry.ANALYZERS)
+
+
+def test_analytics_run_exits_1_naming_the_analysis_that_failed(runner, monkeypatch):
+    from analytics import registry
+
+    def broken(filters):
+        raise RuntimeError("relation does not exist")
+
+    monkeypatch.setitem(registry.ANALYZERS, "names", broken)
+    result = runner.invoke(args=["analytics", "run"])
+    assert result.exit_code == 1
+    assert "failed: The names analysis failed: relation does not exist" in result.output
+
+
+def test_analytics_run_exits_1_while_another_analytics_run_is_running(runner):
+    from models import Run
+
+    db.session.add(Run(source="analytics", status="running", heartbeat_at=sa.func.now()))
+    db.session.commit()
+    result = runner.invoke(args=["analytics", "run"])
+    assert result.exit_code == 1 and "analytics job is already running" in result.output

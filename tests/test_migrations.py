@@ -180,12 +180,19 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
             "record_changes",
             "schedules",
             "schedule_fires",
+            "analytics_results",
+            "analytics_top_labelers",
+            "analytics_top_classes",
+            "analytics_top_generic_names",
         }
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0008 → 0007
+        assert not {"analytics_results", "analytics_top_labelers"} & tables(url)
+        assert {"schedules", "scrape_runs"} <= tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0007 → 0006
         assert not {"schedules", "schedule_fires"} & tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0006 → 0005

@@ -1,8 +1,9 @@
 """Schedules: cron fire times, fired once by whichever process claims them, paused for all.
 
 The tests drive `schedules.tick(now)` with chosen times instead of waiting for the wall clock.
-The analytics job does not exist yet: the tests register their own "analytics" job, which the
-analytics schedule fires once it is registered.
+They stand in for the real "analytics" job (`analytics.job`) with one of their own that records
+its runs and can be held (`engine.registered`, which puts the real one back afterwards);
+tests/test_analytics_runs.py fires the real one.
 """
 
 from __future__ import annotations
@@ -63,11 +64,10 @@ class Analytics:
 @pytest.fixture
 def analytics(app: Flask) -> Iterator[Analytics]:
     job = Analytics()
-    engine.register("analytics")(job)
-    yield job
-    job.release.set()
-    join_job_threads()
-    engine.unregister("analytics")
+    with engine.registered("analytics", job):
+        yield job
+        job.release.set()
+        join_job_threads()
 
 
 @pytest.fixture(scope="module")
@@ -261,19 +261,18 @@ def test_a_schedule_firing_while_its_job_runs_is_recorded_as_skipped(
     analytics.release.set()
 
 
-def test_the_analytics_schedule_fires_only_once_an_analytics_job_is_registered(app, every_minute):
+def test_a_schedule_fires_only_while_its_job_is_registered(app, every_minute):
     first, _ = every_minute
     now = local(2026, 12, 5, 0, 7, 1)
-    assert tick(first, now) == []
-    assert fires() == []  # not claimed: registering the job later still lets it fire
     job = Analytics()
-    engine.register("analytics")(job)
-    try:
+    with engine.registered("analytics", job):  # the real job comes back afterwards
+        engine.unregister("analytics")
+        assert tick(first, now) == []
+        assert fires() == []  # not claimed: registering the job later still lets it fire
+        engine.register("analytics")(job)
         [fired] = tick(first, now)
         assert fired.outcome == "started"
         join_job_threads()
-    finally:
-        engine.unregister("analytics")
     assert len(job.runs) == 1
 
 
@@ -347,7 +346,7 @@ def test_anyone_signed_in_reads_the_schedules(app, viewer):
     next_fire = datetime.fromisoformat(sync["next_fire_at"])
     assert timedelta(0) < next_fire - datetime.now(UTC) <= timedelta(days=1)
     assert sync["paused"] is False and sync["last"] is None
-    assert by_name["analytics"]["available"] is False  # no analytics job registered
+    assert by_name["analytics"]["available"] is True  # the analytics job is registered
 
 
 def test_only_admins_pause_resume_or_run_a_schedule(app, editor):
@@ -380,6 +379,8 @@ def test_run_now_answers_202_with_job_ids_then_409_while_running(app, admin, ana
 
 
 def test_run_now_of_a_schedule_whose_job_does_not_exist_is_a_409(app, admin):
-    response = admin.post("/api/schedules/analytics/run")
+    with engine.registered("analytics", Analytics()):  # the real job comes back afterwards
+        engine.unregister("analytics")
+        response = admin.post("/api/schedules/analytics/run")
     assert response.status_code == 409
     assert "no analytics job" in response.json["error"]["message"]

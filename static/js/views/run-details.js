@@ -7,7 +7,8 @@ import { capitalize, formatDateTime, formatDuration, formatNumber, plural } from
 import { openModal, statusBadge } from "../ui.js";
 import { sourceLabel } from "../sync.js";
 
-/** "user:eddie" → eddie; "cli" → Command line; "seed" → Sample data. */
+/** "user:eddie" → eddie; "cli" → Command line; "seed" → Sample data;
+ * "after:dailymed run 12" → After DailyMed run #12 (a run another run's success started). */
 export function triggerText(triggeredBy) {
   const value = triggeredBy || "";
   if (value.startsWith("user:")) return { text: value.slice(5), icon: "user" };
@@ -16,6 +17,8 @@ export function triggerText(triggeredBy) {
     const [, name, user] = value.split(":");
     return user ? { text: `${user} (run now: ${name} schedule)`, icon: "user" } : { text: `Schedule: ${name}`, icon: "history" };
   }
+  const after = /^after:(\w+) run (\d+)$/.exec(value);
+  if (after) return { text: `After ${sourceLabel(after[1])} run #${after[2]}`, icon: "runs" };
   const known = { cli: "Command line", schedule: "Schedule", scheduler: "Schedule", seed: "Sample data", api: "API" };
   return { text: known[value] || capitalize(value.replaceAll("_", " ")) || "Unknown", icon: null };
 }

@@ -26,13 +26,14 @@ const ACTIVE_REFRESH_MS = 2000;
 const SOURCES = [
   { value: "portal", label: "Payer portal" },
   { value: "dailymed", label: "DailyMed" },
+  { value: "analytics", label: "Analytics" },
 ];
 const STATUSES = ["completed", "failed", "cancelled", "interrupted", "running", "queued"];
 const SAMPLE_CHOICES = [
   { value: "false", label: "Real runs only" },
   { value: "true", label: "Sample runs only" },
 ];
-const SOURCE_ICONS = { portal: "portal", dailymed: "dailymed" };
+const SOURCE_ICONS = { portal: "portal", dailymed: "dailymed", analytics: "analytics" };
 
 const LIST = listState({
   filters: { source: anyValue, status: oneOf(STATUSES), sample: oneOf(SAMPLE_CHOICES.map((c) => c.value)) },
