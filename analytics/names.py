@@ -1,6 +1,7 @@
 """The names analysis: brand vs generic labels, the most common generic names with their number
-of labels, and name-length statistics. Names are the ones each title names (`brand_name`,
-`generic_name`: several products' names joined by "; ", counted one by one, any case)."""
+of labels, name-length statistics, and the stems generic names share (`analytics.stems`). Names
+are the ones each title names (`brand_name`, `generic_name`: several products' names joined by
+"; ", counted one by one, any case)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.filters import Filters
+from analytics.stems import generic_names, stems
 from database import db
 from models import Drug
 
 TOP_GENERIC_NAMES = 20
-SEPARATOR = "; "  # how a title's several products' names are joined (migration 0006)
 _LENGTH_FIELDS = {
     "title": Drug.title,
     "brand_name": Drug.brand_name,
@@ -32,12 +33,16 @@ def analyze(filters: Filters) -> dict[str, Any]:
             sa.func.count().filter(~has_brand, ~has_generic).label("unnamed"),
         ).where(filters.where())
     ).one()
+    shared = stems(filters)
+    (prefixes, prefix_total), (suffixes, suffix_total) = shared["prefix"], shared["suffix"]
     return {
         "summary": {
             "labels": kinds.labels,
             "brand": kinds.brand,
             "generic": kinds.generic,
             "unnamed": kinds.unnamed,
+            "prefixes": prefix_total,
+            "suffixes": suffix_total,
         },
         "data": {
             "brand_vs_generic": [
@@ -49,26 +54,18 @@ def analyze(filters: Filters) -> dict[str, Any]:
             "name_lengths": {
                 name: _lengths(column, filters) for name, column in _LENGTH_FIELDS.items()
             },
+            "prefixes": prefixes,
+            "suffixes": suffixes,
         },
     }
 
 
 def _top_generic_names(filters: Filters) -> list[dict[str, Any]]:
     """Each generic name (upper-cased, trimmed) and the number of labels naming it."""
-    names = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.upper(
-                sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.generic_name, SEPARATOR)))
-            ).label("name"),
-        )
-        .where(filters.where(), Drug.generic_name.is_not(None))
-        .subquery("names")
-    )
+    names = generic_names(filters)
     labels = sa.func.count(sa.distinct(names.c.drug_id))
     rows = db.session.execute(
         sa.select(names.c.name, labels.label("labels"))
-        .where(names.c.name != "")
         .group_by(names.c.name)
         .order_by(labels.desc(), names.c.name)
         .limit(TOP_GENERIC_NAMES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analytics import drug_classes, names, ndc, quality
+from analytics import drug_classes, names, ndc, network, quality, text, timeline, urls
 from analytics.filters import Filters
 from errors import NotFound
 
@@ -16,6 +16,10 @@ ANALYZERS: dict[str, Analyzer] = {
     "drug-classes": drug_classes.analyze,
     "quality": quality.analyze,
     "names": names.analyze,
+    "urls": urls.analyze,
+    "time": timeline.analyze,
+    "network": network.analyze,
+    "text": text.analyze,
 }
 
 

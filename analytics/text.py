@@ -1,0 +1,165 @@
+"""The text analysis: dosage forms, routes, active ingredients, single-ingredient vs combination
+labels, and the common terms of titles.
+
+Dosage forms are the ones each title names (`drugs.dosage_form`, several products' forms joined
+by "; "). Titles name no route, so a form's route is read from its head word (`ROUTES`: TABLET
+→ ORAL, INJECTION → PARENTERAL, CREAM → TOPICAL…; any other form is "unknown"); a label counts
+once per route its forms reach, and labels naming no form have no route. A label is "single" when
+its active ingredients (`active_ingredients`, names compared upper-cased) are one distinct
+name, "combination" when several, "none" when it has none stored. Terms are the title's words
+(letters only, lower-cased) before the labeler in brackets, three letters or more and not in
+STOP_WORDS, each counted once per label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from analytics.filters import Filters
+from analytics.stems import SEPARATOR
+from database import db
+from models import ActiveIngredient, Drug
+
+TOP = 20  # forms, ingredients and terms listed; the summary counts forms and ingredients
+ROUTES = {
+    **dict.fromkeys(
+        ("TABLET", "CAPSULE", "PILL", "LOZENGE", "TROCHE", "SYRUP", "ELIXIR", "GRANULE", "GUM"),
+        "ORAL",
+    ),
+    **dict.fromkeys(("INJECTION", "INJECTABLE", "IMPLANT"), "PARENTERAL"),
+    **dict.fromkeys(
+        ("CREAM", "OINTMENT", "GEL", "LOTION", "PASTE", "SHAMPOO", "FOAM", "LINIMENT", "SOAP"),
+        "TOPICAL",
+    ),
+    **dict.fromkeys(("PATCH", "SYSTEM"), "TRANSDERMAL"),
+    **dict.fromkeys(("SUPPOSITORY", "ENEMA"), "RECTAL"),
+    **dict.fromkeys(("INHALANT", "AEROSOL"), "INHALATION"),
+    "INSERT": "VAGINAL",
+}
+UNKNOWN_ROUTE = "unknown"
+STOP_WORDS = (
+    "and", "the", "for", "with", "from", "into", "per", "each", "not", "usp", "mcg", "kit",
+)  # fmt: skip
+_LABELER = r"\s*\[[^]]*\]\s*$"  # the labeler in brackets ending a title
+
+
+def analyze(filters: Filters) -> dict[str, Any]:
+    forms = _forms(filters)
+    ingredients = (
+        sa.select(
+            ActiveIngredient.drug_id,
+            sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("value"),
+        )
+        .where(ActiveIngredient.drug_id.in_(filters.drug_ids().scalar_subquery()))
+        .subquery("ingredients")
+    )
+    dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
+    routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
+    top_ingredients, ingredient_total = _top(
+        ingredients.c.drug_id, ingredients.c.value, "ingredient", TOP
+    )
+    mix = _ingredient_mix(filters)
+    return {
+        "summary": {
+            "labels": db.session.scalar(
+                sa.select(sa.func.count()).select_from(Drug).where(filters.where())
+            ),
+            "dosage_forms": form_total,
+            "ingredients": ingredient_total,
+            "single": mix["single"],
+            "combination": mix["combination"],
+            "without_ingredients": mix["none"],
+        },
+        "data": {
+            "dosage_forms": dosage_forms,
+            "routes": routes,
+            "top_ingredients": top_ingredients,
+            "ingredient_mix": sorted(
+                ({"kind": kind, "labels": labels} for kind, labels in mix.items()),
+                key=lambda item: -item["labels"],
+            ),
+            "top_terms": _top_terms(filters),
+        },
+    }
+
+
+def _forms(filters: Filters) -> sa.Subquery:
+    """(drug_id, form, route): each dosage form each label in scope names, upper-cased."""
+    named = (
+        sa.select(
+            Drug.id.label("drug_id"),
+            sa.func.upper(
+                sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.dosage_form, SEPARATOR)))
+            ).label("form"),
+        )
+        .where(filters.where(), Drug.dosage_form.is_not(None))
+        .subquery("named")
+    )
+    head = sa.func.substring(named.c.form, "^[A-Z]+")
+    route = sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE)
+    return (
+        sa.select(named.c.drug_id, named.c.form, route.label("route"))
+        .where(named.c.form != "")
+        .subquery("forms")
+    )
+
+
+def _top(
+    drug_id: sa.ColumnElement[int], value: sa.ColumnElement[Any], name: str, limit: int | None
+) -> tuple[list[dict[str, Any]], int]:
+    """Labels per value, most labels first (then by value), and how many values there are.
+    Distinct (label, value) pairs first, then counted: a hash, not a sort per group."""
+    pairs = sa.select(drug_id.label("drug_id"), value.label("value")).where(value != "").distinct()
+    pairs_sub = pairs.subquery("pairs")
+    labels = sa.func.count()
+    rows = db.session.execute(
+        sa.select(pairs_sub.c.value, labels.label("labels"), sa.func.count().over().label("total"))
+        .group_by(pairs_sub.c.value)
+        .order_by(labels.desc(), pairs_sub.c.value)
+        .limit(limit)
+    ).all()
+    return [{name: row.value, "labels": row.labels} for row in rows], rows[0].total if rows else 0
+
+
+def _ingredient_mix(filters: Filters) -> dict[str, int]:
+    """Labels with one distinct active ingredient, several, or none stored."""
+    name = sa.func.nullif(sa.func.upper(sa.func.trim(ActiveIngredient.name)), "")
+    per_label = (
+        sa.select(sa.func.count(sa.distinct(name)).label("ingredients"))
+        .select_from(Drug)
+        .outerjoin(ActiveIngredient, ActiveIngredient.drug_id == Drug.id)
+        .where(filters.where())
+        .group_by(Drug.id)
+        .subquery("per_label")
+    )
+    count = per_label.c.ingredients
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(count == 1).label("single"),
+            sa.func.count().filter(count > 1).label("combination"),
+            sa.func.count().filter(count == 0).label("none"),
+        )
+    ).one()
+    return {"single": row.single, "combination": row.combination, "none": row.none}
+
+
+def _top_terms(filters: Filters) -> list[dict[str, Any]]:
+    """The TOP words of titles (before the labeler) on most labels."""
+    letters_only = sa.func.regexp_replace(
+        sa.func.lower(sa.func.regexp_replace(Drug.title, _LABELER, "")), "[^a-z]+", " ", "g"
+    )
+    words = (
+        sa.select(
+            Drug.id.label("drug_id"),
+            sa.func.unnest(sa.func.string_to_array(letters_only, " ")).label("term"),
+        )
+        .where(filters.where())
+        .subquery("words")
+    )
+    kept = (
+        sa.select(words)
+        .where(sa.func.char_length(words.c.term) >= 3, words.c.term.not_in(STOP_WORDS))
+        .subquery("kept")
+    )
+    return _top(kept.c.drug_id, kept.c.term, "term", TOP)[0]

@@ -1,0 +1,182 @@
+"""The URLs analysis: each record's source links grouped by host and path pattern, and the
+records whose link is missing or malformed.
+
+A label's links are its public DailyMed page and its SPL document, both by set id
+(`LINK_TEMPLATES`); an authorization's link is its portal's table page (the profile's
+`base_url` — or `PORTAL_BASE_URL` for the configured profile — joined with its first table page:
+portals have no page per record). Links are made from templates, so the records are counted in
+SQL by what decides their links (a label's set id, an authorization's source) and the links of
+each template counted at once: no link string is built per row. A pattern is a link's path and
+query with set ids (UUIDs) written `{set_id}` and numeric path segments `{n}`. A record's link
+is malformed when a label's set id is no UUID (or a portal's page no http(s) URL); missing when
+a label has no set id, or an authorization's source is no known portal profile. The filters
+choose labels: authorizations, which no label filter chooses, count only when no filter is set."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+
+from analytics.filters import Filters
+from config import DEFAULT_DAILYMED_BASE_URL
+from database import db
+from models import Authorization, Drug
+from scraper.dailymed_records import LABEL_PAGE_URL
+from scraper.portal_profile import PortalProfile, builtin_profile_names, load_profile
+
+LINK_TEMPLATES = (  # a label's public links; {set_id} is its set id
+    LABEL_PAGE_URL,
+    DEFAULT_DAILYMED_BASE_URL + "/spls/{set_id}.xml",
+)
+TOP_HOSTS = 50
+LISTED = 100  # records listed as missing or malformed; the summary counts them all
+UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_URL = re.compile(r"https?://[^/?#\s]+\S*")
+_NUMBER_SEGMENT = re.compile(r"/[0-9]+(?=[/?#]|$)")
+
+
+def analyze(filters: Filters) -> dict[str, Any]:
+    set_id = sa.func.trim(Drug.set_id)
+    missing = set_id == ""
+    malformed = sa.and_(~missing, sa.not_(set_id.regexp_match(f"^{UUID}$")))
+    drugs = db.session.execute(
+        sa.select(
+            sa.func.count().label("records"),
+            sa.func.count().filter(missing).label("missing"),
+            sa.func.count().filter(malformed).label("malformed"),
+        ).where(filters.where())
+    ).one()
+    well_formed = drugs.records - drugs.missing - drugs.malformed
+    links: Counter[tuple[str, str]] = Counter()
+    for template in LINK_TEMPLATES:
+        links[host_and_pattern(template.format(set_id="{set_id}"))] += well_formed
+    records, missing_total, malformed_total = drugs.records, drugs.missing, drugs.malformed
+    listed = _drugs_listed(filters, missing, malformed)
+    if not filters.as_json():
+        pages = _portal_pages()
+        for source, count in db.session.execute(
+            sa.select(Authorization.source, sa.func.count()).group_by(Authorization.source)
+        ):
+            records += count
+            page = pages.get(source)
+            if page is None:
+                missing_total += count
+            elif not _URL.fullmatch(page):
+                malformed_total += count
+            else:
+                links[host_and_pattern(page)] += count
+        unknown = Authorization.source.not_in(list(pages))
+        bad = [source for source, page in pages.items() if not _URL.fullmatch(page)]
+        listed["missing"][:0] = _authorizations_listed(unknown, None)
+        listed["malformed"][:0] = _authorizations_listed(Authorization.source.in_(bad), pages)
+    return {
+        "summary": {
+            "records": records,
+            "links": sum(links.values()),
+            "missing": missing_total,
+            "malformed": malformed_total,
+        },
+        "data": {
+            "hosts": [
+                {"host": host, "pattern": pattern, "links": count}
+                for (host, pattern), count in sorted(
+                    links.items(), key=lambda item: (-item[1], item[0])
+                )[:TOP_HOSTS]
+                if count
+            ],
+            "missing": listed["missing"][:LISTED],
+            "malformed": listed["malformed"][:LISTED],
+        },
+    }
+
+
+def host_and_pattern(link: str) -> tuple[str, str]:
+    """A link's host, and its path and query with ids written as placeholders."""
+    parts = urlsplit(link)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path = re.sub(UUID, "{set_id}", path)
+    return parts.netloc, _NUMBER_SEGMENT.sub("/{n}", path)
+
+
+def _drugs_listed(
+    filters: Filters, missing: sa.ColumnElement[bool], malformed: sa.ColumnElement[bool]
+) -> dict[str, list[dict[str, Any]]]:
+    """The first LISTED labels (by title) whose link is missing, and whose link is malformed.
+    The few such labels are found first (MATERIALIZED), then sorted: never a walk of the
+    whole title index looking for them."""
+    problems = (
+        sa.select(
+            Drug.id,
+            Drug.title,
+            Drug.set_id,
+            sa.case((missing, "missing"), else_="malformed").label("problem"),
+        )
+        .where(filters.where(), sa.or_(missing, malformed))
+        .cte("problems")
+        .prefix_with("MATERIALIZED")
+    )
+    rank = sa.func.row_number().over(
+        partition_by=problems.c.problem, order_by=(problems.c.title, problems.c.id)
+    )
+    ranked = sa.select(problems, rank.label("rank")).subquery("ranked")
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.rank <= LISTED).order_by(ranked.c.rank)
+    )
+    listed: dict[str, list[dict[str, Any]]] = {"missing": [], "malformed": []}
+    for row in rows:
+        listed[row.problem].append(
+            {"dataset": "drugs", "id": row.id, "name": row.title, "link": _label_page(row.set_id)}
+        )
+    return listed
+
+
+def _label_page(set_id: str) -> str | None:
+    return LINK_TEMPLATES[0].format(set_id=set_id.strip()) if set_id.strip() else None
+
+
+def _authorizations_listed(
+    where: sa.ColumnElement[bool], pages: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Authorization.id, Authorization.source_key, Authorization.source)
+        .where(where)
+        .order_by(Authorization.source_key, Authorization.id)
+        .limit(LISTED)
+    )
+    return [
+        {
+            "dataset": "authorizations",
+            "id": row.id,
+            "name": row.source_key,
+            "link": pages.get(row.source) if pages else None,
+        }
+        for row in rows
+    ]
+
+
+def _portal_pages() -> dict[str, str]:
+    """Each known portal source (a built-in profile, or the configured one) and its table page."""
+    settings = current_app.config["SETTINGS"] if has_app_context() else None
+    pages = {name: _table_page(_profile(name), None) for name in builtin_profile_names()}
+    if settings is not None:
+        configured = _profile(settings.portal_profile)
+        pages[configured.name] = _table_page(configured, settings.portal_base_url)
+    return {name: url for name, url in pages.items() if url}
+
+
+@cache
+def _profile(name_or_path: str) -> PortalProfile:
+    return load_profile(name_or_path)
+
+
+def _table_page(profile: PortalProfile, base_url: str | None) -> str | None:
+    base = base_url or profile.base_url
+    if not base or not profile.table_paths:
+        return None
+    return base.rstrip("/") + "/" + profile.table_paths[0].lstrip("/")

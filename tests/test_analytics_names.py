@@ -1,0 +1,109 @@
+"""/api/analytics/names: the stems generic names share (prefixes and suffixes) agree with the
+same stems found in plain Python over the names a real sync stored, unfiltered and under
+filters; known stems such as -PRIL and -OLOL are found and counted from the data."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from database import db
+from models import Drug
+from tests.test_analytics import analysis, filter_cases, labels_in_scope, sync_sandbox
+
+
+@pytest.fixture
+def synced(dailymed_app, start_sandbox_dailymed) -> dict[str, list[tuple]]:
+    stored = sync_sandbox(dailymed_app, start_sandbox_dailymed)
+    stored["generic_names"] = sorted(db.session.execute(sa.select(Drug.set_id, Drug.generic_name)))
+    return stored
+
+
+def moieties_of(generic_name: str | None) -> list[tuple[str, str]]:
+    """(name, moiety) for each ingredient of each name a generic_name holds."""
+    found = []
+    for name in (generic_name or "").split("; "):
+        name = name.strip().upper()
+        for ingredient in re.split(r"\s+AND\s+|\s*,\s*", name) if name else []:
+            if moiety := re.match(r"[A-Z]+", ingredient):
+                found.append((name, moiety.group()))
+    return found
+
+
+def expected_stems(rows: list[tuple], scope: set[str], kind: str) -> tuple[list[dict], int]:
+    names: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, set[str]] = defaultdict(set)
+    moieties: dict[str, set[str]] = defaultdict(set)
+    for set_id, generic_name in rows:
+        if set_id not in scope:
+            continue
+        for name, moiety in moieties_of(generic_name):
+            for size in range(3, 8):
+                if len(moiety) >= size + 3:
+                    stem = moiety[:size] if kind == "prefix" else moiety[-size:]
+                    names[stem].add(name)
+                    labels[stem].add(set_id)
+                    moieties[stem].add(moiety)
+    shared = [stem for stem in names if len(moieties[stem]) >= 2]
+
+    def contains(longer: str, stem: str) -> bool:
+        return longer.startswith(stem) if kind == "prefix" else longer.endswith(stem)
+
+    kept = [
+        stem
+        for stem in shared
+        if not any(
+            len(longer) > len(stem) and contains(longer, stem) and names[longer] == names[stem]
+            for longer in shared
+        )
+    ]
+    kept.sort(key=lambda s: (-len(names[s]), -len(labels[s]), -len(s), s))
+    items = [
+        {
+            "stem": stem,
+            "names": len(names[stem]),
+            "labels": len(labels[stem]),
+            "examples": sorted(names[stem])[:5],
+        }
+        for stem in kept[:20]
+    ]
+    return items, len(kept)
+
+
+def test_the_stems_generic_names_share_are_the_ones_the_stored_names_share(client, bearer, synced):
+    headers = bearer("viewer")
+    for filters in filter_cases(synced):
+        body = analysis(client, headers, "names", **filters)
+        scope = labels_in_scope(synced, **filters)
+        for kind, key in (("prefix", "prefixes"), ("suffix", "suffixes")):
+            items, total = expected_stems(synced["generic_names"], scope, kind)
+            assert body["data"][key] == items, (filters, kind)
+            assert body["summary"][key] == total, (filters, kind)
+    suffixes = analysis(client, headers, "names")["data"]["suffixes"]
+    pril = next(item for item in suffixes if item["stem"] == "PRIL")  # LISINOPRIL, BENAZEPRIL
+    assert "LISINOPRIL" in pril["examples"] and pril["names"] >= 2
+
+
+def test_a_stem_is_counted_on_distinct_moieties_not_on_salts_of_one_drug(client, bearer, app):
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=name, generic_name=name)
+        for i, name in enumerate(
+            ("METOPROLOL TARTRATE", "METOPROLOL SUCCINATE", "ATENOLOL", "PROPRANOLOL", "SODIUM")
+        )
+    )
+    db.session.commit()
+    body: dict[str, Any] = analysis(client, bearer("viewer"), "names")
+    stems = {item["stem"]: item for item in body["data"]["suffixes"]}
+    assert stems["OLOL"]["names"] == 4  # two salts of METOPROLOL, ATENOLOL, PROPRANOLOL
+    assert stems["OLOL"]["examples"] == [
+        "ATENOLOL",
+        "METOPROLOL SUCCINATE",
+        "METOPROLOL TARTRATE",
+        "PROPRANOLOL",
+    ]
+    assert not any(stem.endswith("ATE") for stem in stems)  # salts are not stems
+    assert "LOL" not in stems  # -LOL reaches no more names than -OLOL

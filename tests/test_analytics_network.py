@@ -1,0 +1,163 @@
+"""/api/analytics/network: classes sharing labels, labels linked by the package NDCs they share
+and look-alike names agree with the same figures found in plain Python over the rows a real sync
+stored, unfiltered and under filters; look-alike names are the pairs pg_trgm's similarity (as
+defined in its documentation, recomputed here) puts at LOOK_ALIKE_THRESHOLD or above."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from itertools import combinations
+
+import pytest
+import sqlalchemy as sa
+
+from analytics.network import LOOK_ALIKE_THRESHOLD
+from database import db
+from models import Drug, DrugClass
+from scraper.ndc import hyphenated
+from tests.test_analytics import analysis, filter_cases, labels_in_scope, sync_sandbox
+from tests.test_analytics_names import moieties_of
+
+
+@pytest.fixture
+def synced(dailymed_app, start_sandbox_dailymed) -> dict[str, list[tuple]]:
+    stored = sync_sandbox(dailymed_app, start_sandbox_dailymed)
+    stored["names"] = sorted(
+        db.session.execute(sa.select(Drug.set_id, Drug.generic_name, Drug.brand_name, Drug.title))
+    )
+    stored["class_ids"] = sorted(db.session.execute(sa.select(DrugClass.code, DrugClass.id)))
+    return stored
+
+
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: lower-cased alphanumeric words, each padded with two spaces in front
+    and one behind, cut into every run of three characters."""
+    grams: set[str] = set()
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        padded = f"  {word} "
+        grams |= {padded[i : i + 3] for i in range(len(padded) - 2)}
+    return grams
+
+
+def similarity(a: str, b: str) -> float:
+    first, second = trigrams(a), trigrams(b)
+    return len(first & second) / len(first | second) if first | second else 0.0
+
+
+def names_by_kind(rows: list[tuple], scope: set[str]) -> dict[tuple[str, str], set[str]]:
+    """(kind, name) → the labels naming it: generic names by active moiety, brands whole."""
+    labels: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for set_id, generic_name, brand_name, _title in rows:
+        if set_id not in scope:
+            continue
+        for _name, moiety in moieties_of(generic_name):
+            labels["generic", moiety].add(set_id)
+        for brand in (brand_name or "").split("; "):
+            if brand.strip():
+                labels["brand", brand.strip().upper()].add(set_id)
+    return labels
+
+
+def expected_look_alikes(rows: list[tuple], scope: set[str]) -> list[dict]:
+    labels = names_by_kind(rows, scope)
+    pairs = []
+    for (kind, a), (other_kind, b) in combinations(sorted(labels), 2):
+        if kind == other_kind and (score := similarity(a, b)) >= LOOK_ALIKE_THRESHOLD:
+            pairs.append(
+                {
+                    "name": a,
+                    "other": b,
+                    "kind": kind,
+                    "similarity": round(score, 4),
+                    "labels": len(labels[kind, a]),
+                    "other_labels": len(labels[kind, b]),
+                }
+            )
+    pairs.sort(key=lambda p: (-p["similarity"], -(p["labels"] + p["other_labels"]), p["name"]))
+    return pairs
+
+
+def expected_network(stored: dict[str, list[tuple]], scope: set[str]) -> dict:
+    ids = dict(stored["class_ids"])
+    classes_of: dict[str, set[int]] = defaultdict(set)
+    for code, set_id in stored["memberships"]:
+        if set_id in scope:
+            classes_of[set_id].add(ids[code])
+    pair_labels: dict[tuple[int, int], int] = defaultdict(int)
+    for classes in classes_of.values():
+        for pair in combinations(sorted(classes), 2):
+            pair_labels[pair] += 1
+    pairs = sorted(pair_labels, key=lambda p: (-pair_labels[p], p))
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    for row in stored["ndcs"]:
+        if row[0] in scope and row[4]:
+            labels_of[row[4]].add(row[0])
+    shared = sorted(
+        (ndc11 for ndc11, s in labels_of.items() if len(s) > 1),
+        key=lambda ndc11: (-len(labels_of[ndc11]), ndc11),
+    )
+    return {
+        "class_pairs": [(a, b, pair_labels[a, b]) for a, b in pairs[:20]],
+        "class_pair_total": len(pairs),
+        "linked": [
+            {"ndc": hyphenated(n), "labels": len(labels_of[n]), "set_ids": sorted(labels_of[n])}
+            for n in shared[:50]
+        ],
+        "linked_labels": len(set().union(*(labels_of[n] for n in shared))),
+        "look_alikes": expected_look_alikes(stored["names"], scope),
+    }
+
+
+def test_the_network_analysis_finds_what_the_stored_rows_link(client, bearer, synced):
+    headers = bearer("viewer")
+    for filters in filter_cases(synced):
+        body = analysis(client, headers, "network", **filters)
+        if not filters:
+            unfiltered = body
+        want = expected_network(synced, labels_in_scope(synced, **filters))
+        data, summary = body["data"], body["summary"]
+        pairs = [(p["a"]["id"], p["b"]["id"], p["labels"]) for p in data["class_pairs"]]
+        assert pairs == want["class_pairs"], filters
+        assert summary["class_pairs"] == want["class_pair_total"] > 0, filters
+        linked = [{k: i[k] for k in ("ndc", "labels", "set_ids")} for i in data["linked_labels"]]
+        assert linked == want["linked"], filters
+        assert summary["linked_labels"] == want["linked_labels"], filters
+        assert data["look_alike_names"] == want["look_alikes"][:50], filters
+        assert summary["look_alike_pairs"] == len(want["look_alikes"]), filters
+    data = unfiltered["data"]
+    assert data["linked_labels"] and data["look_alike_names"]  # repackagers, similar brands
+    titles = {row[0]: row[3] for row in synced["names"]}
+    first = data["linked_labels"][0]
+    assert first["titles"] == [titles[s] for s in first["set_ids"]][:5]
+
+
+def test_look_alike_names_pair_similar_names_and_leave_dissimilar_ones(client, bearer, app):
+    generic_names = (
+        "HYDROXYZINE HYDROCHLORIDE",
+        "HYDRALAZINE HYDROCHLORIDE",
+        "METOPROLOL TARTRATE",
+        "METOPROLOL SUCCINATE",
+        "METFORMIN HYDROCHLORIDE",
+        "NOVOLIN",
+    )
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=name, generic_name=name)
+        for i, name in enumerate(generic_names)
+    )
+    db.session.add(Drug(set_id="brand-1", title="NOVOLOG", brand_name="NOVOLOG"))
+    db.session.add(Drug(set_id="brand-2", title="NOVOLOG MIX", brand_name="NOVOLOG MIX"))
+    db.session.commit()
+    body = analysis(client, bearer("viewer"), "network")
+    found = {(p["kind"], p["name"], p["other"]): p for p in body["data"]["look_alike_names"]}
+    pair = found["generic", "HYDRALAZINE", "HYDROXYZINE"]
+    assert pair["similarity"] == round(similarity("HYDROXYZINE", "HYDRALAZINE"), 4) == 0.4118
+    assert pair["labels"] == pair["other_labels"] == 1
+    assert similarity("METOPROLOL", "METFORMIN") < LOOK_ALIKE_THRESHOLD
+    assert ("generic", "METFORMIN", "METOPROLOL") not in found
+    assert not any(p["name"] == p["other"] for p in found.values())  # two salts, one moiety
+    # NOVOLOG (a brand) and NOVOLIN (a generic here) are alike, but names pair within a kind
+    assert similarity("NOVOLIN", "NOVOLOG") >= LOOK_ALIKE_THRESHOLD
+    assert ("brand", "NOVOLOG", "NOVOLOG MIX") in found
+    assert not any("NOVOLIN" in (p["name"], p["other"]) for p in found.values())
+    assert body["summary"]["look_alike_pairs"] == len(found)
