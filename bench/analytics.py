@@ -329,7 +329,7 @@ def readme_section(r: Results) -> str:
     rows = [
         (
             f"All {len(r.per_analyzer)} analyzers, unfiltered, stored "
-            f"(median of {len(r.runs)} runs)",
+            + (f"(median of {len(r.runs)} runs)" if len(r.runs) > 1 else "(one run)"),
             f"{r.total:.2f} s",
             f"≤ {TOTAL_TARGET_S:.0f} s ({_verdict(r.total <= TOTAL_TARGET_S)})",
         ),
