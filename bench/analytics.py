@@ -1,0 +1,394 @@
+"""Benchmark #9: the analyzers on 100,000 labels, 300,000 NDCs and 2,000 classes.
+
+Side by side, in one run, on a throw-away PostgreSQL filled by `bench.analytics_data` (COPY; the
+load is not timed), then VACUUM ANALYZE as autovacuum would have by then:
+  1. every analyzer of `analytics.registry.ANALYZERS`, unfiltered, computed and stored as an
+     analytics run stores them: total and per analyzer (target ≤ 5 s);
+  2. the straightforward way (`bench.analytics_baseline`: SELECT the rows, count in Python) for
+     the analyses the seed had, checked to give the same headline figures and top lists
+     (target: ours ≥ 50× faster);
+  3. each analyzer live through `GET /api/analytics/<analysis>` under a class filter (a class
+     holding about 1% of the labels) and under a labeler filter (the labeler with most labels):
+     p50 and p95 (target p95 < 300 ms);
+  4. the peak memory (VmHWM) of a process that does only a stored run (target < 300 MB).
+
+    python -m bench.analytics                  # 100,000 labels; writes bench/README.md
+    python -m bench.analytics --labels 5000 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+import accounts
+from analytics.filters import Filters
+from analytics.registry import ANALYZERS
+from analytics.runs import compute_and_store
+from bench.analytics_baseline import BASELINES, same_figures
+from bench.analytics_data import generate
+from bench.common import benchmark_app, machine, write_readme_section
+from database import db
+from models import NdcCode, Run, drug_class_memberships, utcnow
+from reporting import Reporter
+
+SECTION_TITLE = "## Analytics (#9)"
+TOTAL_TARGET_S = 5.0
+SPEEDUP_TARGET = 50.0
+P95_TARGET_MS = 300.0
+MEMORY_TARGET_MB = 300.0
+
+
+# -- 1. a stored run ------------------------------------------------------------------------------
+
+
+class _Laps(Reporter):
+    """Times each analysis of a run: the run reports progress as each one starts and once
+    when all are done."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def progress(self, done: int, total: int | None, step: str, **details: Any) -> None:
+        self.marks.append((step, time.perf_counter()))
+
+
+def stored_run() -> dict[str, float]:
+    """One analytics run as the job does it (`analytics.runs.compute_and_store`: every
+    registered analyzer unfiltered, each stored with its typed rows); seconds per analysis."""
+    run = Run(source="analytics", status="running", triggered_by="bench", started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    laps = _Laps()
+    compute_and_store(run.id, laps)
+    run.status, run.completed_at = "completed", utcnow()
+    db.session.commit()
+    return {
+        name: ended - started
+        for (name, started), (_, ended) in zip(laps.marks, laps.marks[1:], strict=False)
+    }
+
+
+# -- 2. the straightforward way ------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    ours: dict[str, float] = field(default_factory=dict)
+    plain: dict[str, float] = field(default_factory=dict)
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def speedup(self) -> float:
+        return sum(self.plain.values()) / sum(self.ours.values())
+
+
+def compare_with_plain(ours: dict[str, float]) -> Comparison:
+    """Time each plain implementation; check it agrees with the analyzer's result."""
+    comparison = Comparison()
+    for name, plain in BASELINES.items():
+        if name not in ANALYZERS:
+            continue
+        started = time.perf_counter()
+        figures = plain()
+        comparison.plain[name] = time.perf_counter() - started
+        comparison.ours[name] = ours[name]
+        comparison.differences += same_figures(name, ANALYZERS[name](Filters()), figures)
+        db.session.commit()
+    return comparison
+
+
+# -- 3. live under filters ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Latencies:
+    analysis: str
+    filter: str
+    milliseconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.milliseconds)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.milliseconds)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def chosen_filters(labels: int) -> dict[str, dict[str, str]]:
+    """A mid-sized class (the one whose label count is nearest 1% of the labels) and the
+    labeler (normalised code) printed on most labels."""
+    members = drug_class_memberships.c
+    size = sa.func.count().label("size")
+    by_class = sa.select(members.drug_class_id, size).group_by(members.drug_class_id)
+    class_id, class_size = db.session.execute(
+        by_class.order_by(sa.func.abs(size - labels / 100), members.drug_class_id).limit(1)
+    ).one()
+    on_labels = sa.func.count(sa.distinct(NdcCode.drug_id))
+    labeler, labeler_size = db.session.execute(
+        sa.select(NdcCode.labeler5, on_labels)
+        .where(NdcCode.labeler5.is_not(None))
+        .group_by(NdcCode.labeler5)
+        .order_by(on_labels.desc(), NdcCode.labeler5)
+        .limit(1)
+    ).one()
+    return {
+        f"class (id {class_id}, {class_size:,} labels)": {"class_id": str(class_id)},
+        f"labeler ({labeler}, {labeler_size:,} labels)": {"labeler": str(labeler)},
+    }
+
+
+def live(app: Flask, filters: dict[str, dict[str, str]], repeats: int) -> list[Latencies]:
+    user = accounts.create_user("bench-analytics", "bench-password-123", "viewer")
+    headers = {"Authorization": f"Bearer {accounts.create_token(user, 'bench').plaintext}"}
+    db.session.commit()
+    client = app.test_client()
+    results = []
+    for analysis in ANALYZERS:
+        for described, query in filters.items():
+            path = f"/api/analytics/{analysis}"
+            client.get(path, query_string=query, headers=headers)  # warm up
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = client.get(path, query_string=query, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.get_json()
+                assert response.get_json()["run_id"] is None  # computed live, not read back
+            results.append(Latencies(analysis, described, times))
+    return results
+
+
+# -- 4. peak memory of a process doing only a run -------------------------------------------------
+
+
+def memory_of_a_run(database_url: str) -> dict[str, float]:
+    """Start a process that builds the app on `database_url`, does one stored run and reports
+    its resident memory before the run and its high-water mark (VmHWM)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.analytics", "--memory-child", database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _memory_child(database_url: str) -> None:
+    with _app_on(database_url):
+        before = _status_mb("VmRSS")
+        started = time.perf_counter()
+        stored_run()
+        seconds = time.perf_counter() - started
+        print(json.dumps({"before_mb": before, "peak_mb": _status_mb("VmHWM"), "seconds": seconds}))
+
+
+def _app_on(database_url: str) -> Any:
+    from app import create_app
+    from config import load_settings
+
+    settings = load_settings(
+        {"ADMIN_PASSWORD": "bench-password-123", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+    )
+    app = create_app({"SETTINGS": settings, "SQLALCHEMY_DATABASE_URI": database_url})
+    return app.app_context()
+
+
+def _status_mb(key: str) -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"{key} not in /proc/self/status")
+
+
+# -- where the time goes ------------------------------------------------------------------------
+
+
+def explain_slowest(count: int) -> str:
+    """One stored run with every statement timed; the `count` slowest with their plans
+    (EXPLAIN (ANALYZE, BUFFERS)), for the report on what to change."""
+    timed: list[tuple[float, str, Any]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        timed.append((time.perf_counter() - conn.info["started"], statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        stored_run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+        sa.event.remove(db.engine, "after_cursor_execute", after)
+    report = []
+    cursor = db.session.connection().connection.cursor()
+    for seconds, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True)[:count]:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        report.append(f"-- {seconds * 1000:.0f} ms\n{statement}\n{parameters}\n{plan}\n")
+    db.session.rollback()
+    return "\n".join(report)
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    labels: int
+    rows: dict[str, int]
+    runs: list[dict[str, float]]
+    comparison: Comparison
+    latencies: list[Latencies]
+    memory: dict[str, float]
+
+    @property
+    def per_analyzer(self) -> dict[str, float]:
+        """Each analyzer's median over the runs."""
+        return {name: statistics.median(run[name] for run in self.runs) for name in self.runs[0]}
+
+    @property
+    def total(self) -> float:
+        return statistics.median(sum(run.values()) for run in self.runs)
+
+
+def measure(app: Flask, labels: int, *, runs: int = 3, repeats: int = 20, **sizes: int) -> Results:
+    """Fill the app's empty tables with `labels` labels and take every measure."""
+    rows = generate(labels, **sizes).rows
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
+    timed = [stored_run() for _ in range(runs)]
+    comparison = compare_with_plain(
+        {name: statistics.median(run[name] for run in timed) for name in timed[0]}
+    )
+    latencies = live(app, chosen_filters(labels), repeats)
+    memory = memory_of_a_run(db.engine.url.render_as_string(hide_password=False))
+    return Results(labels, rows, timed, comparison, latencies, memory)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.analytics", description=__doc__)
+    parser.add_argument("--labels", type=int, default=100_000)
+    parser.add_argument("--classes", type=int, default=2000)
+    parser.add_argument("--labelers", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3, help="stored runs timed (median)")
+    parser.add_argument("--repeats", type=int, default=20, help="requests per analysis, filter")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave README.md")
+    parser.add_argument(
+        "--explain", type=int, default=0, help="print the N slowest statements' plans"
+    )
+    parser.add_argument("--memory-child", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child:
+        _memory_child(args.memory_child)
+        return
+    with benchmark_app("medsync_bench_analytics") as app:
+        results = measure(
+            app,
+            args.labels,
+            runs=args.runs,
+            repeats=args.repeats,
+            classes=args.classes,
+            labelers=args.labelers,
+        )
+        if args.explain:
+            print(explain_slowest(args.explain))
+    section = readme_section(results)
+    print(section)
+    if results.comparison.differences:
+        raise SystemExit(
+            "the plain implementation disagrees: " + "; ".join(results.comparison.differences)
+        )
+    if not args.no_write:
+        write_readme_section(SECTION_TITLE, section)
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def readme_section(r: Results) -> str:
+    c = r.comparison
+    rows = [
+        (
+            f"All {len(r.per_analyzer)} analyzers, unfiltered, stored "
+            + (f"(median of {len(r.runs)} runs)" if len(r.runs) > 1 else "(one run)"),
+            f"{r.total:.2f} s",
+            f"≤ {TOTAL_TARGET_S:.0f} s ({_verdict(r.total <= TOTAL_TARGET_S)})",
+        ),
+        *((f"— {name}", f"{seconds:.2f} s", "") for name, seconds in r.per_analyzer.items()),
+        (
+            f"Plain Python ({', '.join(c.plain)}): SELECT the rows, count in Python",
+            f"{sum(c.plain.values()):.2f} s vs ours {sum(c.ours.values()):.2f} s: "
+            f"{c.speedup:.1f}× faster",
+            f"≥ {SPEEDUP_TARGET:.0f}× ({_verdict(c.speedup >= SPEEDUP_TARGET)})",
+        ),
+        *(
+            (
+                f"— {name}",
+                f"{c.plain[name]:.2f} s vs {c.ours[name]:.2f} s: "
+                f"{c.plain[name] / c.ours[name]:.1f}×",
+                "",
+            )
+            for name in c.plain
+        ),
+        *(
+            (
+                f"`GET /api/analytics/{x.analysis}`, {x.filter}",
+                f"p50 {x.p50:.0f} ms, p95 {x.p95:.0f} ms",
+                f"p95 < {P95_TARGET_MS:.0f} ms ({_verdict(x.p95 < P95_TARGET_MS)})",
+            )
+            for x in r.latencies
+        ),
+        (
+            "Peak memory of a process doing one stored run (VmHWM)",
+            f"{r.memory['peak_mb']:.0f} MB ({r.memory['before_mb']:.0f} MB before the run; "
+            f"run {r.memory['seconds']:.2f} s)",
+            f"< {MEMORY_TARGET_MB:.0f} MB ({_verdict(r.memory['peak_mb'] < MEMORY_TARGET_MB)})",
+        ),
+    ]
+    table = "| Measure | Result | Target |\n|---|---:|---|\n" + "".join(
+        f"| {m} | {result} | {target} |\n" for m, result, target in rows
+    )
+    loaded = ", ".join(f"{table} {count:,}" for table, count in r.rows.items())
+    agree = "agree" if not c.differences else "DISAGREE: " + "; ".join(c.differences)
+    return (
+        f"{SECTION_TITLE}\n\n"
+        f"`python -m bench.analytics` fills a throw-away embedded PostgreSQL with {r.labels:,} "
+        f"generated labels in DailyMed's shapes ({loaded}; `bench/analytics_data.py`, COPY, "
+        "not timed), runs VACUUM ANALYZE, then measures side by side in one run: an analytics "
+        "run as the job does it (every registered analyzer unfiltered, each result stored); "
+        "the straightforward way for the analyses the seed had (SELECT the rows as tuples, count "
+        "in Python; `bench/analytics_baseline.py`); each analysis live through "
+        "`GET /api/analytics/<analysis>` with a bearer token under a class filter (the class "
+        "nearest 1% of the labels) and under a labeler filter (the labeler printed on most "
+        f"labels), {len(r.latencies[0].milliseconds) if r.latencies else 0} requests each after "
+        "one warm-up; and the resident memory high-water mark (VmHWM) of a separate process that "
+        "builds the app and does one stored run. Machine: "
+        f"{machine()}.\n\n"
+        + table
+        + f"\nThe plain implementations and the analyzers {agree} on every headline figure and "
+        "top list compared. `--explain N` adds the plans (EXPLAIN ANALYZE) of a run's N slowest "
+        "statements.\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
