@@ -22,7 +22,6 @@ _members = drug_class_memberships.c
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    scope = filters.drug_ids().scalar_subquery()
     per_class = (
         sa.select(
             DrugClass.id,
@@ -33,7 +32,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
         )
         .outerjoin(
             drug_class_memberships,
-            sa.and_(_members.drug_class_id == DrugClass.id, _members.drug_id.in_(scope)),
+            sa.and_(_members.drug_class_id == DrugClass.id, filters.keeps(_members.drug_id)),
         )
         .group_by(DrugClass.id)
         .subquery("per_class")

@@ -99,6 +99,19 @@ class Filters:
             conditions.append(Drug.title.ilike(contains_pattern(self.q)))
         return sa.and_(sa.true(), *conditions)
 
+    @property
+    def active(self) -> bool:
+        return any(value is not None for value in asdict(self).values())
+
+    def keeps(
+        self, drug_id: sa.orm.QueryableAttribute[Any] | sa.ColumnElement[Any]
+    ) -> sa.ColumnElement[bool]:
+        """`drug_id` is of a drug these filters keep: no condition at all when no filter is set,
+        so an unfiltered analysis never joins the drugs it would keep whole."""
+        if not self.active:
+            return sa.true()
+        return drug_id.in_(self.drug_ids().scalar_subquery())
+
     def drug_ids(self) -> sa.Select:
         """The ids of the drugs these filters keep (for `IN` and joins)."""
         return sa.select(Drug.id).where(self.where())

@@ -23,8 +23,7 @@ _FORMAT_NAMES = {"11-digit": "5-4-2"}
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    scope = filters.drug_ids().scalar_subquery()
-    codes = sa.select(NdcCode).where(NdcCode.drug_id.in_(scope)).subquery("codes")
+    codes = sa.select(NdcCode).where(filters.keeps(NdcCode.drug_id)).subquery("codes")
     top_labelers = _top_labelers(codes)
     shared, shared_total = _shared(codes)
     unrecognised, unrecognised_total = _unrecognised(codes)
@@ -38,7 +37,9 @@ def analyze(filters: Filters) -> dict[str, Any]:
     ).one()
     return {
         "summary": {
-            "labels": db.session.scalar(sa.select(sa.func.count()).where(Drug.id.in_(scope))),
+            "labels": db.session.scalar(
+                sa.select(sa.func.count()).select_from(Drug).where(filters.keeps(Drug.id))
+            ),
             "ndcs": totals.ndcs,
             "packages": totals.packages,
             "products": totals.products,

@@ -31,9 +31,8 @@ _members = drug_class_memberships.c
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    scope = filters.drug_ids().scalar_subquery()
-    class_pairs, class_pair_total = _class_pairs(scope)
-    linked, linked_labels = _linked_labels(scope)
+    class_pairs, class_pair_total = _class_pairs(filters)
+    linked, linked_labels = _linked_labels(filters)
     look_alikes, look_alike_total = look_alike_names(filters)
     return {
         "summary": {
@@ -49,7 +48,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
     }
 
 
-def _class_pairs(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int]:
+def _class_pairs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     """Pairs of classes holding the same labels in scope, most shared labels first."""
     first, second = drug_class_memberships.alias("first"), drug_class_memberships.alias("second")
     labels = sa.func.count()
@@ -67,7 +66,7 @@ def _class_pairs(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int
                 second.c.drug_class_id > first.c.drug_class_id,
             ),
         )
-        .where(first.c.drug_id.in_(scope))
+        .where(filters.keeps(first.c.drug_id))
         .group_by(first.c.drug_class_id, second.c.drug_class_id)
         .order_by(labels.desc(), first.c.drug_class_id, second.c.drug_class_id)
         .limit(TOP_PAIRS)
@@ -86,12 +85,12 @@ def _class_pairs(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int
     return items, rows[0].total if rows else 0
 
 
-def _linked_labels(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int]:
+def _linked_labels(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     """Package NDCs (normalised) printed on several labels in scope, with those labels; and how
     many labels share a code with another. One query: the codes in scope are read once."""
     codes = (
         sa.select(NdcCode.ndc11, NdcCode.drug_id)
-        .where(NdcCode.drug_id.in_(scope), NdcCode.ndc11.is_not(None))
+        .where(filters.keeps(NdcCode.drug_id), NdcCode.ndc11.is_not(None))
         .distinct()
         .cte("codes")
     )

@@ -17,11 +17,10 @@ LISTED = 100  # labels and codes listed; the summary counts them all
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    scope = filters.drug_ids().scalar_subquery()
     without_ndcs, without_total = _labels_without_ndcs(filters)
-    unrecognised, unrecognised_total = _unrecognised(scope)
+    unrecognised, unrecognised_total = _unrecognised(filters)
     records = {
-        "drugs": _bookkeeping(Drug, Drug.id.in_(scope), scoped=True),
+        "drugs": _bookkeeping(Drug, filters.keeps(Drug.id), scoped=True),
         "drug_classes": _bookkeeping(DrugClass, sa.true(), scoped=False),
         "authorizations": _bookkeeping(Authorization, sa.true(), scoped=False),
     }
@@ -55,12 +54,12 @@ def _labels_without_ndcs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     return items, rows[0].total if rows else 0
 
 
-def _unrecognised(scope: sa.ScalarSelect[Any]) -> tuple[list[dict[str, Any]], int]:
+def _unrecognised(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     """Each code that fits no NDC form, as printed, with the label printing it."""
     rows = db.session.execute(
         sa.select(NdcCode.ndc, Drug.id, Drug.set_id, sa.func.count().over().label("total"))
         .join(Drug, Drug.id == NdcCode.drug_id)
-        .where(NdcCode.ndc_format == "unrecognised", NdcCode.drug_id.in_(scope))
+        .where(NdcCode.ndc_format == "unrecognised", filters.keeps(NdcCode.drug_id))
         .order_by(NdcCode.ndc, Drug.set_id)
         .limit(LISTED)
     ).all()

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+
 from analytics import drug_classes, names, ndc, network, quality, text, timeline, urls
 from analytics.filters import Filters
+from database import db
 from errors import NotFound
 
 Analyzer = Callable[[Filters], dict[str, Any]]
@@ -33,3 +36,14 @@ def analyzer(name: str) -> Analyzer:
             field="analysis",
             analyses=list(ANALYZERS),
         ) from None
+
+
+WORK_MEM = "64MB"  # sorts and hashes of 300,000 NDCs stay in memory instead of spilling to disk
+
+
+def compute(name: str, filters: Filters) -> dict[str, Any]:
+    """Run analyzer `name` under `filters`, with room to sort in memory for this transaction
+    (`SET LOCAL`: the setting ends with it, the pool's connections keep their default)."""
+    analyze = analyzer(name)
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    return analyze(filters)

@@ -288,7 +288,7 @@ def answer(analysis: str, args: Mapping[str, str]) -> dict[str, Any]:
     it has none), with any filter the analysis computed live (`run_id` null), with neither the
     latest stored result, or one computed live while none is stored. `run_id` with a filter is a
     422: a stored run is unfiltered."""
-    analyzer = registry.analyzer(analysis)
+    registry.analyzer(analysis)  # 404 for an unknown analysis, before the arguments
     args = dict(args)
     run_id = run_id_arg(args.pop("run_id", None))
     filters = Filters.from_args(args)
@@ -304,7 +304,7 @@ def answer(analysis: str, args: Mapping[str, str]) -> dict[str, Any]:
     if not filtered and (stored := latest(analysis)) is not None:
         return _analysis_json(stored)
     computed_at = datetime.now(UTC)
-    result = analyzer(filters)
+    result = registry.compute(analysis, filters)
     return {
         "analysis": analysis,
         "run_id": None,

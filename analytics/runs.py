@@ -41,7 +41,7 @@ def compute_one(run_id: int, analysis: str) -> AnalyticsResult:
     """Compute one analysis unfiltered and store it under `run_id`, all or nothing."""
     computed_at = datetime.now(UTC)
     try:
-        result = registry.analyzer(analysis)(Filters())
+        result = registry.compute(analysis, Filters())
     except Exception as exc:
         db.session.rollback()
         raise AnalysisFailed(f"The {analysis} analysis failed: {_first_line(exc)}") from exc

@@ -51,7 +51,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
             ActiveIngredient.drug_id,
             sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("value"),
         )
-        .where(ActiveIngredient.drug_id.in_(filters.drug_ids().scalar_subquery()))
+        .where(filters.keeps(ActiveIngredient.drug_id))
         .subquery("ingredients")
     )
     dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
