@@ -1,5 +1,6 @@
 """Drugs (DailyMed labels): how the sync merges them, what people may correct, the list
-filters (name, class, class type, any form of NDC, labeler, dosage form) and the JSON shape
+filters (name, class, class type, any form of NDC, labeler, dosage form, ingredient, dates)
+and the JSON shape
 with NDCs and ingredients."""
 
 from __future__ import annotations
@@ -37,6 +38,25 @@ _SET_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 
 def label_url(set_id: str) -> str:
     return LABEL_PAGE_URL.format(set_id=set_id)
+
+
+def dosage_form_filter(text: str) -> sa.ColumnElement[bool]:
+    """Drugs whose title names the dosage form `text` (any case): a label of several products
+    stores their forms joined, and matches each of them, as the text analysis counts it."""
+    forms = sa.func.string_to_array(sa.func.lower(Drug.dosage_form), LIST_SEPARATOR)
+    each = sa.func.unnest(forms).table_valued("form").render_derived()
+    return sa.exists(
+        sa.select(1).select_from(each).where(sa.func.trim(each.c.form) == text.strip().lower())
+    )
+
+
+def ingredient_filter(text: str) -> sa.ColumnElement[bool]:
+    """Drugs with the active ingredient `text` (any case, as the text analysis names it)."""
+    return Drug.id.in_(
+        sa.select(ActiveIngredient.drug_id).where(
+            sa.func.upper(sa.func.trim(ActiveIngredient.name)) == text.strip().upper()
+        )
+    )
 
 
 def ndc_filter(text: str) -> sa.ColumnElement[bool]:
@@ -182,8 +202,9 @@ class DrugService(records.RecordService):
 
     def list_query(self, args: Mapping[str, str]) -> sa.Select:
         """Drugs matching name (partial), ndc (any form), q (name or NDC), drug_class_id,
-        class_type, labeler (name or NDC labeler code), dosage_form (exact, any case), edited,
-        needs_review, missing."""
+        class_type, labeler (name or NDC labeler code), dosage_form (one of the label's forms,
+        any case), ingredient (an active ingredient, any case), published_from and
+        published_to (inclusive dates), edited, needs_review, missing."""
         query = sa.select(Drug)
         name = (args.get("name") or "").strip()
         if name:
@@ -214,7 +235,17 @@ class DrugService(records.RecordService):
             query = query.where(labeler_filter(labeler))
         dosage_form = (args.get("dosage_form") or "").strip()
         if dosage_form:
-            query = query.where(sa.func.lower(Drug.dosage_form) == sa.func.lower(dosage_form))
+            query = query.where(dosage_form_filter(dosage_form))
+        ingredient = (args.get("ingredient") or "").strip()
+        if ingredient:
+            query = query.where(ingredient_filter(ingredient))
+        published_from, published_to = records.date_range_args(
+            args, "published_from", "published_to"
+        )
+        if published_from:
+            query = query.where(Drug.published_date >= published_from)
+        if published_to:
+            query = query.where(Drug.published_date <= published_to)
         return records.with_bookkeeping_filters(query, Drug, args)
 
     def count_limit(self, args: Mapping[str, str]) -> int | None:

@@ -9,9 +9,11 @@ so a person's value is protected from later syncs the same way everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -68,6 +70,30 @@ def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     if raw not in choices:
         raise BadRequest(f"{name} must be one of {', '.join(choices)}.", field=name)
     return raw
+
+
+def date_arg(args: Mapping[str, str], name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(
+            f"{name} must be a date as YYYY-MM-DD, got {raw[:40]!r}.", field=name
+        ) from None
+
+
+def date_range_args(
+    args: Mapping[str, str], start: str, end: str
+) -> tuple[date | None, date | None]:
+    """`start` and `end` (inclusive) as dates; a range that ends before it starts is refused."""
+    first, last = date_arg(args, start), date_arg(args, end)
+    if first and last and first > last:
+        raise BadRequest(f"{start} must not be after {end}.", field=start)
+    return first, last
 
 
 def with_bookkeeping_filters(

@@ -644,3 +644,24 @@ def test_a_second_start_joins_the_run_already_going_and_shows_its_progress(
     wait(browser, 60).until(lambda _: last_run.get_attribute("data-run-id") == str(job_id))
     assert progress.get_attribute("data-state") == "completed"
     assert browser.find_element(By.ID, "analytics-run").get_attribute("aria-busy") is None
+
+
+def test_an_ingredient_bar_under_a_date_filter_lists_the_drugs_it_counted(
+    browser, live_server, synced, api
+):
+    published = sorted(d for d in db.session.scalars(sa.select(Drug.published_date)) if d)
+    since = published[len(published) // 2].isoformat()  # about half the labels
+    signed_in(browser, live_server, "viewer")
+    open_analytics(browser, live_server, f"?published_from={since}")
+    top = api("text", published_from=since)["data"]["top_ingredients"]
+    assert top, "the sandbox's labels have ingredients"
+
+    click_bar(browser, "text", "top_ingredients", 0)
+    wait(browser).until(lambda b: "#/drugs?" in b.current_url)
+    wait(browser, 30).until(screen_settled("drugs"))
+    assert f"published_from={since}" in browser.current_url
+    chip = browser.find_element(By.ID, "drugs-ingredient")
+    assert chip.find_element(By.CSS_SELECTOR, "[data-value]").text == top[0]["ingredient"]
+    assert browser.find_element(By.ID, "drugs-published-from").is_displayed()
+    wait(browser).until(lambda b: drugs_total(b) == top[0]["labels"])
+    screenshots(browser, "drugs-from-an-ingredient-bar")

@@ -13,6 +13,7 @@ from tests.fixtures.dailymed_sync import (
     IMATINIB,
     LABELS,
     LISINOPRIL,
+    NAPROXEN,
     NEW_SET_ID,
     sync_labels,
 )
@@ -102,6 +103,74 @@ def test_the_list_filters_by_labeler_name_or_code_and_by_dosage_form(client, bea
     assert titles(film_coated) == []
     both = client.get("/api/drugs?dosage_form=tablet&labeler=acme&name=ibu", headers=headers)
     assert titles(both) == ["IBUPROFEN tablet [Acme]"]
+
+
+def test_a_label_of_several_products_is_found_by_each_of_its_dosage_forms(
+    client, editor_headers, catalogue
+):
+    """The text analysis counts each of a label's joined forms; the list its bar opens must
+    find the same labels."""
+    drug = find(client, editor_headers, IMATINIB)
+    patched = client.patch(
+        f"/api/drugs/{drug['id']}",
+        json={"dosage_form": "TABLET, FILM COATED; CAPSULE"},
+        headers=editor_headers,
+    )
+    assert patched.status_code == 200, patched.json
+    for form in ("capsule", "TABLET, FILM COATED", " Capsule "):
+        found = client.get("/api/drugs", query_string={"dosage_form": form}, headers=editor_headers)
+        assert titles(found) == ["Gleevec® (IMATINIB MESYLATE) tablet"]
+    assert titles(client.get("/api/drugs?dosage_form=CAPS", headers=editor_headers)) == []
+
+
+def test_the_list_filters_by_active_ingredient_in_any_case(client, bearer, catalogue):
+    headers = bearer("viewer")
+    for ingredient in ("NAPROXEN SODIUM", "naproxen sodium", " Naproxen Sodium "):
+        found = client.get("/api/drugs", query_string={"ingredient": ingredient}, headers=headers)
+        assert titles(found) == ["NAPROXEN SODIUM tablet"]
+    assert titles(client.get("/api/drugs?ingredient=NAPROXEN", headers=headers)) == []  # exact
+
+
+def test_the_list_filters_by_published_date_range_inclusive(client, editor_headers, catalogue):
+    dates = {IMATINIB: "2023-12-31", IBUPROFEN: "2024-01-31", LISINOPRIL: "2024-03-01"}
+    dates[NAPROXEN] = "2025-01-01"
+    for set_id, published in dates.items():
+        drug = find(client, editor_headers, set_id)
+        patched = client.patch(
+            f"/api/drugs/{drug['id']}", json={"published_date": published}, headers=editor_headers
+        )
+        assert patched.status_code == 200, patched.json
+
+    def published(**dates) -> list[str]:
+        return titles(client.get("/api/drugs", query_string=dates, headers=editor_headers))
+
+    assert published(published_from="2024-01-31", published_to="2024-03-01") == [
+        "IBUPROFEN tablet [Acme]",
+        "LISINOPRIL tablet",
+    ]
+    assert published(published_to="2024-02-29") == [
+        "Gleevec® (IMATINIB MESYLATE) tablet",
+        "IBUPROFEN tablet [Acme]",
+    ]
+    assert published(published_from="2024-02-01", published_to="2024-12-31") == [
+        "LISINOPRIL tablet"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"published_from": "2024-13-01"}, "published_from"),
+        ({"published_to": "yesterday"}, "published_to"),
+        ({"published_from": "\uff12\uff10\uff12\uff14-01-01"}, "published_from"),  # fullwidth
+        ({"published_from": "2024-05-01", "published_to": "2024-04-30"}, "published_from"),
+    ],
+)
+def test_a_bad_published_date_filter_is_refused_naming_it(client, bearer, catalogue, query, field):
+    refused = client.get("/api/drugs", query_string=query, headers=bearer("viewer"))
+    assert refused.status_code == 400, refused.json
+    assert refused.json["error"]["details"]["field"] == field
+    assert field in refused.json["error"]["message"]
 
 
 def test_a_corrected_dosage_form_is_found_by_its_new_value(client, editor_headers, catalogue):

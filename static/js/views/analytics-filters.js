@@ -124,10 +124,7 @@ export function filterBar({ classTypes, onChange }) {
 
   const note = el.querySelector("[data-filters-note]");
   function show() {
-    const dated = current.published_from || current.published_to;
-    note.textContent = `Every section below is recomputed live under these filters.${
-      dated ? " A bar's link to the Drugs list can't keep the dates: that list has no date filter." : ""
-    }`;
+    note.textContent = "Every section below is recomputed live under these filters.";
     typeSelect.value = current.class_type || "";
     picker.set(current.class_id || "");
     for (const [key, input] of [["labeler", labeler], ["published_from", from], ["published_to", to], ["q", search]]) {

@@ -213,6 +213,8 @@ export const LATER_SECTIONS = [
         value: (row) => row.labels,
         unit: "labels",
         columns: [{ key: "ingredient", label: "Ingredient" }, count("labels", "Labels")],
+        drill: (row) => ({ ingredient: row.ingredient }),
+        drillLabel: (row) => `the drugs with the active ingredient ${row.ingredient}`,
       },
       {
         key: "ingredient_mix",

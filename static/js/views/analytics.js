@@ -26,7 +26,14 @@ import { filterBar, filtersFromParams, sameFilters } from "./analytics-filters.j
 import { loadHistory, runControls } from "./analytics-runs.js";
 
 // The analytics filters the Drugs list understands, under its names.
-const DRUGS_FILTERS = { class_id: "drug_class_id", class_type: "class_type", labeler: "labeler", q: "name" };
+const DRUGS_FILTERS = {
+  class_id: "drug_class_id",
+  class_type: "class_type",
+  labeler: "labeler",
+  published_from: "published_from",
+  published_to: "published_to",
+  q: "name",
+};
 
 /** Counts the screen's redraws on `root` (data-redraws) and marks it aria-busy during one. */
 function redrawMarker(root) {

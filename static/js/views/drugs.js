@@ -4,8 +4,9 @@
 // lists; a row opens the detail drawer (drug-drawer.js).
 //
 // Hooks: #drugs-search, #drugs-search-mode (any | name | ndc), #drugs-class (class-picker.js),
-// #drugs-class-type, #drugs-labeler and #drugs-dosage-form (chips a link sets: the drawer's
-// labeler and dosage form), #drugs-edited, #drugs-needs-review, #drugs-missing, #drugs-clear,
+// #drugs-class-type, #drugs-labeler, #drugs-dosage-form, #drugs-ingredient,
+// #drugs-published-from and #drugs-published-to (chips a link sets: the drawer's labeler and
+// dosage form, an analytics bar), #drugs-edited, #drugs-needs-review, #drugs-missing, #drugs-clear,
 // #drugs-export, #drugs-table tr[data-drug-id][data-set-id] (data-edited / data-needs-review /
 // data-missing, badges [data-badge]), button[data-action=details|edit|history];
 // #sync-dailymed-button, #sync-dailymed-progress, #sync-dailymed-cancel, #sync-dailymed-phases.
@@ -95,6 +96,9 @@ const SCREEN = {
     }),
     pinned({ key: "labeler", id: "drugs-labeler", label: "Labeler" }),
     pinned({ key: "dosage_form", id: "drugs-dosage-form", label: "Dosage form" }),
+    pinned({ key: "ingredient", id: "drugs-ingredient", label: "Ingredient" }),
+    pinned({ key: "published_from", id: "drugs-published-from", label: "Published from" }),
+    pinned({ key: "published_to", id: "drugs-published-to", label: "Published to" }),
     pinned({ key: "changed_by_run", id: "drugs-changed-by-run", label: "Changed by run" }),
     pinned({ key: "id", id: "drugs-record", label: "Record #" }),
     ...flags("drugs", ["edited", "needs_review", "missing"], {
