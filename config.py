@@ -198,6 +198,8 @@ class Settings:
     notify_retry_backoff: float = 1.0
     migrate_on_start: bool = True
     trusted_proxies: int = 0
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
     instance_path: str | None = None  # None: instance/ beside app.py
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
@@ -317,6 +319,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         migrate_on_start=parse_boolean("MIGRATE_ON_START", env.get("MIGRATE_ON_START", "true")),
         trusted_proxies=parse_int(
             "TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"), minimum=0, maximum=5
+        ),
+        session_idle_minutes=parse_int(
+            "SESSION_IDLE_MINUTES",
+            env.get("SESSION_IDLE_MINUTES", "30"),
+            minimum=1,
+            maximum=7 * 24 * 60,
+        ),
+        session_max_hours=parse_int(
+            "SESSION_MAX_HOURS", env.get("SESSION_MAX_HOURS", "12"), minimum=1, maximum=30 * 24
         ),
         instance_path=(
             str(Path(env["INSTANCE_PATH"]).expanduser().resolve())

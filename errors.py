@@ -33,6 +33,10 @@ class Conflict(AppError):
     status, code = 409, "conflict"
 
 
+class UnsupportedMediaType(AppError):
+    status, code = 415, "unsupported_media_type"
+
+
 class ValidationFailed(AppError):
     status, code = 422, "validation_error"
 

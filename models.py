@@ -76,6 +76,24 @@ class ApiToken(Model):
     user: Mapped[User] = relationship()
 
 
+class UserSession(Model):
+    """A signed-in browser session, kept on the server so it can be ended: the cookie holds only
+    a random token, whose SHA-256 is stored here (accounts.sessions). Logout ends one; a password,
+    role or activation change ends all of a user's; idle and absolute limits end them too."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+
 class AuditEvent(Model):
     """What people did to accounts — sign-ins (and failed ones), sign-outs, users created, roles and
     activation changed, API tokens created and revoked — for the one audit log (accounts.audit),

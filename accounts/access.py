@@ -17,7 +17,7 @@ from flask import Flask, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from accounts import tokens
+from accounts import sessions, tokens
 from database import db
 from errors import Forbidden, error_response, wants_json
 from models import User
@@ -48,8 +48,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    """The cookie's user, while its server-side session is open (accounts.sessions)."""
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+    if user is None or not user.is_active or not sessions.is_live(user.id):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -83,6 +86,24 @@ def _gate() -> Any:
     return None
 
 
+class _ProxyWarning:
+    """Warns once per process when a request carries X-Forwarded-For but TRUSTED_PROXIES=0:
+    behind a proxy every client then shares the proxy's address, for the login throttle too."""
+
+    given = False
+
+    @classmethod
+    def check(cls) -> None:
+        if not cls.given and request.headers.get("X-Forwarded-For"):
+            cls.given = True
+            log.warning(
+                "A request arrived with X-Forwarded-For but TRUSTED_PROXIES=0: the header is "
+                "ignored and every client behind that proxy shares its address (the sign-in "
+                "throttle counts them as one). Set TRUSTED_PROXIES to the number of proxies "
+                "in front of MedSync."
+            )
+
+
 def require_role(role: str) -> Callable:
     """Decorator: 403 unless the current user has at least `role` (viewer < editor < admin)."""
 
@@ -113,9 +134,14 @@ def _security_headers(response):
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # No binding to the client's address ("strong" hashes X-Forwarded-For even when no proxy is
+    # trusted, so a forged header passes): sessions live on the server instead, and end there.
+    login_manager.session_protection = None
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SETTINGS"].session_max_hours * 3600
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # the gate decides, see _gate
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead
     csrf.init_app(app)
+    if not app.config["SETTINGS"].trusted_proxies:
+        app.before_request(_ProxyWarning.check)
     app.before_request(_gate)
     app.after_request(_security_headers)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import unicodedata
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from confusable_homoglyphs import confusables
 
-from accounts import audit
+from accounts import audit, sessions
 from config import MIN_PASSWORD_LENGTH
 from database import db
 from errors import Conflict, NotFound, ValidationFailed
@@ -23,16 +25,36 @@ def hash_password(password: str) -> str:
     return hasher.hash(password)
 
 
+def normalize_username(username: str) -> str:
+    """NFKC: a name typed in full-width letters is the same name in ASCII, so it signs in as,
+    and collides with, that user."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
 def validate_username(username: object) -> str:
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed("Username is required.", field="username")
-    username = username.strip()
+    username = normalize_username(username)
     if len(username) > 80 or not all(c.isalnum() or c in "._-@" for c in username):
         raise ValidationFailed(
             "Username may hold letters, digits and . _ - @ (at most 80 characters).",
             field="username",
         )
+    if not username.isascii() and confusables.is_confusable(
+        username, greedy=True, preferred_aliases=["latin"]
+    ):
+        # "admin" spelled with a Cyrillic "a" would pass for admin in every list and log line.
+        raise ValidationFailed(
+            "Username has letters that look like Latin ones from another script "
+            f"({_lookalikes(username)}); use the Latin letters instead.",
+            field="username",
+        )
     return username
+
+
+def _lookalikes(username: str) -> str:
+    found = confusables.is_confusable(username, greedy=True, preferred_aliases=["latin"]) or []
+    return ", ".join(f"{item['character']} (U+{ord(item['character']):04X})" for item in found[:5])
 
 
 def validate_password(password: object) -> str:
@@ -85,6 +107,7 @@ def update_user(user: User, changes: dict, *, acting_user: User | None = None) -
             raise ValidationFailed("You cannot remove your own admin role.", field="role")
         if role != user.role:
             audit.record("role_changed", actor=acting_user, target=user, old=user.role, new=role)
+            sessions.end_all(user.id, "role_changed")
         user.role = role
     if "is_active" in changes:
         if not isinstance(changes["is_active"], bool):
@@ -94,10 +117,15 @@ def update_user(user: User, changes: dict, *, acting_user: User | None = None) -
         if changes["is_active"] != user.is_active:
             action = "user_activated" if changes["is_active"] else "user_deactivated"
             audit.record(action, actor=acting_user, target=user)
+            if not changes["is_active"]:
+                sessions.end_all(user.id, "deactivated")
         user.is_active = changes["is_active"]
     if "password" in changes:
         user.password_hash = hash_password(validate_password(changes["password"]))
         audit.record("password_changed", actor=acting_user, target=user)
+        # Someone changing their own password stays signed in here, and only here.
+        own = acting_user is not None and acting_user.id == user.id
+        sessions.end_all(user.id, "password_changed", keep_current=own)
     db.session.commit()
     return user
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_login import current_user
 
 from api import bp
 from api.serializers import run_summary_json
@@ -12,8 +13,11 @@ from datasets.records import flag_arg
 
 @bp.get("/stats")
 def stats():
-    """`include_samples=1` counts seed_scrape_runs.py's sample runs in the success rate."""
+    """`include_samples=1` counts seed_scrape_runs.py's sample runs in the success rate. The
+    database's server version is shown to admins only."""
     figures = overview.collect(include_samples=bool(flag_arg(request.args, "include_samples")))
+    if not current_user.has_role("admin"):  # the server's version helps attackers, not viewers
+        figures["database"].pop("version", None)
     figures["last_sync"] = {
         source: run_summary_json(run) if run else None
         for source, run in figures["last_sync"].items()

@@ -7,14 +7,21 @@ from typing import Any
 
 from flask import request
 
-from errors import AppError, BadRequest, ValidationFailed
+from errors import AppError, BadRequest, UnsupportedMediaType, ValidationFailed
 
 NUL_MESSAGE = "Text may not contain NUL characters."
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 saying what is wrong with it."""
+    """The request's JSON object, or a 400 saying what is wrong with it; a body that is not
+    declared as JSON (a form, say) is a 415 rather than read as nothing."""
     raw = request.get_data(cache=True, as_text=True)
+    # A form body is parsed (and its stream emptied) before the view runs: ask for it too.
+    if not request.is_json and (raw.strip() or request.form or request.files):
+        raise UnsupportedMediaType(
+            "The request body must be JSON, sent with Content-Type: application/json "
+            f"(got {(request.mimetype or 'none')[:60]!r})."
+        )
     if not raw.strip():
         return {}
     try:
@@ -25,9 +32,26 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
-    if "\x00" in raw or "\\u0000" in raw:
+    if _holds_nul(body):  # parsed: the six characters "\u0000" as text are fine
         raise BadRequest(NUL_MESSAGE)
     return body
+
+
+def _holds_nul(body: Any) -> bool:
+    """Whether any key or string in `body` holds NUL (walked without recursion: a body may be
+    nested as deeply as the JSON parser allows)."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def whole_number(

@@ -1,6 +1,7 @@
 """Every error under /api has the same JSON shape and never a stack trace."""
 
 import pytest
+import sqlalchemy as sa
 
 SHAPE_KEYS = {"code", "message", "details"}
 
@@ -105,6 +106,38 @@ def test_hostile_json_bodies_are_400_naming_the_problem(client, bearer, body, me
     )
     assert_error(response, 400, "bad_request")
     assert message in response.json["error"]["message"]
+
+
+def test_the_text_backslash_u0000_is_not_a_nul(client, bearer):
+    """Only a real NUL is refused: a name holding the six characters \\u0000 is stored."""
+    response = client.post(
+        "/api/tokens",
+        headers={**bearer(), "Content-Type": "application/json"},
+        data='{"name": "literally \\\\u0000"}',
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["data"]["name"] == "literally \\u0000"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "source=portal"),
+        ("text/plain", '{"source": "portal"}'),
+        (None, '{"source": "portal"}'),
+    ],
+)
+def test_a_body_not_sent_as_json_is_415_and_starts_nothing(client, bearer, content_type, body):
+    from database import db
+    from models import Run
+
+    headers = bearer("editor")
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = client.post("/api/scrape", headers=headers, data=body)
+    assert_error(response, 415, "unsupported_media_type")
+    assert "application/json" in response.json["error"]["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Run)) == 0
 
 
 def test_unicode_digits_are_not_whole_numbers(client, bearer):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import accounts
+from accounts.signin import known_as
 from sandbox.catalogue import Catalogue
 from tests.fixtures.app import TEST_PASSWORD, csrf_from
 from tests.fixtures.app import sign_in as fixtures_sign_in
@@ -39,7 +40,9 @@ def admin(bearer) -> dict[str, str]:
 def test_sign_ins_failed_sign_ins_and_sign_outs_are_in_the_log(app, client, admin):
     accounts.create_user("olga", TEST_PASSWORD, "viewer")
     assert sign_in(client, "olga", "not her password") == 401
-    assert sign_in(client, "ghost") == 401  # no such user: the attempted name is kept
+    # No such user: the attempted name may be a password typed in the wrong field, so the log
+    # keeps only a digest of it.
+    assert sign_in(client, "ghost") == 401
     assert sign_in(client, "olga") == 302
     csrf = csrf_from(client.get("/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
@@ -50,7 +53,7 @@ def test_sign_ins_failed_sign_ins_and_sign_outs_are_in_the_log(app, client, admi
     assert seen[:4] == [
         ("sign_out", "olga", "user"),
         ("sign_in", "olga", "user"),
-        ("sign_in_failed", "ghost", "system"),
+        ("sign_in_failed", known_as("ghost", None), "system"),
         ("sign_in_failed", "olga", "system"),
     ]
     assert all(e["remote_addr"] for e in body["data"][:4])

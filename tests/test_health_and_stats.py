@@ -52,9 +52,14 @@ def test_stats_counts_every_dataset_and_reports_the_database(viewer):
     assert data["datasets"]["drug_classes"] == {"count": 0, "edited": 0, "needs_review": 0}
     assert data["datasets"]["ndc_codes"]["count"] == 0
     assert data["database"]["status"] == "connected"
-    assert data["database"]["version"].startswith("PostgreSQL")
+    assert "version" not in data["database"]  # the server's version is for admins
     assert data["last_sync"] == {"portal": None, "dailymed": None}
     assert data["runs"]["success_rate"] is None
+
+
+def test_only_admins_see_the_database_servers_version(admin, editor):
+    assert admin.get("/api/stats").json["data"]["database"]["version"].startswith("PostgreSQL")
+    assert "version" not in editor.get("/api/stats").json["data"]["database"]
 
 
 def test_stats_show_the_last_run_per_source_and_the_success_rate(viewer):

@@ -186,12 +186,15 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
             "analytics_top_generic_names",
             "run_log_lines",
             "audit_events",
+            "user_sessions",
         }
         assert expected <= tables(url)
         assert drugs_options(url) == ["fillfactor=50"]
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0011 → 0010
+        assert "user_sessions" not in tables(url) and "audit_events" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0010 → 0009
         assert "audit_events" not in tables(url)
         assert "run_log_lines" in tables(url) and "failure" in run_columns(url)

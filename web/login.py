@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 import accounts
-from accounts import audit
+from accounts import audit, sessions
 from database import db
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def login():
             "login.html", error=GENERIC_LOGIN_ERROR, username=username, next=next_url
         )
         return page, 401
+    sessions.start(user.id)
     login_user(user)
     log.info("%s signed in", user.username)
     return redirect(_safe_next(next_url))
@@ -61,5 +62,6 @@ def logout():
     if current_user.is_authenticated:
         audit.record("sign_out", actor=current_user, remote_addr=request.remote_addr)
         db.session.commit()
+        sessions.end_current(current_user.id)
     logout_user()
     return redirect(url_for("auth.login"))
