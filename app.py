@@ -20,12 +20,13 @@ import sync  # noqa: F401  (importing the package registers the "portal" and "da
 from accounts import access
 from api import bp as api_bp
 from api.errors import register_error_handlers
-from api.validation import reject_nul_in_query
+from api.validation import check_query_text
 from config import ConfigError, Settings, load_settings
 from database import (
     DatabaseUnavailable,
     check_connection,
     db,
+    limit_request_statements,
     migrate,
     start_embedded_postgres,
     upgrade_schema,
@@ -128,7 +129,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     access.init_app(app)
-    app.before_request(reject_nul_in_query)
+    limit_request_statements(app)
+    app.before_request(check_query_text)
     register_error_handlers(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(login.bp)

@@ -200,6 +200,9 @@ class Settings:
     trusted_proxies: int = 0
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    request_statement_timeout: float = 20.0
+    export_concurrency: int = 4
+    export_per_user: int = 2
     instance_path: str | None = None  # None: instance/ beside app.py
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
@@ -328,6 +331,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         ),
         session_max_hours=parse_int(
             "SESSION_MAX_HOURS", env.get("SESSION_MAX_HOURS", "12"), minimum=1, maximum=30 * 24
+        ),
+        request_statement_timeout=parse_float(
+            "REQUEST_STATEMENT_TIMEOUT", env.get("REQUEST_STATEMENT_TIMEOUT", "20"), minimum=0.1
+        ),
+        export_concurrency=parse_int(
+            "EXPORT_CONCURRENCY", env.get("EXPORT_CONCURRENCY", "4"), minimum=1, maximum=50
+        ),
+        export_per_user=parse_int(
+            "EXPORT_PER_USER", env.get("EXPORT_PER_USER", "2"), minimum=1, maximum=50
         ),
         instance_path=(
             str(Path(env["INSTANCE_PATH"]).expanduser().resolve())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, has_request_context
 from flask_migrate import Migrate
 from flask_migrate import upgrade as migrate_upgrade
 from flask_sqlalchemy import SQLAlchemy
@@ -42,6 +42,22 @@ if TYPE_CHECKING:
         __table__: ClassVar[sa.Table]  # every model of ours maps one table
 else:
     Model = db.Model
+
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by statement_timeout
+
+
+def limit_request_statements(app: Flask) -> None:
+    """Every transaction begun while serving a request gets `SET LOCAL statement_timeout`
+    (REQUEST_STATEMENT_TIMEOUT): the server cancels a runaway query, whatever Python is doing.
+    Jobs run outside requests and are not limited."""
+    milliseconds = int(app.config["SETTINGS"].request_statement_timeout * 1000)
+
+    def after_begin(session: Any, transaction: Any, connection: sa.Connection) -> None:
+        if has_request_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+
+    sa.event.listen(sa.orm.Session, "after_begin", after_begin)
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -37,6 +37,16 @@ class UnsupportedMediaType(AppError):
     status, code = 415, "unsupported_media_type"
 
 
+class TooManyRequests(AppError):
+    """429, with the seconds to wait in Retry-After."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
 class ValidationFailed(AppError):
     status, code = 422, "validation_error"
 

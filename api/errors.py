@@ -7,11 +7,11 @@ import re
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from database import db
-from errors import AppError, error_response, wants_json
+from database import QUERY_CANCELED, db
+from errors import AppError, TooManyRequests, error_response, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,28 @@ _HTTP_CODES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError):
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response, status = error_response(exc.status, exc.code, exc.message, exc.details)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response, status
+
+    @app.errorhandler(OperationalError)
+    def handle_operational(exc: OperationalError):
+        """A request's statement cut off by its statement_timeout (database.py) is the request's
+        own doing: a 503 that says so, not a 500."""
+        if getattr(exc.orig, "pgcode", None) != QUERY_CANCELED:
+            return handle_unexpected(exc)
+        db.session.rollback()
+        seconds = app.config["SETTINGS"].request_statement_timeout
+        log.warning("statement timeout (%s s) on %s %s", seconds, request.method, request.path)
+        response, status = error_response(
+            503,
+            "query_timeout",
+            f"The database took longer than {seconds:g} s to answer; narrow the search or the "
+            "filters and try again.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response, status
 
     @app.errorhandler(IntegrityError)
     def handle_integrity(exc: IntegrityError):

@@ -156,7 +156,6 @@ def test_only_admins_read_the_log(client, bearer):
         ({"run_id": "99999999999"}, "run_id"),
         ({"from": "yesterday"}, "from"),
         ({"from": "2026-02-01", "to": "2026-01-01"}, "to"),
-        ({"user": "x" * 500}, "user"),
         ({"colour": "red"}, "colour"),
         ({"format": "xml"}, "format"),
     ],
@@ -165,3 +164,9 @@ def test_bad_filters_are_refused_naming_them(client, admin, args, field):
     response = client.get("/api/audit", query_string=args, headers=admin)
     assert response.status_code == 400
     assert response.json["error"]["details"]["field"] == field
+
+
+def test_an_over_long_filter_is_a_422_naming_it(client, admin):
+    response = client.get("/api/audit", query_string={"user": "x" * 500}, headers=admin)
+    assert response.status_code == 422
+    assert response.json["error"]["details"]["field"] == "user"
