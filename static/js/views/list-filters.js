@@ -166,3 +166,28 @@ export function pinned({ key, id, label }) {
 export function custom({ key, parse, create }) {
   return { keys: { [key]: parse }, create };
 }
+
+/**
+ * "Show archived": archived records (deleted while their source still sends them) are hidden
+ * unless this is on. Checked it asks for archived=all; a URL's archived=true (only the
+ * archived ones) shows the chip checked as "Archived only". #<name>-archived.
+ */
+export function archived(name) {
+  return {
+    keys: { archived: oneOf(["all", "true"]) },
+    create({ setFilter }) {
+      const el = htmlEl`<label class="toggle-chip" title="Archived records are hidden from the list; a sync never brings them back">
+          <input type="checkbox" id="${name}-archived" data-flag="archived"><span data-archived-label>Show archived</span></label>`;
+      const box = el.querySelector("input");
+      const label = el.querySelector("[data-archived-label]");
+      box.addEventListener("change", () => setFilter("archived", box.checked ? "all" : ""));
+      return {
+        el,
+        update(current) {
+          box.checked = Boolean(current.archived);
+          label.textContent = current.archived === "true" ? "Archived only" : "Show archived";
+        },
+      };
+    },
+  };
+}
