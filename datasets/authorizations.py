@@ -32,6 +32,8 @@ def dataset(source: str) -> merge.Dataset:
         synced_fields=SYNCED_FIELDS,
         scope={"source": source},
         unique_fields=("authorization_number",),
+        # The natural key of an authorization a person created (it has no source key yet).
+        join_fields=("authorization_number",),
     )
 
 
@@ -48,6 +50,10 @@ class AuthorizationService(records.RecordService):
         "service_start": field_rules.Date(),
         "service_end": field_rules.Date(),
     }
+    # A created authorization needs its number: the key a later portal sync joins it by.
+    required_on_create = ("authorization_number",)
+    filters = ("q", "status")
+    not_in_bulk = ("authorization_number",)  # one record per number
     sortable: ClassVar[dict[str, Any]] = {
         "id": Authorization.id,
         "patient_name": Authorization.patient_name,

@@ -32,6 +32,7 @@ class DrugClassService(records.RecordService):
         "coding_system": field_rules.Text(max_length=64),
     }
     unique = ("code",)
+    filters = ("name", "q", "class_type")
     sortable: ClassVar[dict[str, Any]] = {
         "id": DrugClass.id,
         "name": DrugClass.name,

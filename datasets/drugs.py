@@ -156,6 +156,7 @@ class DrugService(records.RecordService):
         "spl_version": field_rules.WholeNumber(minimum=1),
     }
     unique = ("set_id",)
+    filters = ("name", "ndc", "q", "drug_class_id", "class_type", "labeler", "dosage_form")
     sortable: ClassVar[dict[str, Any]] = {
         "id": Drug.id,
         "title": Drug.title,

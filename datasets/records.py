@@ -38,6 +38,8 @@ class CsvExport:
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
+MAX_SELECTED_IDS = 1000  # `ids=` of a list or export, as a bulk action's selection
+ARCHIVED_CHOICES = ("false", "true", "all")
 
 
 def flag_arg(args: Mapping[str, str], name: str) -> bool | None:
@@ -70,11 +72,49 @@ def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     return raw
 
 
+def ids_arg(args: Mapping[str, str], name: str = "ids") -> list[int] | None:
+    """`ids=1,2,3`: comma-separated ASCII whole numbers, at most MAX_SELECTED_IDS (422 naming
+    the argument otherwise)."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) > MAX_SELECTED_IDS:
+        raise ValidationFailed(
+            f"{name} may list at most {MAX_SELECTED_IDS:,} records, got {len(parts):,}.",
+            field=name,
+        )
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or int(part) > MAX_ID:
+            raise ValidationFailed(
+                f"{name} must be comma-separated record ids, got {part[:40]!r}.", field=name
+            )
+    return sorted({int(part) for part in parts})
+
+
+def archived_filter(model: type[TrackedRecord], args: Mapping[str, str]) -> Any:
+    """`archived=false` (the default: archived records are hidden), `true` (only them), `all`."""
+    raw = (args.get("archived") or "false").strip().lower()
+    if raw not in ARCHIVED_CHOICES:
+        raise ValidationFailed(
+            f"archived must be one of {', '.join(ARCHIVED_CHOICES)}, got {raw[:40]!r}.",
+            field="archived",
+        )
+    if raw == "all":
+        return sa.true()
+    return model.archived_at.is_not(None) if raw == "true" else model.archived_at.is_(None)
+
+
 def with_bookkeeping_filters(
     query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
 ) -> sa.Select:
     """The filters every tracked dataset has: edited, needs_review, missing, id (one record),
-    and changed_by_run (the records whose history names that run)."""
+    ids (a selection), archived (false by default), and changed_by_run (the records whose
+    history names that run)."""
+    query = query.where(archived_filter(model, args))
+    selected = ids_arg(args)
+    if selected is not None:
+        query = query.where(model.id.in_(selected))
     for name, column in (
         ("edited", model.is_manually_edited),
         ("needs_review", model.needs_review),
@@ -95,10 +135,26 @@ def with_bookkeeping_filters(
     return query
 
 
+BOOKKEEPING_FILTERS = (
+    "edited",
+    "needs_review",
+    "missing",
+    "id",
+    "ids",
+    "changed_by_run",
+    "archived",
+)
+
+
 def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
-    """The JSON every tracked record carries: version, edit and review state, timestamps."""
+    """The JSON every tracked record carries: version, origin (manual: no source has sent it
+    yet), edit and review state, archive state, timestamps."""
     return {
         "version": record.version,
+        "origin": record.origin,
+        "archived": record.archived_at is not None,
+        "archived_at": merge.json_value(record.archived_at),
+        "archived_by": record.archived_by,
         "is_manually_edited": record.is_manually_edited,
         "edited_fields": sorted(record.manual_fields or {}),
         "needs_review": record.needs_review,
@@ -126,6 +182,19 @@ def expected_version(body: Mapping[str, Any]) -> int | None:
     return version
 
 
+def version_arg(body: Mapping[str, Any], args: Mapping[str, str]) -> int | None:
+    """`version` from the JSON body, or else `?version=` (a DELETE often has no body)."""
+    if body.get("version") is not None:
+        return expected_version(body)
+    raw = (args.get("version") or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        message = f"version must be a whole number, got {raw[:40]!r}."
+        raise ValidationFailed(message, field="version")
+    return int(raw)
+
+
 # -- the service ----------------------------------------------------------------------------------
 
 
@@ -137,6 +206,13 @@ class RecordService:
     fields: ClassVar[dict[str, Field]]  # what a person may set (PATCH, PUT, POST)
     create_only: ClassVar[dict[str, Field]] = {}  # set once, when a person creates a record
     unique: ClassVar[tuple[str, ...]] = ()  # natural keys: a duplicate is a 409 naming it
+    # Fields a new record must have though an edit may empty them (an authorization's number:
+    # the natural key a later sync joins it by).
+    required_on_create: ClassVar[tuple[str, ...]] = ()
+    # The list's own query filters (besides BOOKKEEPING_FILTERS): what a bulk filter may name.
+    filters: ClassVar[tuple[str, ...]] = ()
+    # Fields a bulk update may not set (a value only one record may hold).
+    not_in_bulk: ClassVar[tuple[str, ...]] = ()
     sortable: ClassVar[dict[str, Any]]
     default_sort: ClassVar[str]
     csv_columns: ClassVar[tuple[str, ...]]
@@ -293,6 +369,9 @@ class RecordService:
         if "version" in body:
             raise ValidationFailed("'version' cannot be set on a new record.", field="version")
         values = self.validate(body, (*self.create_only, *self.fields), complete=True)
+        for name in self.required_on_create:
+            if values.get(name) is None:
+                raise ValidationFailed(f"{label_for(name)} is required.", field=name)
         self.check(None, values)
         for name in self.unique:
             taken = db.session.scalar(
@@ -324,13 +403,35 @@ class RecordService:
         db.session.commit()
         return record
 
-    def delete(self, record_id: int, user_id: int) -> None:
+    def delete(self, record_id: int, version: int | None, user_id: int) -> str:
+        """DELETE: a record a source has sent is archived; one only a person made is removed.
+        Answers the outcome, "archived" or "deleted" (an archived record stays archived)."""
         record = self.locked(record_id)
-        merge.record_event(
-            record, "manual_delete", merge.Actor.user(user_id), old=self.to_json(record)
+        self._check_version(record, version)
+        outcome, event = merge.delete_or_archive(
+            record, merge.Actor.user(user_id), self.to_json(record)
         )
-        db.session.delete(record)
+        merge.write_history([event] if event else [])
         db.session.commit()
+        return merge.ARCHIVED if outcome == merge.UNCHANGED else outcome
+
+    def restore(self, record_id: int, version: int | None, user_id: int) -> Any:
+        """Bring an archived record back into lists (a record not archived is left as it is)."""
+        record = self.locked(record_id)
+        self._check_version(record, version)
+        _, event = merge.restore(record, merge.Actor.user(user_id))
+        merge.write_history([event] if event else [])
+        db.session.commit()
+        return record
+
+    def _check_version(self, record: Any, version: int | None) -> None:
+        """A stale version is a 409 with the current record, as for an edit."""
+        try:
+            merge.check_version(record, version)
+        except Conflict as exc:
+            exc.details["current"] = self.detail_json(record)
+            db.session.rollback()
+            raise
 
     def review(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
         record = self.locked(record_id)

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from database import db
-from errors import Conflict, ValidationFailed
+from errors import ValidationFailed
+from merge.archive import check_version
 from merge.core import (
     Actor,
     fields_needing_review,
@@ -48,12 +49,7 @@ def apply_manual_edit(
     A stale `expected_version` is a Conflict. A field set back to the source's own value stops
     being an override.
     """
-    if expected_version is not None and expected_version != record.version:
-        raise Conflict(
-            "Someone else changed this record since you opened it.",
-            field="version",
-            current_version=record.version,
-        )
+    check_version(record, expected_version)
     source_values = record.source_values or {}
     manual = dict(record.manual_fields or {})
     history = []

@@ -50,7 +50,8 @@ class MergeResult:
 class SourceChange:
     """One thing a sync did to a field (or, with no field, to the record), for its history."""
 
-    action: str  # sync_update | sync_source_changed | sync_caught_up | sync_reappeared
+    # sync_update | sync_source_changed | sync_caught_up | sync_reappeared | sync_joined
+    action: str
     field: str | None = None
     old: Any = None
     new: Any = None
@@ -74,6 +75,7 @@ class Snapshot:
     updated_at: datetime | None = None
     changes: list[SourceChange] = field(default_factory=list)
     held_back: set[str] = field(default_factory=set)  # source values not written (see below)
+    joined: dict[str, Any] | None = None  # key and scope columns a sync gives a manual record
 
     def columns(self) -> dict[str, Any]:
         """The row to write back: id, synced fields and bookkeeping."""
@@ -119,7 +121,7 @@ def merge_rows(
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise ValueError(f"two source rows share the key {duplicate}; refusing to merge them")
 
-    existing = _locked_snapshots(dataset, keys)
+    existing = _locked_snapshots(dataset, keys, incoming)
     new_rows: list[Mapping[str, Any]] = []
     changed: list[Snapshot] = []
     seen: list[int] = []
@@ -129,7 +131,11 @@ def merge_rows(
             new_rows.append(values)
             continue
         result.ids[key] = record.id
+        was_manual = not record.source_values
         was_changed = _merge_into(dataset, record, values, counts)
+        if was_manual:  # a record a person created: from now on the source sends it too
+            record.changes.append(SourceChange("sync_joined", new=record.joined))
+            was_changed = True
         if record.missing_from_source:
             record.missing_from_source = False
             record.changes.append(SourceChange("sync_reappeared"))
@@ -144,6 +150,11 @@ def merge_rows(
             counts.unchanged += 1
 
     held = _hold_back_collisions(dataset, keys, new_rows, changed, result)
+    for record in changed:
+        if record.joined:
+            db.session.execute(
+                sa.update(table).where(table.c.id == record.id).values(**record.joined)
+            )
     bulk.update_rows(table, [record.columns() for record in changed])
     if seen:
         db.session.execute(
@@ -237,9 +248,10 @@ def _keep_old_value(record: Snapshot, name: str, counts: MergeCounts) -> None:
 
 
 def _locked_snapshots(
-    dataset: Dataset, keys: list[tuple[Any, ...]]
+    dataset: Dataset, keys: list[tuple[Any, ...]], incoming: Sequence[Mapping[str, Any]]
 ) -> dict[tuple[Any, ...], Snapshot]:
-    """The existing rows of these keys, locked, as snapshots (no ORM objects)."""
+    """The existing rows of these keys, locked, as snapshots (no ORM objects), and the records
+    people created that these rows join (see `Dataset.join_fields`)."""
     table = dataset.model.__table__
     names = dict.fromkeys(("id", *dataset.key_fields, *dataset.synced_fields, *_STATE))
     key_columns = [table.c[k] for k in dataset.key_fields]
@@ -253,19 +265,58 @@ def _locked_snapshots(
     snapshots = {}
     for row in db.session.execute(query).mappings():
         key = tuple(row[k] for k in dataset.key_fields)
-        snapshots[key] = Snapshot(
-            id=row["id"],
-            key=key,
-            values={name: row[name] for name in dataset.synced_fields},
-            version=row["version"],
-            source_values=row["source_values"],
-            manual_fields=row["manual_fields"],
-            needs_review=row["needs_review"],
-            missing_from_source=row["missing_from_source"],
-            is_manually_edited=bool(row["manual_fields"]),
-            before={name: row[name] for name in dataset.unique_fields},
-        )
+        snapshots[key] = _snapshot(dataset, key, row)
+    if dataset.join_fields and len(snapshots) < len(keys):
+        snapshots.update(_manual_records_to_join(dataset, incoming, snapshots, names))
     return snapshots
+
+
+def _snapshot(dataset: Dataset, key: tuple[Any, ...], row: Mapping[Any, Any]) -> Snapshot:
+    return Snapshot(
+        id=row["id"],
+        key=key,
+        values={name: row[name] for name in dataset.synced_fields},
+        version=row["version"],
+        source_values=row["source_values"],
+        manual_fields=row["manual_fields"],
+        needs_review=row["needs_review"],
+        missing_from_source=row["missing_from_source"],
+        is_manually_edited=bool(row["manual_fields"]),
+        before={name: row[name] for name in dataset.unique_fields},
+    )
+
+
+def _manual_records_to_join(
+    dataset: Dataset,
+    incoming: Sequence[Mapping[str, Any]],
+    found: Mapping[tuple[Any, ...], Snapshot],
+    names: Mapping[str, None],
+) -> dict[tuple[Any, ...], Snapshot]:
+    """Records people created (key and scope columns empty) that incoming rows of new keys name
+    by `join_fields`, locked; each joined by the first such row, its key and scope to be set."""
+    table = dataset.model.__table__
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # join values → incoming key
+    for values in incoming:
+        key = tuple(values[k] for k in dataset.key_fields)
+        join = tuple(values.get(name) for name in dataset.join_fields)
+        if key not in found and None not in join:
+            wanted.setdefault(join, key)
+    if not wanted:
+        return {}
+    join_columns = [table.c[name] for name in dataset.join_fields]
+    query = (
+        sa.select(*(table.c[name] for name in names), *join_columns)
+        .where(sa.tuple_(*join_columns).in_(list(wanted)))
+        .where(*(table.c[k].is_(None) for k in (*dataset.key_fields, *dataset.scope)))
+        .with_for_update()
+    )
+    joined = {}
+    for row in db.session.execute(query).mappings():
+        key = wanted[tuple(row[name] for name in dataset.join_fields)]
+        snapshot = _snapshot(dataset, key, row)
+        snapshot.joined = {**dict(zip(dataset.key_fields, key, strict=True)), **dataset.scope}
+        joined[key] = snapshot
+    return joined
 
 
 def _merge_into(
