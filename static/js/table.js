@@ -121,7 +121,17 @@ export function createDataTable({
   const summary = el.querySelector("[data-table-summary]");
   const pagesBox = el.querySelector("[data-pages]");
   const perPageSelect = el.querySelector("[data-per-page]");
-  perPageSelect.value = String(state.perPage);
+  /** The rows-per-page select shows the page size, one a URL chose among them. */
+  function showPerPage() {
+    const value = String(state.perPage);
+    if (![...perPageSelect.options].some((o) => o.value === value)) {
+      const option = htmlEl`<option value="${value}">${value}</option>`;
+      const after = [...perPageSelect.options].find((o) => Number(o.value) > state.perPage);
+      perPageSelect.insertBefore(option, after || null);
+    }
+    perPageSelect.value = value;
+  }
+  showPerPage();
 
   let pageBox = null;
   function renderHead() {
@@ -130,7 +140,7 @@ export function createDataTable({
       ? htmlEl`<input type="checkbox" class="row-check" data-select-page aria-label="Select all ${itemLabel[1]} on this page">`
       : null;
     headRow.replaceChildren(
-      ...(selectable ? [htmlEl`<th scope="col" class="w-px">${pageBox}</th>`] : []),
+      ...(selectable ? [htmlEl`<th scope="col" class="w-px pr-0">${pageBox}</th>`] : []),
       ...columns.map((column) => {
         const sortKey = column.sortKey || column.key;
         const th = htmlEl`<th scope="col" class="${ALIGN[column.align || "left"]} ${column.headerClassName || ""}"></th>`;
@@ -165,7 +175,7 @@ export function createDataTable({
     if (selectable) {
       const checked = selected.has(row.id);
       tr.toggleAttribute("data-selected", checked);
-      tr.append(htmlEl`<td class="w-px" data-no-row-click><input type="checkbox" class="row-check" data-select-row="${row.id}"
+      tr.append(htmlEl`<td class="w-px pr-0" data-no-row-click><input type="checkbox" class="row-check" data-select-row="${row.id}"
           aria-label="${selectable.label(row)}" ${checked ? raw("checked") : ""}></td>`);
     }
     tr.append(...columns.map((column) => cell(column, row)));
@@ -361,7 +371,7 @@ export function createDataTable({
     clearSelection(); // a selection is of the rows on screen
     Object.assign(state, next);
     if (next.filters) state.filters = { ...next.filters };
-    perPageSelect.value = String(state.perPage);
+    showPerPage();
     renderHead();
     notify();
     if (reload) return load();

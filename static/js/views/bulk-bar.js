@@ -104,7 +104,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
         <span class="text-red-600">${icon("error", "size-5")}</span>
         <div class="min-w-0 flex-1 space-y-2">
           <p class="font-semibold" data-report-title>Nothing was changed: ${items.length ? `${plural(items.length, dataset.noun)} of the selection ${items.length === 1 ? "was" : "were"} refused` : "the request was refused"}.</p>
-          <p>${error.message}${stale ? " Reload the rows to see what changed, then try again." : ""}</p>
+          <p>${items.length ? "" : `${error.message} `}${stale ? "Reload the rows to see what changed, then try again." : "Correct or unselect them, then try again."}</p>
           ${items.length
             ? html`<div class="max-h-60 overflow-auto rounded-lg border border-red-200 bg-white">
               <table class="data-table data-table-dense" data-bulk-report-table>

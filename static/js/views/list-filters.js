@@ -33,7 +33,7 @@ export function search({ id, placeholder, label, modes = null, delay = 300 }) {
             ${modes.map((m) => html`<option value="${m.value}">${m.label}</option>`)}</select>`
         : null;
       if (modes) input.classList.add("rounded-r-none"); // the mode select sits flush against it
-      const box = html`<div class="relative ${modes ? "min-w-0 flex-1 sm:w-72" : "w-full sm:w-72"}">
+      const box = html`<div class="relative ${modes ? "min-w-0 flex-1 sm:w-72" : "w-full sm:w-64 2xl:w-72"}">
           <span class="pointer-events-none absolute inset-y-0 left-3 flex items-center text-slate-400">${icon("search", "size-4")}</span>
           ${input}
         </div>`;

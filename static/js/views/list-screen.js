@@ -25,6 +25,7 @@
 import { api } from "../api.js";
 import { html, htmlEl, on } from "../dom.js";
 import { icon } from "../icons.js";
+import { withArticle } from "../format.js";
 import { createDataTable, pageHeader } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
 import { withFields } from "./record-fields.js";
@@ -71,6 +72,8 @@ function withMarks(column, dataset) {
     ...column,
     render(record) {
       const content = html`${column.render ? column.render(record) : record[column.key]}`;
+      // Every value of a record added by hand is the person's: "Added by hand" says it, not "Edited".
+      if (record.origin === "manual") content.querySelector('[data-badge="edited"]')?.remove();
       const marks = recordMarks(dataset, record);
       if (!marks.childNodes.length) return content;
       const badges = content.querySelector("[data-badge]")?.parentElement;
@@ -123,7 +126,7 @@ export async function mountListScreen(root, context, screen) {
     el: htmlEl`<a id="${name}-export-${f.form}" class="btn btn-secondary" href="${exportPath}?form=${f.form}" download title="${f.title}">${icon("download", "size-4")}${f.label}</a>`,
   }));
   const addButton = canEdit
-    ? htmlEl`<button type="button" id="${name}-add" class="btn btn-primary">${icon("plus", "size-4")}Add ${dataset.noun}</button>`
+    ? htmlEl`<button type="button" id="${name}-add" class="btn btn-primary" title="Add ${withArticle(dataset.noun)} by hand">${icon("plus", "size-4")}Add<span class="sr-only"> ${dataset.noun}</span></button>`
     : null;
   const extra = screen.extra?.(ctx) || null;
   const banner = screen.reviewBanner

@@ -113,6 +113,10 @@ export async function openRecordCreate(dataset, { name, opener = document.active
     }
   });
   clearErrorsOnInput(form);
+  // A select reports its choice as "change": let it clear its error as typing does.
+  form.addEventListener("change", (event) => {
+    if (event.target.matches("select[aria-invalid]")) event.target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
   return modal;
 }
 
