@@ -18,8 +18,10 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 import accounts
+from sandbox.catalogue import Catalogue
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import redraws, screen_redrawn, screen_settled, sign_in, wait
+from tests.fixtures.dailymed_sync import run_sync
 from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
 from tests.test_authorizations_browser import api_sync, other_status, record_for
 
@@ -225,3 +227,68 @@ def test_an_archived_record_stays_archived_through_a_sync_and_an_editor_restores
     browser.find_element(By.ID, "authorizations-archived").click()  # hide archived again
     wait(browser).until(screen_redrawn("authorizations", done))
     assert number in numbers_shown(browser) and len(numbers_shown(browser)) == ROWS
+
+
+def test_the_drug_screens_get_the_same_tools_and_a_hand_made_drug_is_deleted_not_archived(
+    browser, live_server, people, client, bearer, dailymed_app, start_sandbox_dailymed
+):
+    base_url, _state = start_sandbox_dailymed(Catalogue(classes=4, labels=6))
+    dailymed_app(base_url)
+    assert run_sync().status == "completed"
+    made = client.post(
+        "/api/drugs",
+        json={"set_id": "0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10", "title": "AAA Hand-made tablets"},
+        headers=bearer("editor"),
+    )
+    assert made.status_code == 201, made.json
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "ada")
+    browser.get(f"{live_server}/#/drugs")
+    wait(browser).until(screen_settled("drugs"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#drugs-table tr[data-drug-id]")
+    assert len(rows) == 7 and all(
+        r.find_elements(By.CSS_SELECTOR, "input[data-select-row]") for r in rows
+    )
+    assert browser.find_element(By.ID, "drugs-add").is_displayed()
+    hand_made = browser.find_element(
+        By.CSS_SELECTOR, '#drugs-table tr[data-set-id="0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10"]'
+    )
+    assert hand_made.find_element(By.CSS_SELECTOR, '[data-badge="manual"]').is_displayed()
+    rows[1].find_element(By.CSS_SELECTOR, "input[data-select-row]").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "drugs-bulk-bar")))
+    shot(browser, "drugs-selected")
+
+    hand_made.click()  # the row opens the drug's drawer
+    delete = wait(browser).until(EC.element_to_be_clickable((By.ID, "drug-drawer-archive")))
+    assert delete.text == "Delete"
+    shot(browser, "drugs-drawer")
+    delete.click()
+    message = wait(browser).until(EC.visibility_of_element_located((By.ID, "confirm-message")))
+    assert "deleted for good" in message.text and "archived" not in message.text
+    browser.find_element(By.ID, "confirm-accept").click()
+    wait(browser).until(EC.invisibility_of_element_located((By.ID, "drug-drawer")))
+    wait(browser).until(
+        lambda b: (
+            not b.find_elements(
+                By.CSS_SELECTOR,
+                '#drugs-table tr[data-set-id="0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10"]',
+            )
+        )
+    )
+    assert (
+        client.get("/api/drugs?archived=all&name=Hand-made", headers=bearer("viewer")).json["total"]
+        == 0
+    )
+
+    browser.find_element(By.ID, "drugs-add").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "drugs-create-form")))
+    shot(browser, "drugs-add-form")
+    browser.find_element(By.ID, "drugs-create-cancel").click()
+
+    browser.get(f"{live_server}/#/drug-classes")
+    wait(browser).until(screen_settled("drug-classes"))
+    assert browser.find_element(By.ID, "drug-classes-add").is_displayed()
+    assert browser.find_element(By.ID, "drug-classes-archived")
+    browser.find_element(By.CSS_SELECTOR, "#drug-classes-table input[data-select-page]").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "drug-classes-bulk-bar")))
+    shot(browser, "drug-classes-selected")
