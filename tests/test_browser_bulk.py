@@ -18,7 +18,7 @@ import accounts
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import redraws, screen_redrawn, screen_settled, sign_in, wait
 from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
-from tests.test_authorizations_browser import api_sync, record_for
+from tests.test_authorizations_browser import api_edit, api_sync, other_status, record_for
 from tests.test_browser_add_archive import numbers_shown, open_list, row_for, shot
 
 ROWS = 12
@@ -223,3 +223,39 @@ def test_the_audit_log_shows_adds_archives_restores_and_bulk_changes(
     )
     assert sum("Bulk Payer" in r.text for r in payer_edits) == 2
     shot(browser, "audit-bulk")
+
+
+def test_take_sources_on_the_rows_waiting_for_review_settles_them_all_at_once(
+    browser, live_server, portal_app, sandbox_portal, people, client, bearer
+):
+    headers = bearer("editor")
+    api_sync(client, headers)
+    targets = sandbox_portal.state.rows[:2]
+    for row in targets:
+        mine = other_status(row.status)
+        api_edit(client, headers, row.authorization_number, status=mine)
+        sandbox_portal.state.change_status(row.authorization_number, other_status(row.status, mine))
+    api_sync(client, headers)
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "eddie")
+    open_list(browser, live_server, "?needs_review=true")
+    assert sorted(numbers_shown(browser)) == sorted(r.authorization_number for r in targets)
+
+    browser.find_element(By.CSS_SELECTOR, f"{TABLE} input[data-select-page]").click()
+    take = wait(browser).until(EC.element_to_be_clickable((By.ID, "authorizations-bulk-take")))
+    take.click()
+    message = wait(browser).until(EC.visibility_of_element_located((By.ID, "confirm-message")))
+    assert "the 2 selected authorizations waiting for review" in message.text
+    shot(browser, "authorizations-bulk-take-confirm")
+    browser.find_element(By.ID, "confirm-accept").click()
+    wait(browser).until(
+        lambda b: any(
+            "2 changed" in t.text
+            for t in b.find_elements(By.CSS_SELECTOR, '#toasts [data-toast="success"]')
+        )
+    )
+    wait(browser).until(lambda b: not numbers_shown(b))  # none waits for review any more
+    for row in targets:
+        record = record_for(client, headers, row.authorization_number)
+        source_now = sandbox_portal.state.find(row.authorization_number).status
+        assert (record["status"], record["needs_review"]) == (source_now, False)

@@ -91,7 +91,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
     const close = htmlEl`<button type="button" class="btn-icon -m-1 size-7 text-red-700" aria-label="Close the report">${icon("close", "size-4")}</button>`;
     close.addEventListener("click", () => {
       hideReport();
-      table.el.querySelector("input[data-select-page]")?.focus();
+      focusTable();
     });
     const reload = htmlEl`<button type="button" class="btn btn-secondary btn-sm" data-action="bulk-reload">${icon("refresh", "size-4")}Reload the rows</button>`;
     reload.addEventListener("click", () => {
@@ -178,9 +178,11 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
     draw();
     selectClear.focus();
   });
+  /** Focus the page's checkbox: where the keyboard was before the bar it used went away. */
+  const focusTable = () => table.el.querySelector("input[data-select-page]")?.focus();
   const clear = () => {
     table.selection.clear(); // → selectionChanged([])
-    table.el.querySelector("input[data-select-page]")?.focus();
+    focusTable();
   };
   selectClear.addEventListener("click", clear);
   clearButton.addEventListener("click", clear);
@@ -229,6 +231,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
         sent = await send(action, target(only), trigger);
       },
     });
+    if (confirmed && sent) focusTable(); // the bar is gone with the selection
     return confirmed && sent;
   }
 
@@ -351,6 +354,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
         const { data } = await withBusy(apply, () => api.post(`${dataset.apiPath}/bulk`, { action: "update", ...target(), values: { [field.name]: value } }), "Applying");
         modal.setDismissible(true);
         modal.close("applied");
+        modal.closed.then(focusTable);
         const unchanged = data.unchanged ? `, ${formatNumber(data.unchanged)} unchanged` : "";
         toast(`${capitalize(field.noun)} set to ${dataset.fields.text(field.name, value)}: ${formatNumber(data.changed)} changed${unchanged}.`, { type: "success", title: "Field set" });
         table.selection.clear();
