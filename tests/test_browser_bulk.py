@@ -259,3 +259,21 @@ def test_take_sources_on_the_rows_waiting_for_review_settles_them_all_at_once(
         record = record_for(client, headers, row.authorization_number)
         source_now = sandbox_portal.state.find(row.authorization_number).status
         assert (record["status"], record["needs_review"]) == (source_now, False)
+
+
+def test_a_viewer_may_select_and_export_but_not_add_change_or_archive(
+    browser, live_server, portal_app, client, bearer
+):
+    api_sync(client, bearer("editor"))
+    accounts.create_user("victor", TEST_PASSWORD, "viewer")
+    sign_in(browser, live_server, "victor")
+    open_list(browser, live_server)
+    assert not browser.find_elements(By.ID, "authorizations-add")
+    browser.find_element(By.CSS_SELECTOR, f"{TABLE} input[data-select-row]").click()
+    bar = wait(browser).until(EC.visibility_of_element_located((By.ID, "authorizations-bulk-bar")))
+    actions = [b.get_attribute("id") for b in bar.find_elements(By.CSS_SELECTOR, "a, button")]
+    assert actions == ["authorizations-bulk-export", "authorizations-bulk-clear"]
+    row = browser.find_element(By.CSS_SELECTOR, f"{TABLE} tr[data-authorization-id]")
+    row.find_element(By.CSS_SELECTOR, "button[data-action=edit]").click()
+    wait(browser).until(EC.visibility_of_element_located((By.ID, "authorization-form")))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#authorization-modal [data-record-action]")
