@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 import merge
 from database import db
-from datasets.records import BOOKKEEPING_FILTERS, MAX_ID, RecordService
+from datasets.listing import BOOKKEEPING_FILTERS, MAX_ID
+from datasets.records import RecordService
 from errors import AppError, Conflict, Forbidden, TooLarge, ValidationFailed
 from models import User
 
