@@ -268,18 +268,20 @@ def _apply(
     actor: merge.Actor,
     history: list[dict[str, Any]],
 ) -> str:
-    """One row's part of the action; answers its outcome. Archive and restore add their
-    history rows to `history`; edits and reviews write theirs as one person's would."""
+    """One row's part of the action, by the rules one person's action follows; answers its
+    outcome and adds its history rows to `history` (written once for every row)."""
     action = request.action
     if action == "update":
         service.check(record, request.values)
-        changed = merge.apply_manual_edit(record, request.values, actor, expected_version=None)
+        changed = merge.apply_manual_edit(
+            record, request.values, actor, expected_version=None, history_out=history
+        )
         return "updated" if changed else merge.UNCHANGED
     if action in ("keep_mine", "take_source"):
         waiting = merge.fields_needing_review(record)
         decision = "keep" if action == "keep_mine" else "source"
         for name in waiting:
-            merge.resolve_review(record, name, decision, actor)
+            merge.resolve_review(record, name, decision, actor, history)
         if not waiting:
             return merge.UNCHANGED
         return "kept" if action == "keep_mine" else "taken"
