@@ -286,7 +286,7 @@ def _apply(
             return merge.UNCHANGED
         return "kept" if action == "keep_mine" else "taken"
     if action == "archive":
-        outcome, event = merge.delete_or_archive(record, actor, service.to_json(record))
+        outcome, event = merge.delete_or_archive(record, actor, lambda: service.to_json(record))
     else:
         outcome, event = merge.restore(record, actor)
     if event:

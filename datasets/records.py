@@ -287,7 +287,7 @@ class RecordService:
         record = self.locked(record_id)
         self._check_version(record, version)
         outcome, event = merge.delete_or_archive(
-            record, merge.Actor.user(user_id), self.to_json(record)
+            record, merge.Actor.user(user_id), lambda: self.to_json(record)
         )
         merge.write_history([event] if event else [])
         db.session.commit()
