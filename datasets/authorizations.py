@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 import merge
 from database import contains_pattern, db
-from datasets import field_rules, records
+from datasets import field_rules, listing, records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
 
@@ -95,10 +95,10 @@ class AuthorizationService(records.RecordService):
                     Authorization.payer.ilike(pattern),
                 )
             )
-        status = records.choice_arg(args, "status", AUTHORIZATION_STATUSES)
+        status = listing.choice_arg(args, "status", AUTHORIZATION_STATUSES)
         if status:
             query = query.where(Authorization.status == status)
-        return records.with_bookkeeping_filters(query, Authorization, args)
+        return listing.with_bookkeeping_filters(query, Authorization, args)
 
     def check(self, record: Authorization | None, changes: Mapping[str, Any]) -> None:
         start = changes.get("service_start", record.service_start if record else None)

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 import merge
 from database import db
-from datasets.records import BOOKKEEPING_FILTERS, MAX_ID, RecordService
+from datasets.listing import BOOKKEEPING_FILTERS, MAX_ID
+from datasets.records import RecordService
 from errors import AppError, Conflict, Forbidden, TooLarge, ValidationFailed
 from models import User
 
@@ -267,23 +268,25 @@ def _apply(
     actor: merge.Actor,
     history: list[dict[str, Any]],
 ) -> str:
-    """One row's part of the action; answers its outcome. Archive and restore add their
-    history rows to `history`; edits and reviews write theirs as one person's would."""
+    """One row's part of the action, by the rules one person's action follows; answers its
+    outcome and adds its history rows to `history` (written once for every row)."""
     action = request.action
     if action == "update":
         service.check(record, request.values)
-        changed = merge.apply_manual_edit(record, request.values, actor, expected_version=None)
+        changed = merge.apply_manual_edit(
+            record, request.values, actor, expected_version=None, history_out=history
+        )
         return "updated" if changed else merge.UNCHANGED
     if action in ("keep_mine", "take_source"):
         waiting = merge.fields_needing_review(record)
         decision = "keep" if action == "keep_mine" else "source"
         for name in waiting:
-            merge.resolve_review(record, name, decision, actor)
+            merge.resolve_review(record, name, decision, actor, history)
         if not waiting:
             return merge.UNCHANGED
         return "kept" if action == "keep_mine" else "taken"
     if action == "archive":
-        outcome, event = merge.delete_or_archive(record, actor, service.to_json(record))
+        outcome, event = merge.delete_or_archive(record, actor, lambda: service.to_json(record))
     else:
         outcome, event = merge.restore(record, actor)
     if event:

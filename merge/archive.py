@@ -4,6 +4,7 @@ in the record's history, with who did it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from database import db
@@ -25,13 +26,14 @@ def check_version(record: TrackedRecord, expected_version: int | None) -> None:
 
 
 def delete_or_archive(
-    record: TrackedRecord, actor: Actor, snapshot: Any
+    record: TrackedRecord, actor: Actor, snapshot: Callable[[], Any]
 ) -> tuple[str, dict[str, Any] | None]:
     """A person deletes `record`: removed when no source has sent it (history "manual_delete",
-    with `snapshot` as its old value), archived otherwise (history "archive"); a record already
-    archived stays as it is. Answers the outcome and the history row to write (None: none)."""
+    with `snapshot()`, the record as it was, as its old value), archived otherwise (history
+    "archive"); a record already archived stays as it is. Answers the outcome and the history
+    row to write (None: none)."""
     if record.origin == "manual":
-        row = history_row(record.dataset, record.id, "manual_delete", actor, old=snapshot)
+        row = history_row(record.dataset, record.id, "manual_delete", actor, old=snapshot())
         db.session.delete(record)
         return DELETED, row
     if record.archived_at is not None:
