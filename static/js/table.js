@@ -32,15 +32,13 @@
 // `onRowClick(row, event)` makes a click on a row (outside its buttons and links) do something,
 // e.g. open the row's editor; keyboard users reach the same action through a button in the row.
 // `selectable: {label(row) → "Select Ada's authorization", onChange(selected rows)}` adds a first
-// column of checkboxes (input[data-select-row]) and, in its header, one that selects the page
-// (input[data-select-page], indeterminate when some are). A new page, sort or filter clears the
-// selection; a quiet reload keeps the rows still shown. table.selection: {rows(), set(ids),
-// clear()}.
+// column of checkboxes (table-selection.js); table.selection: {rows(), set(ids), clear()}.
 import { html, htmlEl, on, raw } from "./dom.js";
 import { icon } from "./icons.js";
 import { formatNumber } from "./format.js";
 import { emptyState } from "./widgets.js";
 import { toastError } from "./feedback.js";
+import { rowSelection } from "./table-selection.js";
 
 const ALIGN = { left: "text-left", right: "text-right", center: "text-center" };
 
@@ -84,7 +82,6 @@ export function createDataTable({
   selectable = null,
 }) {
   const state = { page: 1, perPage, sort, filters: { ...filters } };
-  const selected = new Set(); // ids of the selected rows on this page
   const rowData = new WeakMap(); // <tr> → its row object
   let rows = [];
   let meta = null; // last envelope: total, pages, …
@@ -133,14 +130,14 @@ export function createDataTable({
   }
   showPerPage();
 
-  let pageBox = null;
+  const selection = selectable
+    ? rowSelection({ el, tbody, itemLabel, label: selectable.label, onChange: selectable.onChange, rows: () => rows, recordOf: (tr) => rowData.get(tr) })
+    : null;
+
   function renderHead() {
     const current = parseSort(state.sort);
-    pageBox = selectable
-      ? htmlEl`<input type="checkbox" class="row-check" data-select-page aria-label="Select all ${itemLabel[1]} on this page">`
-      : null;
     headRow.replaceChildren(
-      ...(selectable ? [htmlEl`<th scope="col" class="w-px pr-0">${pageBox}</th>`] : []),
+      ...(selection ? [selection.headCell()] : []),
       ...columns.map((column) => {
         const sortKey = column.sortKey || column.key;
         const th = htmlEl`<th scope="col" class="${ALIGN[column.align || "left"]} ${column.headerClassName || ""}"></th>`;
@@ -158,7 +155,7 @@ export function createDataTable({
         return th;
       }),
     );
-    drawSelection({ quiet: true });
+    selection?.draw({ quiet: true });
   }
 
   function cell(column, row) {
@@ -172,62 +169,24 @@ export function createDataTable({
     const tr = htmlEl`<tr class="${onRowClick ? "cursor-pointer" : ""}"></tr>`;
     rowData.set(tr, row);
     for (const [name, value] of Object.entries(rowAttributes?.(row) || {})) tr.setAttribute(name, value);
-    if (selectable) {
-      const checked = selected.has(row.id);
-      tr.toggleAttribute("data-selected", checked);
-      tr.append(htmlEl`<td class="w-px pr-0" data-no-row-click><input type="checkbox" class="row-check" data-select-row="${row.id}"
-          aria-label="${selectable.label(row)}" ${checked ? raw("checked") : ""}></td>`);
+    if (selection) {
+      tr.toggleAttribute("data-selected", selection.has(row.id));
+      tr.append(selection.rowCell(row));
     }
     tr.append(...columns.map((column) => cell(column, row)));
     return tr;
   }
 
-  const columnCount = columns.length + (selectable ? 1 : 0);
+  const columnCount = columns.length + (selection ? 1 : 0);
   function fullWidthRow(content) {
     return htmlEl`<tr class="hover:bg-transparent"><td colspan="${columnCount}" class="p-0">${content}</td></tr>`;
-  }
-
-  /* ---------------------------------------------------------------- selection */
-
-  const selectedRows = () => rows.filter((row) => selected.has(row.id));
-
-  /** Checkboxes and row marks follow `selected`; the screen hears of the change. */
-  function drawSelection({ quiet = false } = {}) {
-    if (!selectable) return;
-    for (const tr of tbody.querySelectorAll("tr")) {
-      const row = rowData.get(tr);
-      if (!row) continue;
-      const on = selected.has(row.id);
-      tr.toggleAttribute("data-selected", on);
-      const box = tr.querySelector("input[data-select-row]");
-      if (box) box.checked = on;
-    }
-    if (pageBox) {
-      const count = selectedRows().length;
-      pageBox.checked = rows.length > 0 && count === rows.length;
-      pageBox.indeterminate = count > 0 && count < rows.length;
-      pageBox.disabled = !rows.length;
-    }
-    if (!quiet) selectable.onChange?.(selectedRows());
-  }
-
-  function clearSelection() {
-    if (!selected.size) return;
-    selected.clear();
-    drawSelection();
-  }
-
-  function setSelection(ids) {
-    selected.clear();
-    for (const id of ids) selected.add(id);
-    drawSelection();
   }
 
   function renderSkeleton() {
     const widths = ["w-24", "w-32", "w-20", "w-28", "w-16"];
     tbody.replaceChildren(
       ...Array.from({ length: skeletonRows }, (_, r) =>
-        htmlEl`<tr aria-hidden="true">${selectable ? html`<td class="w-px"></td>` : ""}${columns.map(
+        htmlEl`<tr aria-hidden="true">${selection ? html`<td class="w-px"></td>` : ""}${columns.map(
           (_, c) => html`<td><div class="skeleton h-4 ${widths[(r + c) % widths.length]}"></div></td>`,
         )}</tr>`,
       ),
@@ -335,12 +294,11 @@ export function createDataTable({
         return;
       }
       loadedOnce = true;
-      const shown = new Set(rows.map((row) => row.id));
-      for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+      selection?.keep(rows);
       if (rows.length) tbody.replaceChildren(...rows.map(renderRow));
       else renderEmpty();
       renderFooter();
-      drawSelection();
+      selection?.draw();
       onRender?.(rows, tbody);
     } catch (error) {
       if (mine !== sequence || error.name === "AbortError") return;
@@ -351,7 +309,7 @@ export function createDataTable({
         meta = null;
         renderError(error);
         renderFooter();
-        drawSelection();
+        selection?.draw();
       }
     } finally {
       if (mine === sequence) {
@@ -368,7 +326,7 @@ export function createDataTable({
   /** Set any of page, perPage, sort, filters and reload once. */
   function setState(next, { reload = true } = {}) {
     if ("filters" in next || "sort" in next || "perPage" in next) state.page = 1;
-    clearSelection(); // a selection is of the rows on screen
+    selection?.clear(); // a selection is of the rows on screen
     Object.assign(state, next);
     if (next.filters) state.filters = { ...next.filters };
     showPerPage();
@@ -387,7 +345,7 @@ export function createDataTable({
     const page = Number(button.dataset.page);
     if (!button.disabled && page !== state.page) {
       state.page = page;
-      clearSelection();
+      selection?.clear();
       notify();
       load().then(() => table.scrollIntoView({ block: "nearest", behavior: "smooth" }));
     }
@@ -402,26 +360,6 @@ export function createDataTable({
     });
   }
   perPageSelect.addEventListener("change", () => setState({ perPage: Number(perPageSelect.value) }));
-  if (selectable) {
-    el.addEventListener("change", (event) => {
-      const box = event.target;
-      if (box.matches?.("input[data-select-page]")) {
-        setSelection(box.checked ? rows.map((row) => row.id) : []);
-      } else if (box.matches?.("input[data-select-row]")) {
-        const row = rowData.get(box.closest("tr"));
-        if (!row) return;
-        if (box.checked) selected.add(row.id);
-        else selected.delete(row.id);
-        drawSelection();
-      }
-    });
-    // A click anywhere in the checkbox's cell toggles it (a bigger target than the box).
-    on(el, "click", "tbody td:first-child", (event, td) => {
-      const box = td.querySelector("input[data-select-row]");
-      if (box && event.target !== box) box.click();
-    });
-  }
-
   renderHead();
 
   return {
@@ -435,12 +373,8 @@ export function createDataTable({
     getState,
     /** The rows on screen. */
     rows: () => rows.slice(),
-    /** The selected rows of this page (with `selectable`). */
-    selection: {
-      rows: selectedRows,
-      set: (ids) => setSelection(ids),
-      clear: () => setSelection([]),
-    },
+    /** The selected rows of this page (with `selectable`; null otherwise). */
+    selection: selection && { rows: selection.rows, set: selection.set, clear: () => selection.set([]) },
     /** The list envelope of the last page loaded (total, pages…), or null. */
     meta: () => meta,
     /** The row object a <tr> of this table shows (undefined for others). */
