@@ -23,7 +23,7 @@ export function recordPanels({ dataset, user, router, table, detail = null, sear
   function changed(record, from) {
     table.updateRow(record);
     for (const panel of [drawer, editor, history]) if (panel && panel !== from) panel.externalChange(record);
-    for (const button of actionButtons) button.update({ ...button.record, ...record });
+    for (const button of actionButtons) if (button.record().id === record.id) button.update({ ...button.record(), ...record });
     onChanged?.(record);
   }
 
@@ -56,12 +56,6 @@ export function recordPanels({ dataset, user, router, table, detail = null, sear
       },
     });
     if (!button || !dialog.isConnected) return;
-    button.record = record;
-    const update = button.update;
-    button.update = (next) => {
-      button.record = next;
-      update(next);
-    };
     actionButtons.add(button);
     dialog.addEventListener("close", () => actionButtons.delete(button), { once: true });
     before.before(button.el);

@@ -92,7 +92,7 @@ export async function restoreRecord(dataset, record) {
  * admins remove, editors restore, viewers get nothing (null). `onRemoved(outcome)` and
  * `onRestored(record)` follow a success; `className` places it in its footer; its id is
  * #<idPrefix>-archive or #<idPrefix>-restore (idPrefix: the dataset's, e.g. "auth"). Returns
- * {el, update(record)}.
+ * {el, update(record), record()}.
  */
 export function recordActionButton(dataset, { user, record, onRemoved, onRestored, className = "", idPrefix = dataset.ids.prefix }) {
   if (!user.can("editor")) return null;
@@ -125,5 +125,5 @@ export function recordActionButton(dataset, { user, record, onRemoved, onRestore
     }
   });
   update(record);
-  return { el, update };
+  return { el, update, record: () => current };
 }
