@@ -51,6 +51,10 @@ class ValidationFailed(AppError):
     status, code = 422, "validation_error"
 
 
+class TooLarge(AppError):
+    status, code = 413, "payload_too_large"
+
+
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> tuple[Response, int]:

@@ -8,6 +8,10 @@
 - `needs_review` and `is_manually_edited` are kept in step with those two maps by the merge rules
   (`merge/`) so that lists can filter on them in SQL;
 - `version` is bumped on every change, for optimistic locking of edits;
+- a record no source has sent yet (a person created it) has empty `source_values`: its `origin`
+  is "manual" until a sync brings its natural key and joins it;
+- `archived_at` / `archived_by`: a person archived it (a "delete" of a record a source sends);
+  lists, exports and counts leave it out, and no sync brings it back (only a restore does);
 - every change of every field lands in `record_changes`, whoever made it.
 """
 
@@ -322,6 +326,8 @@ class TrackedRecord(_Mixin):
         sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
     @declared_attr
     def first_seen_run_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
@@ -330,14 +336,26 @@ class TrackedRecord(_Mixin):
     def last_seen_run_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("scrape_runs.id", ondelete="SET NULL"))
 
+    @declared_attr
+    def archived_by(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def origin(self) -> str:
+        """ "manual" while no source has sent the record (a person created it), else "source"."""
+        return "source" if self.source_values else "manual"
+
 
 class Authorization(TrackedRecord, Model):
     __tablename__ = "authorizations"
     dataset = "authorizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(sa.String(120))
-    source_key: Mapped[str] = mapped_column(sa.String(255))
+    # Both NULL for an authorization a person created, until a sync joins it (0011). Typed
+    # `str` for the readers that group synced rows by portal (analytics.urls counts a NULL
+    # source as "no known portal"); code that meets a manual record checks `origin` first.
+    source: Mapped[str] = mapped_column(sa.String(120), nullable=True)
+    source_key: Mapped[str] = mapped_column(sa.String(255), nullable=True)
     patient_name: Mapped[str] = mapped_column(sa.String(255))
     authorization_number: Mapped[str | None] = mapped_column(sa.String(120))
     status: Mapped[str] = mapped_column(sa.String(16), default="Pending")

@@ -1,4 +1,5 @@
-"""/api/authorizations: list, CSV export, detail, edit, review, history, revert."""
+"""/api/authorizations: list, CSV export, detail, create, edit, review, history, revert,
+delete (archive), restore, bulk actions."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """The routes every record dataset shares, declared once: list, CSV export, field rules (the
-dashboard builds its editor from them), detail, edit, review, revert, history — and, for
-datasets people may create and delete, POST, PUT, DELETE.
+dashboard builds its editor from them), detail, create, edit, review, revert, history, delete
+(archive), restore and bulk actions — and, for datasets whose records are replaced whole, PUT.
 
-Each route validates, calls one method of the dataset's `records.RecordService`, shapes the
-JSON. Reading needs a signed-in user; editing the editor role; deleting the admin role.
+Each route validates, calls one method of the dataset's `records.RecordService` (or
+`datasets.bulk.run`), shapes the JSON. Reading needs a signed-in user; creating, editing and
+restoring the editor role; deleting (archiving) the admin role; a bulk action the role of its
+action.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from api.export import csv_response
 from api.pagination import paginate, sort_clause
 from api.serializers import change_json
 from api.validation import json_body
-from datasets.records import RecordService
+from datasets import bulk
+from datasets.records import RecordService, version_arg
 
 
 def add_record_routes(
@@ -58,6 +61,21 @@ def add_record_routes(
     def record_history(record_id: int):
         return paginate(service.history_query(record_id), change_json)
 
+    def create_record():
+        return _one(service, service.create(json_body(), current_user.id), 201)
+
+    def delete_record(record_id: int):
+        version = version_arg(json_body(), request.args)
+        outcome = service.delete(record_id, version, current_user.id)
+        return jsonify({"success": True, "data": {"id": record_id, "outcome": outcome}})
+
+    def restore_record(record_id: int):
+        version = version_arg(json_body(), request.args)
+        return _one(service, service.restore(record_id, version, current_user.id))
+
+    def bulk_action():
+        return jsonify({"success": True, "data": bulk.run(service, json_body(), current_user)})
+
     route("", "list", list_records, "GET", None)
     route("/export.csv", "export", export_records, "GET", None)
     route("/fields", "fields", field_rules, "GET", None)
@@ -66,26 +84,21 @@ def add_record_routes(
     route("/<int:record_id>/review", "review", review_record, "POST", "editor")
     route("/<int:record_id>/revert", "revert", revert_record, "POST", "editor")
     route("/<int:record_id>/history", "history", record_history, "GET", None)
+    route("", "create", create_record, "POST", "editor")
+    route("/<int:record_id>", "delete", delete_record, "DELETE", "admin")
+    route("/<int:record_id>/restore", "restore", restore_record, "POST", "editor")
+    route("/bulk", "bulk", bulk_action, "POST", "editor")  # archive checks admin itself
     if full_crud:
-        _add_crud_routes(route, service)
+        _add_replace_route(route, service)
 
 
-def _add_crud_routes(route: Callable[..., None], service: RecordService) -> None:
-    """POST, PUT and DELETE, for datasets people may create and delete."""
-
-    def create_record():
-        return _one(service, service.create(json_body(), current_user.id), 201)
+def _add_replace_route(route: Callable[..., None], service: RecordService) -> None:
+    """PUT (every editable field at once), for datasets whose records are replaced whole."""
 
     def replace_record(record_id: int):
         return _one(service, service.replace(record_id, json_body(), current_user.id))
 
-    def delete_record(record_id: int):
-        service.delete(record_id, current_user.id)
-        return jsonify({"success": True, "deleted": record_id})
-
-    route("", "create", create_record, "POST", "editor")
     route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
-    route("/<int:record_id>", "delete", delete_record, "DELETE", "admin")
 
 
 def _one(service: RecordService, record, status: int = 200) -> tuple[Response, int]:

@@ -12,7 +12,7 @@ from api.pagination import paginate, sort_clause
 from api.serializers import run_json
 from api.validation import json_body
 from database import db
-from datasets.records import flag_arg
+from datasets.listing import flag_arg
 from errors import BadRequest
 from jobs import engine, run_log
 from models import RUN_STATUSES, RecordChange, Run

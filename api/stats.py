@@ -8,7 +8,7 @@ from flask_login import current_user
 from api import bp
 from api.serializers import run_summary_json
 from datasets import overview
-from datasets.records import flag_arg
+from datasets.listing import flag_arg
 
 
 @bp.get("/stats")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 import merge
 from database import contains_pattern, db
-from datasets import field_rules, records
+from datasets import field_rules, listing, records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
 
@@ -32,6 +32,8 @@ def dataset(source: str) -> merge.Dataset:
         synced_fields=SYNCED_FIELDS,
         scope={"source": source},
         unique_fields=("authorization_number",),
+        # The natural key of an authorization a person created (it has no source key yet).
+        join_fields=("authorization_number",),
     )
 
 
@@ -48,6 +50,10 @@ class AuthorizationService(records.RecordService):
         "service_start": field_rules.Date(),
         "service_end": field_rules.Date(),
     }
+    # A created authorization needs its number: the key a later portal sync joins it by.
+    required_on_create = ("authorization_number",)
+    filters = ("q", "status")
+    not_in_bulk = ("authorization_number",)  # one record per number
     sortable: ClassVar[dict[str, Any]] = {
         "id": Authorization.id,
         "patient_name": Authorization.patient_name,
@@ -89,10 +95,10 @@ class AuthorizationService(records.RecordService):
                     Authorization.payer.ilike(pattern),
                 )
             )
-        status = records.choice_arg(args, "status", AUTHORIZATION_STATUSES)
+        status = listing.choice_arg(args, "status", AUTHORIZATION_STATUSES)
         if status:
             query = query.where(Authorization.status == status)
-        return records.with_bookkeeping_filters(query, Authorization, args)
+        return listing.with_bookkeeping_filters(query, Authorization, args)
 
     def check(self, record: Authorization | None, changes: Mapping[str, Any]) -> None:
         start = changes.get("service_start", record.service_start if record else None)

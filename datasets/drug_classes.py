@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern
-from datasets import field_rules, records
+from datasets import field_rules, listing, records
 from models import DrugClass
 
 DATASET = merge.Dataset(
@@ -32,6 +32,7 @@ class DrugClassService(records.RecordService):
         "coding_system": field_rules.Text(max_length=64),
     }
     unique = ("code",)
+    filters = ("name", "q", "class_type")
     sortable: ClassVar[dict[str, Any]] = {
         "id": DrugClass.id,
         "name": DrugClass.name,
@@ -62,10 +63,10 @@ class DrugClassService(records.RecordService):
         name = (args.get("name") or args.get("q") or "").strip()
         if name:
             query = query.where(DrugClass.name.ilike(contains_pattern(name)))
-        class_type = records.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
+        class_type = listing.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
         if class_type:
             query = query.where(DrugClass.class_type == class_type)
-        return records.with_bookkeeping_filters(query, DrugClass, args)
+        return listing.with_bookkeeping_filters(query, DrugClass, args)
 
     def new_record(self, values: Mapping[str, Any]) -> DrugClass:
         return DrugClass(**{**values, "coding_system": values.get("coding_system") or ""})

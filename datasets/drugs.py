@@ -18,7 +18,7 @@ from sqlalchemy.sql.base import ExecutableOption
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
-from datasets import field_rules, records
+from datasets import field_rules, listing, records
 from errors import BadRequest, ValidationFailed
 from models import ActiveIngredient, Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
@@ -176,6 +176,7 @@ class DrugService(records.RecordService):
         "spl_version": field_rules.WholeNumber(minimum=1),
     }
     unique = ("set_id",)
+    filters = ("name", "ndc", "q", "drug_class_id", "class_type", "labeler", "dosage_form")
     sortable: ClassVar[dict[str, Any]] = {
         "id": Drug.id,
         "title": Drug.title,
@@ -216,13 +217,13 @@ class DrugService(records.RecordService):
         if q:
             by_name = Drug.title.ilike(contains_pattern(q))
             query = query.where(sa.or_(by_name, ndc_filter(q)) if ndc_search_keys(q) else by_name)
-        class_id = records.int_arg(args, "drug_class_id")
+        class_id = listing.int_arg(args, "drug_class_id")
         if class_id is not None:
             members = sa.select(drug_class_memberships.c.drug_id).where(
                 drug_class_memberships.c.drug_class_id == class_id
             )
             query = query.where(Drug.id.in_(members))
-        class_type = records.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
+        class_type = listing.choice_arg(args, "class_type", DAILYMED_CLASS_TYPE_CHOICES)
         if class_type:
             members = (
                 sa.select(drug_class_memberships.c.drug_id)
@@ -239,14 +240,14 @@ class DrugService(records.RecordService):
         ingredient = (args.get("ingredient") or "").strip()
         if ingredient:
             query = query.where(ingredient_filter(ingredient))
-        published_from, published_to = records.date_range_args(
+        published_from, published_to = listing.date_range_args(
             args, "published_from", "published_to"
         )
         if published_from:
             query = query.where(Drug.published_date >= published_from)
         if published_to:
             query = query.where(Drug.published_date <= published_to)
-        return records.with_bookkeeping_filters(query, Drug, args)
+        return listing.with_bookkeeping_filters(query, Drug, args)
 
     def count_limit(self, args: Mapping[str, str]) -> int | None:
         """A name search counts its matches up to SEARCH_COUNT_LIMIT ("1,000+"): counting
@@ -280,12 +281,12 @@ class DrugService(records.RecordService):
             **records.bookkeeping_json(record),
         }
 
-    def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> records.CsvExport:
+    def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> listing.CsvExport:
         """`form=records` (the default): one row per drug, with its NDCs, labeler codes,
         classes and ingredients as "; "-joined lists, each read by a correlated subquery so the
         stream stays one query. `form=ndcs`: one row per NDC, the drug's fields beside it, for
         pharmacy systems. Both keep the list's filters."""
-        form = records.choice_arg(args, "form", CSV_FORMS) or "records"
+        form = listing.choice_arg(args, "form", CSV_FORMS) or "records"
         if form == "ndcs":
             drug_ids = query.with_only_columns(Drug.id).order_by(None)
             per_ndc = (
@@ -294,9 +295,9 @@ class DrugService(records.RecordService):
                 .where(Drug.id.in_(drug_ids))
                 .order_by(Drug.title, Drug.id, NdcCode.kind, NdcCode.ndc)
             )
-            return records.CsvExport(per_ndc, NDC_CSV_COLUMNS, _ndc_csv_row, "drug-ndcs.csv")
+            return listing.CsvExport(per_ndc, NDC_CSV_COLUMNS, _ndc_csv_row, "drug-ndcs.csv")
         with_lists = query.add_columns(*_csv_lists())
-        return records.CsvExport(
+        return listing.CsvExport(
             with_lists, self.csv_columns + CSV_LISTS, self._csv_row, self.csv_filename
         )
 

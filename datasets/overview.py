@@ -17,13 +17,14 @@ SYNC_SOURCES = ("portal", "dailymed")
 
 
 def _tracked_counts(model: type[TrackedRecord]) -> dict[str, int]:
-    """Records of a tracked dataset, how many a person edited, how many need review."""
+    """Records of a tracked dataset, how many a person edited, how many need review (archived
+    records left out, as lists leave them out)."""
     count, edited, needs_review = db.session.execute(
         sa.select(
             sa.func.count(model.id),
             sa.func.count(model.id).filter(model.is_manually_edited),
             sa.func.count(model.id).filter(model.needs_review),
-        )
+        ).where(model.archived_at.is_(None))
     ).one()
     return {"count": count, "edited": edited, "needs_review": needs_review}
 

@@ -9,11 +9,8 @@ so a person's value is protected from later syncs the same way everywhere.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -22,109 +19,20 @@ from sqlalchemy.sql.base import ExecutableOption
 import merge
 from database import db
 from datasets.field_rules import Field, label_for, sized_by_column
-from errors import BadRequest, Conflict, NotFound, ValidationFailed
+from datasets.listing import MAX_ID, CsvExport, choice_arg
+from errors import Conflict, NotFound, ValidationFailed
 from models import RecordChange, TrackedRecord
-
-# -- list helpers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CsvExport:
-    """An export: the query whose rows it streams (its first column's entity orders ties), the
-    columns, a row → {column: value} function, and the file's name."""
-
-    query: sa.Select
-    columns: tuple[str, ...]
-    row: Callable[[sa.Row[Any]], dict[str, Any]]
-    filename: str
-
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
-
-
-def flag_arg(args: Mapping[str, str], name: str) -> bool | None:
-    raw = args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("1", "true", "yes"):
-        return True
-    if raw.lower() in ("0", "false", "no"):
-        return False
-    raise BadRequest(f"{name} must be true or false, got {raw!r}.", field=name)
-
-
-def int_arg(args: Mapping[str, str], name: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    # ASCII only: "²".isdigit() is true, and int("²") fails.
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
-        raise BadRequest(f"{name} must be a whole number, got {raw[:40]!r}.", field=name)
-    return int(raw)
-
-
-def choice_arg(args: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if raw not in choices:
-        raise BadRequest(f"{name} must be one of {', '.join(choices)}.", field=name)
-    return raw
-
-
-def date_arg(args: Mapping[str, str], name: str) -> date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(
-            f"{name} must be a date as YYYY-MM-DD, got {raw[:40]!r}.", field=name
-        ) from None
-
-
-def date_range_args(
-    args: Mapping[str, str], start: str, end: str
-) -> tuple[date | None, date | None]:
-    """`start` and `end` (inclusive) as dates; a range that ends before it starts is refused."""
-    first, last = date_arg(args, start), date_arg(args, end)
-    if first and last and first > last:
-        raise BadRequest(f"{start} must not be after {end}.", field=start)
-    return first, last
-
-
-def with_bookkeeping_filters(
-    query: sa.Select, model: type[TrackedRecord], args: Mapping[str, str]
-) -> sa.Select:
-    """The filters every tracked dataset has: edited, needs_review, missing, id (one record),
-    and changed_by_run (the records whose history names that run)."""
-    for name, column in (
-        ("edited", model.is_manually_edited),
-        ("needs_review", model.needs_review),
-        ("missing", model.missing_from_source),
-    ):
-        wanted = flag_arg(args, name)
-        if wanted is not None:
-            query = query.where(column.is_(wanted))
-    record_id = int_arg(args, "id")  # one record, as the audit log links to it
-    if record_id is not None:
-        query = query.where(model.id == record_id)
-    run_id = int_arg(args, "changed_by_run")
-    if run_id is not None:
-        changed = sa.select(RecordChange.record_id).where(
-            RecordChange.dataset == model.dataset, RecordChange.run_id == run_id
-        )
-        query = query.where(model.id.in_(changed))
-    return query
 
 
 def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
-    """The JSON every tracked record carries: version, edit and review state, timestamps."""
+    """The JSON every tracked record carries: version, origin (manual: no source has sent it
+    yet), edit and review state, archive state, timestamps."""
     return {
         "version": record.version,
+        "origin": record.origin,
+        "archived": record.archived_at is not None,
+        "archived_at": merge.json_value(record.archived_at),
+        "archived_by": record.archived_by,
         "is_manually_edited": record.is_manually_edited,
         "edited_fields": sorted(record.manual_fields or {}),
         "needs_review": record.needs_review,
@@ -152,6 +60,19 @@ def expected_version(body: Mapping[str, Any]) -> int | None:
     return version
 
 
+def version_arg(body: Mapping[str, Any], args: Mapping[str, str]) -> int | None:
+    """`version` from the JSON body, or else `?version=` (a DELETE often has no body)."""
+    if body.get("version") is not None:
+        return expected_version(body)
+    raw = (args.get("version") or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        message = f"version must be a whole number, got {raw[:40]!r}."
+        raise ValidationFailed(message, field="version")
+    return int(raw)
+
+
 # -- the service ----------------------------------------------------------------------------------
 
 
@@ -163,6 +84,13 @@ class RecordService:
     fields: ClassVar[dict[str, Field]]  # what a person may set (PATCH, PUT, POST)
     create_only: ClassVar[dict[str, Field]] = {}  # set once, when a person creates a record
     unique: ClassVar[tuple[str, ...]] = ()  # natural keys: a duplicate is a 409 naming it
+    # Fields a new record must have though an edit may empty them (an authorization's number:
+    # the natural key a later sync joins it by).
+    required_on_create: ClassVar[tuple[str, ...]] = ()
+    # The list's own query filters (besides BOOKKEEPING_FILTERS): what a bulk filter may name.
+    filters: ClassVar[tuple[str, ...]] = ()
+    # Fields a bulk update may not set (a value only one record may hold).
+    not_in_bulk: ClassVar[tuple[str, ...]] = ()
     sortable: ClassVar[dict[str, Any]]
     default_sort: ClassVar[str]
     csv_columns: ClassVar[tuple[str, ...]]
@@ -319,6 +247,9 @@ class RecordService:
         if "version" in body:
             raise ValidationFailed("'version' cannot be set on a new record.", field="version")
         values = self.validate(body, (*self.create_only, *self.fields), complete=True)
+        for name in self.required_on_create:
+            if values.get(name) is None:
+                raise ValidationFailed(f"{label_for(name)} is required.", field=name)
         self.check(None, values)
         for name in self.unique:
             taken = db.session.scalar(
@@ -350,13 +281,35 @@ class RecordService:
         db.session.commit()
         return record
 
-    def delete(self, record_id: int, user_id: int) -> None:
+    def delete(self, record_id: int, version: int | None, user_id: int) -> str:
+        """DELETE: a record a source has sent is archived; one only a person made is removed.
+        Answers the outcome, "archived" or "deleted" (an archived record stays archived)."""
         record = self.locked(record_id)
-        merge.record_event(
-            record, "manual_delete", merge.Actor.user(user_id), old=self.to_json(record)
+        self._check_version(record, version)
+        outcome, event = merge.delete_or_archive(
+            record, merge.Actor.user(user_id), lambda: self.to_json(record)
         )
-        db.session.delete(record)
+        merge.write_history([event] if event else [])
         db.session.commit()
+        return merge.ARCHIVED if outcome == merge.UNCHANGED else outcome
+
+    def restore(self, record_id: int, version: int | None, user_id: int) -> Any:
+        """Bring an archived record back into lists (a record not archived is left as it is)."""
+        record = self.locked(record_id)
+        self._check_version(record, version)
+        _, event = merge.restore(record, merge.Actor.user(user_id))
+        merge.write_history([event] if event else [])
+        db.session.commit()
+        return record
+
+    def _check_version(self, record: Any, version: int | None) -> None:
+        """A stale version is a 409 with the current record, as for an edit."""
+        try:
+            merge.check_version(record, version)
+        except Conflict as exc:
+            exc.details["current"] = self.detail_json(record)
+            db.session.rollback()
+            raise
 
     def review(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
         record = self.locked(record_id)

@@ -11,6 +11,11 @@ for the bookkeeping columns. The rules:
 - the reviewer keeps their value (the baseline moves to the source's value) or takes the source's
   (the override goes);
 - records a complete sync no longer sees are kept and marked missing, never deleted;
+- a record a person created (no source has sent it: `origin` "manual") is joined by the first
+  sync that brings its natural key (for an authorization, its authorization number): the
+  person's values stay, the source's differing ones wait for review;
+- deleting a record a source sends archives it (`archive`): hidden, and no sync brings it back
+  (a sync still records the source's values and review state); deleting a manual one removes it;
 - every change is written to `record_changes` with who (user or run) and when.
 
 `bulk` is the set-based write helper the rules (and the DailyMed details) write through.
@@ -18,13 +23,24 @@ May import: `database`, `models`, `errors`. Imported by `datasets` and `sync`.
 """
 
 from errors import Conflict  # noqa: F401  (callers catch merge.Conflict)
+from merge.archive import (  # noqa: F401
+    ARCHIVED,
+    DELETED,
+    RESTORED,
+    UNCHANGED,
+    check_version,
+    delete_or_archive,
+    restore,
+)
 from merge.core import (  # noqa: F401  (the package's public vocabulary)
     Actor,
     Dataset,
     MergeCounts,
     fields_needing_review,
+    history_row,
     json_value,
     value_from_json,
+    write_history,
 )
 from merge.people import apply_manual_edit, lock, record_event, resolve_review  # noqa: F401
 from merge.sync import MergeResult, mark_missing, merge_rows  # noqa: F401

@@ -54,6 +54,11 @@ class Dataset:
     # Synced columns that must be unique across records (authorization_number, say). A source
     # value already held by another record is held back for review instead of failing the batch.
     unique_fields: tuple[str, ...] = ()
+    # How a sync finds a record a person created when its key alone cannot: a record with empty
+    # key and scope columns and the same values of these fields is joined (its key and scope
+    # columns are set to the source row's). Drugs and classes need none: their key is the
+    # person's too (set id, code).
+    join_fields: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

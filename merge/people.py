@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from database import db
-from errors import Conflict, ValidationFailed
+from errors import ValidationFailed
+from merge.archive import check_version
 from merge.core import (
     Actor,
     fields_needing_review,
@@ -42,18 +43,15 @@ def apply_manual_edit(
     *,
     expected_version: int | None,
     action: str = "manual_edit",
+    history_out: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     """Apply a person's edit (already validated and typed). Returns the fields that changed.
 
     A stale `expected_version` is a Conflict. A field set back to the source's own value stops
-    being an override.
+    being an override. The history rows are written at once, or added to `history_out` for
+    the caller to write with others (a bulk action writes one COPY for all its rows).
     """
-    if expected_version is not None and expected_version != record.version:
-        raise Conflict(
-            "Someone else changed this record since you opened it.",
-            field="version",
-            current_version=record.version,
-        )
+    check_version(record, expected_version)
     source_values = record.source_values or {}
     manual = dict(record.manual_fields or {})
     history = []
@@ -78,12 +76,19 @@ def apply_manual_edit(
     record.manual_fields = manual
     refresh_flags(record)
     record.version += 1
-    write_history(history)
+    _write(history, history_out)
     return changed
 
 
-def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor: Actor) -> None:
-    """Settle a field that needs review: keep the person's value, or take the source's."""
+def resolve_review(
+    record: TrackedRecord,
+    field_name: str,
+    decision: str,
+    actor: Actor,
+    history_out: list[dict[str, Any]] | None = None,
+) -> None:
+    """Settle a field that needs review: keep the person's value, or take the source's (its
+    history row written, or added to `history_out` as for `apply_manual_edit`)."""
     if field_name not in fields_needing_review(record):
         raise ValidationFailed(f"{field_name!r} does not need review.", field="field")
     source_value = record.source_values[field_name]
@@ -111,4 +116,11 @@ def resolve_review(record: TrackedRecord, field_name: str, decision: str, actor:
     record.manual_fields = manual
     refresh_flags(record)
     record.version += 1
-    write_history([history])
+    _write([history], history_out)
+
+
+def _write(rows: list[dict[str, Any]], history_out: list[dict[str, Any]] | None) -> None:
+    if history_out is None:
+        write_history(rows)
+    else:
+        history_out.extend(rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +21,10 @@ from merge.core import (
     value_from_json,
     write_history,
 )
+from merge.snapshots import Snapshot, SourceChange, locked_snapshots
 from models import utcnow
 
-# The bookkeeping a merge reads and writes, and what a new record starts with.
-_STATE = ("version", "source_values", "manual_fields", "needs_review", "missing_from_source")
+# What a new record starts with.
 _FRESH = {
     "version": 1,
     "manual_fields": {},
@@ -44,60 +43,6 @@ class MergeResult:
     ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
     inserted: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SourceChange:
-    """One thing a sync did to a field (or, with no field, to the record), for its history."""
-
-    action: str  # sync_update | sync_source_changed | sync_caught_up | sync_reappeared
-    field: str | None = None
-    old: Any = None
-    new: Any = None
-
-
-@dataclass
-class Snapshot:
-    """An existing row as a merge reads and rewrites it: its columns, no ORM object."""
-
-    id: int
-    key: tuple[Any, ...]
-    values: dict[str, Any]  # the synced fields, by name
-    version: int
-    source_values: dict[str, Any]
-    manual_fields: dict[str, Any]
-    needs_review: bool
-    missing_from_source: bool
-    is_manually_edited: bool
-    before: dict[str, Any]  # the unique fields as stored, before this merge
-    last_seen_run_id: int | None = None
-    updated_at: datetime | None = None
-    changes: list[SourceChange] = field(default_factory=list)
-    held_back: set[str] = field(default_factory=set)  # source values not written (see below)
-
-    def columns(self) -> dict[str, Any]:
-        """The row to write back: id, synced fields and bookkeeping."""
-        return {
-            "id": self.id,
-            **self.values,
-            **{name: getattr(self, name) for name in _STATE},
-            "is_manually_edited": self.is_manually_edited,
-            "last_seen_run_id": self.last_seen_run_id,
-            "updated_at": self.updated_at,
-        }
-
-    def history(self, dataset: str, actor: Actor) -> list[dict[str, Any]]:
-        """This merge's history rows, built once every decision is made: an update held back
-        for review is recorded as what it was, a change of the source's value."""
-        rows = []
-        for change in self.changes:
-            action = change.action
-            if action == "sync_update" and change.field in self.held_back:
-                action = "sync_source_changed"
-            rows.append(
-                history_row(dataset, self.id, action, actor, change.field, change.old, change.new)
-            )
-        return rows
 
 
 def merge_rows(
@@ -119,7 +64,7 @@ def merge_rows(
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise ValueError(f"two source rows share the key {duplicate}; refusing to merge them")
 
-    existing = _locked_snapshots(dataset, keys)
+    existing = locked_snapshots(dataset, keys, incoming)
     new_rows: list[Mapping[str, Any]] = []
     changed: list[Snapshot] = []
     seen: list[int] = []
@@ -129,7 +74,11 @@ def merge_rows(
             new_rows.append(values)
             continue
         result.ids[key] = record.id
+        was_manual = not record.source_values
         was_changed = _merge_into(dataset, record, values, counts)
+        if was_manual:  # a record a person created: from now on the source sends it too
+            record.changes.append(SourceChange("sync_joined", new=record.joined))
+            was_changed = True
         if record.missing_from_source:
             record.missing_from_source = False
             record.changes.append(SourceChange("sync_reappeared"))
@@ -144,6 +93,11 @@ def merge_rows(
             counts.unchanged += 1
 
     held = _hold_back_collisions(dataset, keys, new_rows, changed, result)
+    for record in changed:
+        if record.joined:
+            db.session.execute(
+                sa.update(table).where(table.c.id == record.id).values(**record.joined)
+            )
     bulk.update_rows(table, [record.columns() for record in changed])
     if seen:
         db.session.execute(
@@ -234,38 +188,6 @@ def _keep_old_value(record: Snapshot, name: str, counts: MergeCounts) -> None:
     record.held_back.add(name)
     refresh_flags(record)
     counts.flagged += record.needs_review and not was_flagged
-
-
-def _locked_snapshots(
-    dataset: Dataset, keys: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], Snapshot]:
-    """The existing rows of these keys, locked, as snapshots (no ORM objects)."""
-    table = dataset.model.__table__
-    names = dict.fromkeys(("id", *dataset.key_fields, *dataset.synced_fields, *_STATE))
-    key_columns = [table.c[k] for k in dataset.key_fields]
-    query = (
-        sa.select(*(table.c[name] for name in names))
-        .where(sa.tuple_(*key_columns).in_(keys))
-        .with_for_update()
-    )
-    for column, value in dataset.scope.items():
-        query = query.where(table.c[column] == value)
-    snapshots = {}
-    for row in db.session.execute(query).mappings():
-        key = tuple(row[k] for k in dataset.key_fields)
-        snapshots[key] = Snapshot(
-            id=row["id"],
-            key=key,
-            values={name: row[name] for name in dataset.synced_fields},
-            version=row["version"],
-            source_values=row["source_values"],
-            manual_fields=row["manual_fields"],
-            needs_review=row["needs_review"],
-            missing_from_source=row["missing_from_source"],
-            is_manually_edited=bool(row["manual_fields"]),
-            before={name: row[name] for name in dataset.unique_fields},
-        )
-    return snapshots
 
 
 def _merge_into(

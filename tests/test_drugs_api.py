@@ -378,17 +378,21 @@ def test_put_replaces_every_editable_field(client, editor_headers, catalogue):
     assert untitled.status_code == 422 and untitled.json["error"]["details"]["field"] == "title"
 
 
-def test_only_an_admin_deletes_a_drug_and_its_ndcs_go_with_it(client, bearer, catalogue):
+def test_only_an_admin_deletes_a_drug_and_a_synced_one_is_archived_with_its_ndcs(
+    client, bearer, catalogue
+):
     admin = bearer("admin")
     drug = find(client, admin, IBUPROFEN)
     path = f"/api/drugs/{drug['id']}"
     assert client.delete(path, headers=bearer("viewer")).status_code == 403
     assert client.delete(path, headers=bearer("editor")).status_code == 403
-    assert client.delete(path, headers=admin).status_code == 200
-    assert client.get(path, headers=admin).status_code == 404
+    deleted = client.delete(path, headers=admin)
+    assert deleted.status_code == 200
+    assert deleted.json["data"] == {"id": drug["id"], "outcome": "archived"}
+    assert client.get(path, headers=admin).json["data"]["archived"] is True
     assert (
         db.session.scalar(sa.select(sa.func.count(NdcCode.id)).where(NdcCode.drug_id == drug["id"]))
-        == 0
+        > 0
     )
 
 

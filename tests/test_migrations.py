@@ -25,6 +25,14 @@ def run_columns(url: str) -> set[str]:
         engine.dispose()
 
 
+def columns_of(url: str, table: str) -> dict[str, dict]:
+    engine = sa.create_engine(url)
+    try:
+        return {column["name"]: column for column in sa.inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
 def drugs_options(url: str) -> list[str] | None:
     engine = sa.create_engine(url)
     try:
@@ -193,8 +201,30 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
-        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0011 → 0010
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0012 → 0011
         assert "user_sessions" not in tables(url) and "audit_events" in tables(url)
+        for table in ("authorizations", "drugs", "drug_classes"):
+            assert {"archived_at", "archived_by"} <= set(columns_of(url, table))
+        assert columns_of(url, "authorizations")["source"]["nullable"] is True
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:  # an authorization a person made: no source yet
+            conn.execute(
+                sa.text(
+                    "INSERT INTO authorizations (patient_name, status, version, source_values, "
+                    "manual_fields, is_manually_edited, needs_review, missing_from_source, "
+                    "extra, created_at, updated_at) VALUES ('Grace', 'Pending', 1, '{}', '{}', "
+                    "false, false, false, '{}', now(), now())"
+                )
+            )
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0011 → 0010
+        assert not {"archived_at", "archived_by"} & set(columns_of(url, "drugs"))
+        authorization_columns = columns_of(url, "authorizations")
+        assert authorization_columns["source"]["nullable"] is False
+        with engine.begin() as conn:
+            made = conn.execute(sa.text("SELECT source, source_key FROM authorizations")).one()
+            assert made[0] == "manual" and made[1].startswith("manual-")
+            conn.execute(sa.text("DELETE FROM authorizations"))
+        engine.dispose()
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0010 → 0009
         assert "audit_events" not in tables(url)
         assert "run_log_lines" in tables(url) and "failure" in run_columns(url)

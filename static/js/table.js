@@ -31,11 +31,14 @@
 // a screen can tell when it is redrawing.
 // `onRowClick(row, event)` makes a click on a row (outside its buttons and links) do something,
 // e.g. open the row's editor; keyboard users reach the same action through a button in the row.
+// `selectable: {label(row) → "Select Ada's authorization", onChange(selected rows)}` adds a first
+// column of checkboxes (table-selection.js); table.selection: {rows(), set(ids), clear()}.
 import { html, htmlEl, on, raw } from "./dom.js";
 import { icon } from "./icons.js";
 import { formatNumber } from "./format.js";
 import { emptyState } from "./widgets.js";
 import { toastError } from "./feedback.js";
+import { rowSelection } from "./table-selection.js";
 
 const ALIGN = { left: "text-left", right: "text-right", center: "text-center" };
 
@@ -76,6 +79,7 @@ export function createDataTable({
   onLoad = null,
   onRowClick = null,
   dense = false,
+  selectable = null,
 }) {
   const state = { page: 1, perPage, sort, filters: { ...filters } };
   const rowData = new WeakMap(); // <tr> → its row object
@@ -114,11 +118,26 @@ export function createDataTable({
   const summary = el.querySelector("[data-table-summary]");
   const pagesBox = el.querySelector("[data-pages]");
   const perPageSelect = el.querySelector("[data-per-page]");
-  perPageSelect.value = String(state.perPage);
+  /** The rows-per-page select shows the page size, one a URL chose among them. */
+  function showPerPage() {
+    const value = String(state.perPage);
+    if (![...perPageSelect.options].some((o) => o.value === value)) {
+      const option = htmlEl`<option value="${value}">${value}</option>`;
+      const after = [...perPageSelect.options].find((o) => Number(o.value) > state.perPage);
+      perPageSelect.insertBefore(option, after || null);
+    }
+    perPageSelect.value = value;
+  }
+  showPerPage();
+
+  const selection = selectable
+    ? rowSelection({ el, tbody, itemLabel, label: selectable.label, onChange: selectable.onChange, rows: () => rows, recordOf: (tr) => rowData.get(tr) })
+    : null;
 
   function renderHead() {
     const current = parseSort(state.sort);
     headRow.replaceChildren(
+      ...(selection ? [selection.headCell()] : []),
       ...columns.map((column) => {
         const sortKey = column.sortKey || column.key;
         const th = htmlEl`<th scope="col" class="${ALIGN[column.align || "left"]} ${column.headerClassName || ""}"></th>`;
@@ -136,6 +155,7 @@ export function createDataTable({
         return th;
       }),
     );
+    selection?.draw({ quiet: true });
   }
 
   function cell(column, row) {
@@ -149,19 +169,24 @@ export function createDataTable({
     const tr = htmlEl`<tr class="${onRowClick ? "cursor-pointer" : ""}"></tr>`;
     rowData.set(tr, row);
     for (const [name, value] of Object.entries(rowAttributes?.(row) || {})) tr.setAttribute(name, value);
+    if (selection) {
+      tr.toggleAttribute("data-selected", selection.has(row.id));
+      tr.append(selection.rowCell(row));
+    }
     tr.append(...columns.map((column) => cell(column, row)));
     return tr;
   }
 
+  const columnCount = columns.length + (selection ? 1 : 0);
   function fullWidthRow(content) {
-    return htmlEl`<tr class="hover:bg-transparent"><td colspan="${columns.length}" class="p-0">${content}</td></tr>`;
+    return htmlEl`<tr class="hover:bg-transparent"><td colspan="${columnCount}" class="p-0">${content}</td></tr>`;
   }
 
   function renderSkeleton() {
     const widths = ["w-24", "w-32", "w-20", "w-28", "w-16"];
     tbody.replaceChildren(
       ...Array.from({ length: skeletonRows }, (_, r) =>
-        htmlEl`<tr aria-hidden="true">${columns.map(
+        htmlEl`<tr aria-hidden="true">${selection ? html`<td class="w-px"></td>` : ""}${columns.map(
           (_, c) => html`<td><div class="skeleton h-4 ${widths[(r + c) % widths.length]}"></div></td>`,
         )}</tr>`,
       ),
@@ -269,9 +294,11 @@ export function createDataTable({
         return;
       }
       loadedOnce = true;
+      selection?.keep(rows);
       if (rows.length) tbody.replaceChildren(...rows.map(renderRow));
       else renderEmpty();
       renderFooter();
+      selection?.draw();
       onRender?.(rows, tbody);
     } catch (error) {
       if (mine !== sequence || error.name === "AbortError") return;
@@ -282,6 +309,7 @@ export function createDataTable({
         meta = null;
         renderError(error);
         renderFooter();
+        selection?.draw();
       }
     } finally {
       if (mine === sequence) {
@@ -298,9 +326,10 @@ export function createDataTable({
   /** Set any of page, perPage, sort, filters and reload once. */
   function setState(next, { reload = true } = {}) {
     if ("filters" in next || "sort" in next || "perPage" in next) state.page = 1;
+    selection?.clear(); // a selection is of the rows on screen
     Object.assign(state, next);
     if (next.filters) state.filters = { ...next.filters };
-    perPageSelect.value = String(state.perPage);
+    showPerPage();
     renderHead();
     notify();
     if (reload) return load();
@@ -316,6 +345,7 @@ export function createDataTable({
     const page = Number(button.dataset.page);
     if (!button.disabled && page !== state.page) {
       state.page = page;
+      selection?.clear();
       notify();
       load().then(() => table.scrollIntoView({ block: "nearest", behavior: "smooth" }));
     }
@@ -330,7 +360,6 @@ export function createDataTable({
     });
   }
   perPageSelect.addEventListener("change", () => setState({ perPage: Number(perPageSelect.value) }));
-
   renderHead();
 
   return {
@@ -344,6 +373,10 @@ export function createDataTable({
     getState,
     /** The rows on screen. */
     rows: () => rows.slice(),
+    /** The selected rows of this page (with `selectable`; null otherwise). */
+    selection: selection && { rows: selection.rows, set: selection.set, clear: () => selection.set([]) },
+    /** The list envelope of the last page loaded (total, pages…), or null. */
+    meta: () => meta,
     /** The row object a <tr> of this table shows (undefined for others). */
     recordOf: (tr) => rowData.get(tr),
     /** Redraw one row in place after an edit (matched by `id`). */

@@ -15,7 +15,8 @@ import { dayCell, updatedColumn } from "./list-columns.js";
 import { choice, flags, pinned, search } from "./list-filters.js";
 import { mountListScreen } from "./list-screen.js";
 
-const nowrap = (r, name) => (r[name] ? html`<span class="whitespace-nowrap">${r[name]}${editedMark(r, name)}</span>` : null);
+// A long payer ("Blue Cross Blue Shield") wraps, so the table fits 1,400 px with its checkboxes.
+const payerCell = (r) => (r.payer ? html`<span class="inline-block max-w-40">${r.payer}${editedMark(r, "payer")}</span>` : null);
 
 const SCREEN = {
   name: "authorizations",
@@ -39,7 +40,7 @@ const SCREEN = {
           : null,
     },
     { key: "status", label: "Status", sortable: true, render: (r) => html`<span class="whitespace-nowrap">${authorizationStatusBadge(r.status)}${editedMark(r, "status")}</span>` },
-    { key: "payer", label: "Payer", sortable: true, render: (r) => nowrap(r, "payer") },
+    { key: "payer", label: "Payer", sortable: true, render: payerCell },
     { key: "service_start", label: "Service start", sortable: true, render: (r) => dayCell(r, "service_start") },
     { key: "service_end", label: "Service end", sortable: true, render: (r) => dayCell(r, "service_end") },
     updatedColumn(),

@@ -33,7 +33,7 @@ export function search({ id, placeholder, label, modes = null, delay = 300 }) {
             ${modes.map((m) => html`<option value="${m.value}">${m.label}</option>`)}</select>`
         : null;
       if (modes) input.classList.add("rounded-r-none"); // the mode select sits flush against it
-      const box = html`<div class="relative ${modes ? "min-w-0 flex-1 sm:w-72" : "w-full sm:w-72"}">
+      const box = html`<div class="relative ${modes ? "min-w-0 flex-1 sm:w-72" : "w-full sm:w-64 2xl:w-72"}">
           <span class="pointer-events-none absolute inset-y-0 left-3 flex items-center text-slate-400">${icon("search", "size-4")}</span>
           ${input}
         </div>`;
@@ -165,4 +165,29 @@ export function pinned({ key, id, label }) {
 /** A control of the screen's own: `create(ctx)` as above; `key` parsed by `parse`. */
 export function custom({ key, parse, create }) {
   return { keys: { [key]: parse }, create };
+}
+
+/**
+ * "Show archived": archived records (deleted while their source still sends them) are hidden
+ * unless this is on. Checked it asks for archived=all; a URL's archived=true (only the
+ * archived ones) shows the chip checked as "Archived only". #<name>-archived.
+ */
+export function archived(name) {
+  return {
+    keys: { archived: oneOf(["all", "true"]) },
+    create({ setFilter }) {
+      const el = htmlEl`<label class="toggle-chip" title="Archived records are hidden from the list; a sync never brings them back">
+          <input type="checkbox" id="${name}-archived" data-flag="archived"><span data-archived-label>Show archived</span></label>`;
+      const box = el.querySelector("input");
+      const label = el.querySelector("[data-archived-label]");
+      box.addEventListener("change", () => setFilter("archived", box.checked ? "all" : ""));
+      return {
+        el,
+        update(current) {
+          box.checked = Boolean(current.archived);
+          label.textContent = current.archived === "true" ? "Archived only" : "Show archived";
+        },
+      };
+    },
+  };
 }

@@ -1,8 +1,10 @@
 // The one list-screen builder, the dashboard's twin of the server's add_record_routes: a screen
 // (Authorizations, Drugs, Drug classes) is a short declaration, and this builds its filters
-// (list-filters.js), table, paging, sort, CSV export, editor and history (list-records.js),
-// review banner, sync button and the refresh when a sync of its source ends. Filters, sort and
-// page live in the URL (#/drugs?q=…&class_type=EPC&sort=-title&page=2).
+// (list-filters.js, with "Show archived" on every list), table, paging, sort, CSV export, editor
+// and history (list-records.js, with Archive / Restore), the Add form (record-create.js), row
+// selection and bulk actions (bulk-bar.js), review banner, sync button and the refresh when a
+// sync of its source ends. Filters, sort and page live in the URL
+// (#/drugs?q=…&class_type=EPC&sort=-title&page=2).
 //
 //   export const mount = (root, context) => mountListScreen(root, context, {
 //     name: "drugs", title: "Drugs", description: "…", dataset: DRUGS,
@@ -15,12 +17,15 @@
 //   });
 //
 // Hooks: #<name>-table, #<name>-export, #<name>-export-<form>, #<name>-clear, #<name>-empty-sync,
-// #<name>-review-banner, and on the screen's <section>: data-redraws, the number of redraws
+// #<name>-review-banner, #<name>-add (editors), #<name>-archived, the rows' checkboxes
+// input[data-select-row] and input[data-select-page], data-archived / data-origin on each row
+// (bulk-bar.js and record-create.js name theirs), and on the screen's <section>: data-redraws, the number of redraws
 // done (rows loaded or updated, banner and counts refreshed), and aria-busy while one is under
 // way — what a test waits on before it clicks a row.
 import { api } from "../api.js";
 import { html, htmlEl, on } from "../dom.js";
 import { icon } from "../icons.js";
+import { withArticle } from "../format.js";
 import { createDataTable, pageHeader } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
 import { withFields } from "./record-fields.js";
@@ -28,6 +33,10 @@ import { listState, urlSync } from "./record-list.js";
 import { recordPanels } from "./list-records.js";
 import { reviewBanner } from "./review-banner.js";
 import { actionsColumn } from "./list-columns.js";
+import { archived } from "./list-filters.js";
+import { openRecordCreate } from "./record-create.js";
+import { recordMarks } from "./record-archive.js";
+import { bulkBar } from "./bulk-bar.js";
 
 const PER_PAGE = 25;
 const LIVE_RELOAD_MS = 3000;
@@ -57,13 +66,32 @@ function redrawMarker(root) {
   };
 }
 
+/** A row's first cell with its marks (archived, added by hand) beside the flags it shows. */
+function withMarks(column, dataset) {
+  return {
+    ...column,
+    render(record) {
+      const content = html`${column.render ? column.render(record) : record[column.key]}`;
+      // Every value of a record added by hand is the person's: "Added by hand" says it, not "Edited".
+      if (record.origin === "manual") content.querySelector('[data-badge="edited"]')?.remove();
+      const marks = recordMarks(dataset, record);
+      if (!marks.childNodes.length) return content;
+      const badges = content.querySelector("[data-badge]")?.parentElement;
+      if (badges) badges.prepend(marks);
+      else content.append(htmlEl`<div class="mt-1 flex flex-wrap gap-1">${marks}</div>`);
+      return content;
+    },
+  };
+}
+
 export async function mountListScreen(root, context, screen) {
   const { user, router } = context;
   const canEdit = user.can("editor");
-  const [dataset] = await Promise.all([withFields(screen.dataset), ...screen.filters.map((f) => f.prepare?.())]);
   const { name } = screen;
+  const filters = [...screen.filters, archived(name)];
+  const [dataset] = await Promise.all([withFields(screen.dataset), ...filters.map((f) => f.prepare?.())]);
   const redraws = redrawMarker(root);
-  const list = listState({ filters: Object.assign({}, ...screen.filters.map((f) => f.keys)), sort: screen.sort, perPage: PER_PAGE });
+  const list = listState({ filters: Object.assign({}, ...filters.map((f) => f.keys)), sort: screen.sort, perPage: PER_PAGE });
   const url = urlSync({ router, name, state: list, table: () => table });
   const refreshSource = screen.sync?.source || screen.refreshOn;
   const watcher = refreshSource ? syncWatcher(refreshSource) : null;
@@ -82,7 +110,7 @@ export async function mountListScreen(root, context, screen) {
     else delete filters[key];
     replaceFilters(filters);
   }
-  const controls = screen.filters.map((filter) => filter.create({ setFilter, replaceFilters, filters: filterState }));
+  const controls = filters.map((filter) => filter.create({ setFilter, replaceFilters, filters: filterState }));
   const clearButton = htmlEl`<button type="button" id="${name}-clear" class="btn btn-ghost btn-sm" hidden>${icon("close", "size-4")}Clear filters</button>`;
   clearButton.addEventListener("click", () => {
     controls.forEach((c) => c.cancel?.());
@@ -97,6 +125,9 @@ export async function mountListScreen(root, context, screen) {
     form: f.form,
     el: htmlEl`<a id="${name}-export-${f.form}" class="btn btn-secondary" href="${exportPath}?form=${f.form}" download title="${f.title}">${icon("download", "size-4")}${f.label}</a>`,
   }));
+  const addButton = canEdit
+    ? htmlEl`<button type="button" id="${name}-add" class="btn btn-primary" title="Add ${withArticle(dataset.noun)} by hand">${icon("plus", "size-4")}Add<span class="sr-only"> ${dataset.noun}</span></button>`
+    : null;
   const extra = screen.extra?.(ctx) || null;
   const banner = screen.reviewBanner
     ? reviewBanner({
@@ -127,6 +158,7 @@ export async function mountListScreen(root, context, screen) {
     watcher.subscribe((state) => (emptyAction.disabled = state.active));
   }
 
+  const [firstColumn, ...otherColumns] = screen.columns(ctx);
   const table = createDataTable({
     id: `${name}-table`,
     caption: screen.caption,
@@ -135,7 +167,12 @@ export async function mountListScreen(root, context, screen) {
     perPageOptions: [10, 25, 50, 100],
     dense: true,
     sort: screen.sort,
-    columns: [...screen.columns(ctx), actionsColumn({ actions: screen.actions, canEdit, names: screen.names, editorsOnly: screen.editorsOnly })],
+    columns: [
+      withMarks(firstColumn, dataset),
+      ...otherColumns,
+      actionsColumn({ actions: screen.actions, canEdit, names: screen.names, editorsOnly: screen.editorsOnly }),
+    ],
+    selectable: { label: (r) => `Select ${screen.names(r)}`, onChange: (rows) => bulk.selectionChanged(rows) },
     fetchPage: ({ page, perPage, sort, filters, signal }) =>
       api.get(dataset.apiPath, { page, per_page: perPage, sort, ...filters }, { signal }),
     rowAttributes: (r) => ({
@@ -144,6 +181,8 @@ export async function mountListScreen(root, context, screen) {
       "data-edited": String(r.is_manually_edited),
       "data-needs-review": String(r.needs_review),
       "data-missing": String(r.missing_from_source),
+      "data-archived": String(Boolean(r.archived)),
+      "data-origin": r.origin || "",
     }),
     empty: { ...screen.empty(canEdit), action: emptyAction },
     onStateChange: (state) => {
@@ -154,10 +193,49 @@ export async function mountListScreen(root, context, screen) {
     onRowClick: (row, event) => rowClick(row, event.target.closest("tr")),
   });
 
+  /* ------------------------------------------------------------ selection and bulk actions */
+
+  // Made after the table (it reads the table's rows); the table's first call comes with rows.
+  const afterChange = ({ keepSelection = false } = {}) => {
+    if (!keepSelection) table.selection.clear();
+    redraws.track(table.reload({ quiet: true }));
+    refreshAround();
+  };
+  const bulk = bulkBar({
+    name,
+    dataset,
+    user,
+    table,
+    names: screen.names,
+    filters: filterState,
+    exportHref: () => list.exportHref(exportPath, table.getState()),
+    onDone: afterChange,
+  });
+
+  /* ------------------------------------------------------------ adding a record */
+
+  /** Show the record just made: on this page when it is there, else the list pinned to it. */
+  async function showCreated(record) {
+    await redraws.track(table.reload({ quiet: true }));
+    refreshAround();
+    const tr = table.el.querySelector(`tr[${screen.rowId}="${record.id}"]`);
+    if (tr) {
+      tr.setAttribute("data-just-added", "");
+      tr.scrollIntoView({ block: "nearest" });
+    } else {
+      replaceFilters({ id: String(record.id) });
+    }
+  }
+  addButton?.addEventListener("click", () => openRecordCreate(dataset, { name, opener: addButton, onCreated: showCreated }));
+
   /* ------------------------------------------------------------ layout */
 
   root.replaceChildren(
-    pageHeader({ title: screen.title, description: screen.description, actions: html`${exportLink}${formLinks.map((f) => f.el)}${sync?.button || ""}` }),
+    pageHeader({
+      title: screen.title,
+      description: screen.description,
+      actions: html`${exportLink}${formLinks.map((f) => f.el)}${sync?.button || ""}${addButton || ""}`,
+    }),
     sync?.panel || "",
     banner?.el || "",
     htmlEl`<section class="card" aria-label="${screen.caption}">
@@ -165,6 +243,7 @@ export async function mountListScreen(root, context, screen) {
         ${controls.map((c) => c.el)}${clearButton}
         ${extra ? html`<div class="w-full sm:ml-auto sm:w-auto">${extra.el}</div>` : ""}
       </div>
+      ${bulk.bar}${bulk.banner}${bulk.report}
       ${table.el}
     </section>`,
   );
@@ -186,6 +265,7 @@ export async function mountListScreen(root, context, screen) {
       redraws.mark();
       refreshAround();
     },
+    onRemoved: () => afterChange({ keepSelection: true }),
   });
 
   const actionOf = (tr, action) => tr?.querySelector(`[data-action='${action}']`);

@@ -1,7 +1,7 @@
 """user_sessions: browser sessions kept on the server, so logout and account changes end them
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 
 The session cookie holds a random token; its SHA-256 is stored here with the session's start,
@@ -12,8 +12,8 @@ users sign in again once.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
