@@ -1,0 +1,158 @@
+"""Rough edges seen in the trial (issue #10, item 7), each kept fixed in a real browser at
+1,400 × 900: the Runs chart's ticks, axes and encodings, the run history fitting the screen, the
+Overview's sync cards, the progress panel and the sync toast."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+import accounts
+from database import db
+from models import Run, utcnow
+from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.browser import sign_in, wait
+
+SHOTS = Path("/tmp/shots")
+LONG_ERROR = (
+    "Could not reach the portal at portal.example.com: HTTPSConnectionPool(host='portal.example"
+    ".com', port=443): Max retries exceeded with url: /login (Caused by NewConnectionError("
+    "'Failed to establish a new connection: [Errno 111] Connection refused'))"
+)
+# Round durations in one format, as the log scale's ticks must read.
+ROUND_DURATIONS = {"0.1 s", "0.5 s", "1 s", "5 s", "10 s", "30 s", "1 min", "5 min", "10 min"}
+ROUND_DURATIONS |= {"30 min", "1 h", "5 h", "10 h"}
+
+
+def shoot(browser, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def add_run(source: str, started, seconds: float, status: str = "completed", **fields) -> Run:
+    run = Run(
+        source=source,
+        status=status,
+        triggered_by=fields.pop("triggered_by", "schedule"),
+        created_at=started,
+        started_at=started,
+        completed_at=started + timedelta(seconds=seconds),
+        duration_seconds=seconds,
+        **fields,
+    )
+    db.session.add(run)
+    return run
+
+
+def a_day_of_runs() -> list[Run]:
+    """Seven portal runs (seconds) and seven DailyMed runs (minutes) over the last 20 hours."""
+    start = utcnow() - timedelta(hours=20)
+    runs = []
+    for i in range(7):
+        when = start + timedelta(hours=3 * i)
+        failed = i == 3
+        runs.append(
+            add_run(
+                "portal",
+                when,
+                12 + i,
+                "failed" if failed else "completed",
+                error_message=LONG_ERROR if failed else None,
+                triggered_by="schedule:DailyMed, then portal sync",
+            )
+        )
+        runs.append(add_run("dailymed", when + timedelta(minutes=5), 400 + 30 * i))
+    db.session.commit()
+    return runs
+
+
+@pytest.fixture
+def vera(app):
+    return accounts.create_user("vera", TEST_PASSWORD, "viewer")
+
+
+def open_runs(browser, live_server: str) -> None:
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "vera")
+    browser.get(f"{live_server}/#/runs")
+    wait(browser).until(
+        lambda b: b.find_element(By.ID, "runs-chart").get_attribute("data-rendered") == "true"
+    )
+
+
+CHART = "return Chart.getChart(document.getElementById('runs-chart'))"
+
+
+def test_a_day_of_runs_has_distinct_hourly_ticks_ending_at_the_last_run(
+    browser, live_server, vera
+):
+    runs = a_day_of_runs()
+    open_runs(browser, live_server)
+    x = browser.execute_script(
+        f"const s = ({CHART.removeprefix('return ')}).scales.x;"
+        "return {labels: s.ticks.map(t => [].concat(t.label).join(' ')), max: s.max,"
+        " title: s.options.title.display && s.options.title.text}"
+    )
+    labels = x["labels"]
+    assert len(labels) >= 4 and len(set(labels)) == len(labels)  # not "Nov 30" seven times
+    assert all(":" in label for label in labels)  # hours of the day, for a day of runs
+    assert x["title"] == "Started (local time)"
+    last = max(r.started_at for r in runs).timestamp() * 1000
+    assert x["max"] - last < 60 * 60 * 1000  # no empty future beyond the last run
+    shoot(browser, "runs-chart-one-day")
+
+
+def test_log_scale_ticks_are_round_durations_in_one_format(browser, live_server, vera):
+    a_day_of_runs()
+    open_runs(browser, live_server)
+    y = browser.execute_script(
+        f"const s = ({CHART.removeprefix('return ')}).scales.y;"
+        "return {type: s.type, labels: s.ticks.map(t => t.label), title: s.options.title.text}"
+    )
+    assert y["type"] == "logarithmic" and y["title"] == "Duration (log scale)"
+    assert len(y["labels"]) >= 3 and set(y["labels"]) <= ROUND_DURATIONS, y["labels"]
+
+
+def test_colour_says_the_outcome_and_shape_the_source(browser, live_server, vera):
+    a_day_of_runs()
+    open_runs(browser, live_server)
+    datasets = browser.execute_script(
+        f"return ({CHART.removeprefix('return ')}).data.datasets.map(d => ({{"
+        "source: d.source, line: d.borderColor, shape: d.pointStyle,"
+        " colours: d.data.map(p => d.pointBackgroundColor({raw: p}))}))"
+    )
+    assert len({d["line"] for d in datasets}) == 1  # the line joins; it encodes nothing
+    assert len({d["shape"] for d in datasets}) == len(datasets)  # one shape per source
+    portal = next(d for d in datasets if d["source"] == "portal")
+    assert len(set(portal["colours"])) == 2  # completed and failed, by colour alone
+    legend = browser.find_element(By.CSS_SELECTOR, "[data-chart-legend]")
+    sources = legend.find_elements(By.CSS_SELECTOR, "[data-legend-source]")
+    assert {s.get_attribute("data-legend-source") for s in sources} == {"portal", "dailymed"}
+    assert "Failed" in legend.text
+
+
+def test_the_run_history_fits_1400_px_and_long_errors_sit_behind_a_tooltip(
+    browser, live_server, vera
+):
+    a_day_of_runs()
+    open_runs(browser, live_server)
+    wait(browser).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#runs-table tr[data-run-id]")) == 14
+    )
+    overflow = browser.execute_script(
+        "const box = document.getElementById('runs-table').parentElement;"
+        "return box.scrollWidth - box.clientWidth"
+    )
+    assert overflow <= 0  # no horizontal scrollbar
+    cell = browser.find_element(By.CSS_SELECTOR, "#runs-table [data-run-error-cell]")
+    assert cell.get_attribute("title") == LONG_ERROR  # the whole error, on hover
+    assert browser.execute_script(
+        "const e = arguments[0]; return e.scrollWidth > e.clientWidth"
+        " && getComputedStyle(e).textOverflow === 'ellipsis'",
+        cell,
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    shoot(browser, "runs-history-1400")
