@@ -86,9 +86,7 @@ def open_runs(browser, live_server: str) -> None:
 CHART = "return Chart.getChart(document.getElementById('runs-chart'))"
 
 
-def test_a_day_of_runs_has_distinct_hourly_ticks_ending_at_the_last_run(
-    browser, live_server, vera
-):
+def test_a_day_of_runs_has_distinct_hourly_ticks_ending_at_the_last_run(browser, live_server, vera):
     runs = a_day_of_runs()
     open_runs(browser, live_server)
     x = browser.execute_script(
@@ -156,3 +154,50 @@ def test_the_run_history_fits_1400_px_and_long_errors_sit_behind_a_tooltip(
     )
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     shoot(browser, "runs-history-1400")
+
+
+def test_the_overview_sync_cards_line_up_and_say_what_a_run_did(browser, live_server, app):
+    a_day_of_runs()
+    now = utcnow()
+    add_run("portal", now - timedelta(seconds=14), 14, "failed", error_message=LONG_ERROR)
+    add_run(
+        "dailymed",
+        now - timedelta(seconds=420),
+        420,
+        records_found=45,
+        records_unchanged=44,
+        records_kept_manual=1,
+    )  # nothing saved: the one difference was a person's edit, kept
+    db.session.commit()
+    accounts.create_user("edna", TEST_PASSWORD, "editor")
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "edna")
+    dailymed = wait(browser).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, '[data-stat="last_sync_dailymed"]')
+    )
+    wait(browser).until(lambda _: "edit kept" in dailymed.text)
+    assert "45 found · no changes; 1 edit kept" in dailymed.text  # not "0 saved"
+
+    buttons = [
+        browser.find_element(By.ID, f"overview-sync-{source}-button").rect
+        for source in ("portal", "dailymed")
+    ]
+    assert buttons[0]["y"] == buttons[1]["y"]  # the cards line up, error or not
+    error = browser.find_element(
+        By.CSS_SELECTOR, '[data-stat="last_sync_portal"] [data-sync-error]'
+    )
+    assert error.get_attribute("title") == LONG_ERROR
+    assert browser.execute_script(
+        "const e = arguments[0], card = e.closest('[data-stat]');"
+        "return e.scrollHeight > e.clientHeight && e.getBoundingClientRect().right"
+        " <= card.getBoundingClientRect().right",
+        error,
+    )  # clamped to two lines, inside the card
+
+    rate = browser.find_element(By.CSS_SELECTOR, '[data-stat="success_rate"]')
+    assert "in the last 30 days" in rate.text
+    assert rate.find_element(By.CSS_SELECTOR, "a[data-stat-link=runs]").text == "Open runs"
+    links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a[data-stat-link]")]
+    assert links and all(text.startswith("Open ") for text in links)  # one wording
+    browser.execute_script("document.getElementById('overview-health').scrollIntoView()")
+    shoot(browser, "overview-sync-cards")
