@@ -4,6 +4,8 @@ Overview's sync cards, the progress panel and the sync toast."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from selenium.webdriver.common.by import By
 
 import accounts
 from database import db
+from jobs import engine
 from models import Run, utcnow
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import sign_in, wait
@@ -201,3 +204,108 @@ def test_the_overview_sync_cards_line_up_and_say_what_a_run_did(browser, live_se
     assert links and all(text.startswith("Open ") for text in links)  # one wording
     browser.execute_script("document.getElementById('overview-health').scrollIntoView()")
     shoot(browser, "overview-sync-cards")
+
+
+class SlowPortal:
+    """A portal sync that stands in for the real one: the first run reads 7 of 7 pages at once,
+    every later run waits for `release` before it reads anything."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self, ctx: engine.JobContext) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            ctx.reporter.progress(7, 7, "reading portal pages")
+            return
+        self.release.wait(30)
+
+
+@pytest.fixture
+def slow_portal(app) -> Iterator[SlowPortal]:
+    portal = SlowPortal()
+    with engine.registered("portal", portal):
+        try:
+            yield portal
+        finally:
+            portal.release.set()  # no job thread outlives the test
+
+
+@pytest.fixture
+def edna(app):
+    return accounts.create_user("edna", TEST_PASSWORD, "editor")
+
+
+# Every text the Overview's portal panel shows, recorded as it changes.
+RECORD_PANEL = """
+const panel = document.querySelector('[data-stat=last_sync_portal] [data-sync-panel=portal]');
+window.shown = [];
+new MutationObserver(() => window.shown.push(panel.hidden ? '' : panel.textContent))
+  .observe(panel, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
+
+
+def panel_state(browser) -> str:
+    return browser.find_element(
+        By.CSS_SELECTOR, "[data-stat=last_sync_portal] [data-sync-panel=portal]"
+    ).get_attribute("data-state")
+
+
+def test_a_new_run_never_shows_the_last_runs_figures(browser, live_server, edna, slow_portal):
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "edna")
+    button = wait(browser).until(lambda b: b.find_element(By.ID, "overview-sync-portal-button"))
+    button.click()
+    wait(browser).until(lambda b: panel_state(b) == "completed")
+    wait(browser).until(lambda b: b.find_element(By.ID, "overview-sync-portal-button").is_enabled())
+    browser.execute_script(RECORD_PANEL)
+
+    browser.find_element(By.ID, "overview-sync-portal-button").click()
+    wait(browser).until(lambda b: panel_state(b) == "running")
+    shoot(browser, "overview-sync-starting")
+    shown = browser.execute_script("return window.shown")
+    assert shown and not [text for text in shown if "7 of 7" in text], shown
+    assert not browser.find_elements(By.CSS_SELECTOR, '[data-toast="success"]')  # the panel said it
+
+
+def clear_of_the_toasts(browser) -> bool:
+    """The last row and the pager end above the toast region's toasts."""
+    top = min(t.rect["y"] for t in browser.find_elements(By.CSS_SELECTOR, "#toasts [data-toast]"))
+    last_row = browser.find_elements(By.CSS_SELECTOR, "#runs-table tr[data-run-id]")[-1]
+    pager = browser.find_element(By.CSS_SELECTOR, "#view-runs .table-footer")
+    return all(e.rect["y"] + e.rect["height"] <= top for e in (last_row, pager))
+
+
+def test_the_result_toast_leaves_the_last_rows_of_a_table_in_view(
+    browser, live_server, edna, slow_portal
+):
+    slow_portal.calls = 1  # every run waits for the release
+    a_day_of_runs()
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "edna")
+    wait(browser).until(lambda b: b.find_element(By.ID, "overview-sync-portal-button")).click()
+    wait(browser).until(lambda b: panel_state(b) == "running")
+    browser.get(f"{live_server}/#/runs")
+    wait(browser).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#runs-table tr[data-run-id]")) == 15
+    )
+    browser.execute_script("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    slow_portal.release.set()  # the run ends while the Runs screen is read to its end
+
+    toast = wait(browser).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, '#toasts [data-toast="success"]')
+    )
+    assert "Portal sync completed" in toast.text  # no panel on this screen: the toast says it
+    wait(browser).until(clear_of_the_toasts)  # the table redraws after the sync: look again
+    shoot(browser, "runs-toast-clear-of-rows")
+
+
+def test_an_analytics_run_is_reported_as_analyses_stored(browser, live_server, vera):
+    sign_in(browser, live_server, "vera")
+    message = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/static/js/sync.js').then(m => done(m.runResult({source: 'analytics',"
+        " status: 'completed', records_found: 8, records_inserted: 8}).message));"
+    )
+    assert message == "Analytics run completed: 8 analyses stored"
