@@ -4,6 +4,7 @@ Overview's sync cards, the progress panel and the sync toast."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,9 +16,9 @@ from selenium.webdriver.common.by import By
 import accounts
 from database import db
 from jobs import engine
-from models import Run, utcnow
+from models import Authorization, Run, utcnow
 from tests.fixtures.app import TEST_PASSWORD
-from tests.fixtures.browser import sign_in, wait
+from tests.fixtures.browser import screen_settled, sign_in, wait
 
 SHOTS = Path("/tmp/shots")
 LONG_ERROR = (
@@ -309,3 +310,43 @@ def test_an_analytics_run_is_reported_as_analyses_stored(browser, live_server, v
         " status: 'completed', records_found: 8, records_inserted: 8}).message));"
     )
     assert message == "Analytics run completed: 8 analyses stored"
+
+
+def test_the_edit_modal_shows_only_the_fields_the_portal_profile_fills(
+    browser, live_server, app, edna, monkeypatch
+):
+    sandbox = dataclasses.replace(app.config["SETTINGS"], portal_profile="sandbox")
+    monkeypatch.setitem(app.config, "SETTINGS", sandbox)  # its portal has no amount column
+    for number, amount in (("PA-1", None), ("PA-2", "$120.00")):
+        db.session.add(
+            Authorization(
+                source="sandbox",
+                source_key=number,
+                patient_name=f"Patient {number}",
+                authorization_number=number,
+                amount=amount,
+            )
+        )
+    db.session.commit()
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "edna")
+    browser.get(f"{live_server}/#/authorizations")
+
+    def edit(number: str):
+        wait(browser).until(screen_settled("authorizations"))
+        browser.find_element(
+            By.CSS_SELECTOR,
+            f'tr[data-authorization-number="{number}"] button[data-action=edit]',
+        ).click()
+        return wait(browser).until(lambda b: b.find_element(By.ID, "authorization-form"))
+
+    form = edit("PA-1")
+    wait(browser).until(lambda _: form.find_elements(By.ID, "auth-service_start"))
+    assert not form.find_elements(By.ID, "auth-amount")  # never filled: not shown
+    shoot(browser, "edit-modal-profile-fields")
+    form.find_element(By.ID, "auth-cancel").click()
+    wait(browser).until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#authorization-form"))
+
+    form = edit("PA-2")  # a value is there (from before, or typed by a person): it shows
+    amount = wait(browser).until(lambda _: form.find_element(By.ID, "auth-amount"))
+    assert amount.get_attribute("value") == "$120.00"

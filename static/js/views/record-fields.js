@@ -28,8 +28,9 @@ const INPUT_TYPES = { text: "text", date: "date", choice: "select", number: "num
 
 /**
  * describeFields(rules, look) → helpers over the fields. `rules` is the server's list
- * [{name, label, type: text|choice|date|number, required, max_length?, choices?}]; `look` adds
- * presentation per field.
+ * [{name, label, type: text|choice|date|number, required, max_length?, choices?, in_profile?}]
+ * (in_profile false: the source's profile never fills the field; the editor leaves it out of a
+ * record that has no value there); `look` adds presentation per field.
  */
 export function describeFields(rules, look = {}) {
   const list = rules.map((rule) => ({
