@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 import accounts
 from database import db
@@ -350,3 +351,32 @@ def test_the_edit_modal_shows_only_the_fields_the_portal_profile_fills(
     form = edit("PA-2")  # a value is there (from before, or typed by a person): it shows
     amount = wait(browser).until(lambda _: form.find_element(By.ID, "auth-amount"))
     assert amount.get_attribute("value") == "$120.00"
+
+
+def test_a_search_mode_chosen_but_never_used_is_not_kept_for_the_next_visit(
+    browser, live_server, vera
+):
+    browser.set_window_size(1400, 900)
+    sign_in(browser, live_server, "vera")
+    browser.get(f"{live_server}/#/drugs")
+    mode = wait(browser).until(lambda b: b.find_element(By.ID, "drugs-search-mode"))
+    Select(mode).select_by_value("ndc")
+    browser.find_element(By.CSS_SELECTOR, 'a[data-nav="overview"]').click()
+    wait(browser).until(lambda b: b.find_element(By.ID, "view-overview").is_displayed())
+    browser.find_element(By.CSS_SELECTOR, 'a[data-nav="drugs"]').click()
+    wait(browser).until(screen_settled("drugs"))
+    mode = browser.find_element(By.ID, "drugs-search-mode")
+    assert Select(mode).first_selected_option.get_attribute("value") == "any"
+    assert browser.find_element(By.ID, "drugs-search").get_attribute("placeholder") == (
+        "Search by name or NDC"
+    )
+
+    browser.get(f"{live_server}/#/drugs?ndc=0002-3227-30")  # a search brings its own mode
+    wait(browser).until(
+        lambda b: (
+            Select(b.find_element(By.ID, "drugs-search-mode")).first_selected_option.get_attribute(
+                "value"
+            )
+            == "ndc"
+        )
+    )
