@@ -274,9 +274,19 @@ def test_a_new_run_never_shows_the_last_runs_figures(browser, live_server, edna,
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-toast="success"]')  # the panel said it
 
 
+def read_to_the_end(browser) -> bool:
+    """An explicit wait: the page is scrolled to its end (again, if it grew meanwhile)."""
+    return browser.execute_script(
+        "const page = document.scrollingElement; window.scrollTo(0, page.scrollHeight);"
+        "return page.scrollTop + window.innerHeight >= page.scrollHeight - 2"
+    )
+
+
 def clear_of_the_toasts(browser) -> bool:
     """The last row and the pager end above the toast region's toasts."""
-    top = min(t.rect["y"] for t in browser.find_elements(By.CSS_SELECTOR, "#toasts [data-toast]"))
+    toasts = browser.find_elements(By.CSS_SELECTOR, "#toasts [data-toast]")
+    assert toasts, "the toast went away before the page made room for it"
+    top = min(t.rect["y"] for t in toasts)
     last_row = browser.find_elements(By.CSS_SELECTOR, "#runs-table tr[data-run-id]")[-1]
     pager = browser.find_element(By.CSS_SELECTOR, "#view-runs .table-footer")
     return all(e.rect["y"] + e.rect["height"] <= top for e in (last_row, pager))
@@ -295,7 +305,7 @@ def test_the_result_toast_leaves_the_last_rows_of_a_table_in_view(
     wait(browser).until(
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#runs-table tr[data-run-id]")) == 15
     )
-    browser.execute_script("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    wait(browser).until(read_to_the_end)
     slow_portal.release.set()  # the run ends while the Runs screen is read to its end
 
     toast = wait(browser).until(
