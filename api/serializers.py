@@ -48,6 +48,7 @@ def run_summary_json(run: Run) -> dict[str, Any]:
         "duration_seconds": run.duration_seconds,
         "records_found": run.records_found,
         "records_saved": run.records_saved,
+        "records_kept_manual": run.records_kept_manual,
         "failure": run.failure,
         "error": run.error_message,
         "warnings": run.warnings or [],

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from flask import current_app
 
 import merge
 from database import contains_pattern, db
 from datasets import field_rules, listing, records
 from errors import Conflict, ValidationFailed
 from models import AUTHORIZATION_STATUSES, Authorization
+from scraper.portal_profile import ProfileError, load_profile
 
 SYNCED_FIELDS = (
     "patient_name",
@@ -81,6 +83,16 @@ class AuthorizationService(records.RecordService):
     )
     csv_filename = "authorizations.csv"
 
+    def field_rules(self) -> list[dict[str, Any]]:
+        """The rules, each with `in_profile`: whether the configured portal profile fills the
+        field (the sandbox's has no amount, the-internet's no service dates). The editor hides a
+        field the profile never fills, unless a record holds a value in it."""
+        filled = profile_fields(current_app.config["SETTINGS"].portal_profile)
+        return [
+            {**rule, "in_profile": filled is None or rule["name"] in filled}
+            for rule in super().field_rules()
+        ]
+
     def list_query(self, args: Mapping[str, str]) -> sa.Select:
         """Authorizations matching q (name, number or payer), status, edited, needs_review,
         missing."""
@@ -139,6 +151,15 @@ class AuthorizationService(records.RecordService):
             "extra": record.extra or {},
             **records.bookkeeping_json(record),
         }
+
+
+def profile_fields(profile: str) -> frozenset[str] | None:
+    """The record fields portal profile `profile` fills (status always: a profile maps it or
+    gives its default), or None when the profile can't be read (then every field shows)."""
+    try:
+        return frozenset({*load_profile(profile).fields, "status"})
+    except ProfileError:
+        return None
 
 
 service = AuthorizationService()

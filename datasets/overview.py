@@ -6,14 +6,17 @@ success rate (unless asked for) or the last successful sync /health reports.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from database import database_status, db
-from models import Authorization, Drug, DrugClass, NdcCode, Run, TrackedRecord
+from models import Authorization, Drug, DrugClass, NdcCode, Run, TrackedRecord, utcnow
 
 SYNC_SOURCES = ("portal", "dailymed")
+# The success rate counts the runs of this many days: a figure without a window can't be read.
+SUCCESS_WINDOW_DAYS = 30
 
 
 def _tracked_counts(model: type[TrackedRecord]) -> dict[str, int]:
@@ -62,11 +65,13 @@ def last_successful_sync_time() -> Any:
 
 
 def run_outcomes(include_samples: bool = False) -> dict[str, Any]:
+    """How the runs of the last SUCCESS_WINDOW_DAYS days ended."""
+    since = utcnow() - timedelta(days=SUCCESS_WINDOW_DAYS)
     query = sa.select(
         sa.func.count(Run.id),
         sa.func.count(Run.id).filter(Run.status == "completed"),
         sa.func.count(Run.id).filter(Run.status.in_(("failed", "interrupted"))),
-    )
+    ).where(Run.created_at >= since)
     if not include_samples:
         query = query.where(Run.is_sample.is_(False))
     total, completed, failed = db.session.execute(query).one()
@@ -77,6 +82,7 @@ def run_outcomes(include_samples: bool = False) -> dict[str, Any]:
         "failed": failed,
         "success_rate": round(completed / finished, 4) if finished else None,
         "samples_included": include_samples,
+        "window_days": SUCCESS_WINDOW_DAYS,
     }
 
 

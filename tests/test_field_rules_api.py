@@ -4,6 +4,8 @@ the server's own validation refuses exactly what those rules refuse."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from database import db
@@ -51,6 +53,7 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
         "type": "text",
         "required": True,
         "max_length": Authorization.__table__.c.patient_name.type.length,
+        "in_profile": True,
     }
     assert rules["authorization_number"]["max_length"] == 120
     assert rules["status"] == {
@@ -59,13 +62,25 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
         "type": "choice",
         "required": True,
         "choices": list(AUTHORIZATION_STATUSES),
+        "in_profile": True,
     }
     assert rules["service_end"] == {
         "name": "service_end",
         "label": "Service end",
         "type": "date",
         "required": False,
+        "in_profile": False,  # the default profile, the-internet, has no service dates
     }
+
+
+def test_the_authorization_rules_say_which_fields_the_portal_profile_fills(
+    app, client, bearer, monkeypatch
+):
+    sandbox = dataclasses.replace(app.config["SETTINGS"], portal_profile="sandbox")
+    monkeypatch.setitem(app.config, "SETTINGS", sandbox)
+    rules = rules_of(client, bearer("viewer"), "/api/authorizations")
+    left_out = [name for name, rule in rules.items() if not rule["in_profile"]]
+    assert left_out == ["amount"]  # the sandbox portal has no amount column
 
 
 def test_the_drug_and_class_rules_are_served(client, bearer):

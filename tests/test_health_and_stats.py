@@ -75,6 +75,7 @@ def test_stats_show_the_last_run_per_source_and_the_success_rate(viewer):
         "failed": 1,
         "success_rate": 0.6667,
         "samples_included": False,
+        "window_days": 30,
     }
 
 
@@ -99,6 +100,7 @@ def test_sample_runs_are_left_out_of_the_success_rate(viewer):
         "failed": 1,
         "success_rate": 0.5,
         "samples_included": False,
+        "window_days": 30,
     }
 
 
@@ -108,6 +110,16 @@ def test_the_success_rate_counts_sample_runs_when_asked(viewer):
     runs = viewer.get("/api/stats?include_samples=1").json["data"]["runs"]
     assert runs["total"] == 2 + seeded and runs["samples_included"] is True
     assert runs["completed"] + runs["failed"] == runs["total"]
+
+
+def test_the_success_rate_counts_the_last_30_days_only(viewer):
+    real_runs("completed")
+    old = Run(source="portal", status="failed", triggered_by="cli")
+    old.created_at = utcnow() - timedelta(days=31)
+    db.session.add(old)
+    db.session.commit()
+    runs = viewer.get("/api/stats").json["data"]["runs"]
+    assert (runs["total"], runs["success_rate"], runs["window_days"]) == (1, 1.0, 30)
 
 
 def test_include_samples_must_be_true_or_false(viewer):

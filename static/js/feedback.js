@@ -22,6 +22,25 @@ function toastRegion() {
   return region;
 }
 
+/**
+ * Toasts float over the page's bottom right, where a table ends: while any shows, <main> gets that
+ * much room at its foot, and a page read to its end moves up, so no toast covers the last rows
+ * or the pager.
+ */
+function makeRoom(region) {
+  const main = document.getElementById("main");
+  if (!main) return;
+  const inPage = region.parentElement === document.body && region.children.length;
+  const room = inPage ? Math.ceil(region.getBoundingClientRect().height) : 0;
+  const before = Number.parseFloat(main.dataset.toastRoom || "0");
+  if (room === before) return;
+  const scroller = document.scrollingElement;
+  const atEnd = scroller.scrollTop + window.innerHeight >= scroller.scrollHeight - 2;
+  main.style.paddingBottom = room ? `calc(${room}px + 2rem)` : "";
+  main.dataset.toastRoom = String(room);
+  if (atEnd && room > before) window.scrollTo({ top: scroller.scrollHeight, behavior: "instant" });
+}
+
 /** toast("Saved.", {type: "success", title: "User created"}). Errors use role=alert. */
 export function toast(message, { type = "info", title = "", timeout } = {}) {
   const style = TOAST_STYLES[type] || TOAST_STYLES.info;
@@ -37,11 +56,13 @@ export function toast(message, { type = "info", title = "", timeout } = {}) {
   const region = toastRegion();
   while (region.children.length >= MAX_TOASTS) region.firstElementChild.remove();
   region.append(el);
+  makeRoom(region);
 
   let timer = null;
   const dismiss = () => {
     clearTimeout(timer);
     el.remove();
+    makeRoom(region);
   };
   const arm = () => {
     clearTimeout(timer);

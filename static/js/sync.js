@@ -1,9 +1,10 @@
 // Sync jobs in the browser. One watcher per source (portal, dailymed…) polls
 // GET /api/scrape/status/<id> about once a second while a run is queued or running, and every
 // control that shows that source — the Authorizations screen, the Overview card — subscribes to
-// it, so they all agree and only one request is in flight. When a run ends the watcher shows one
-// toast with the result and fires `medsync:sync-finished` ({detail: {source, run}}) so screens
-// can reload their data quietly.
+// it, so they all agree and only one request is in flight. When a run ends the watcher fires
+// `medsync:sync-finished` ({detail: {source, run}}) so screens can reload their data quietly, and
+// shows one toast with the result — unless it went well and a progress panel on screen already
+// says so (a toast repeating the panel only hides the rows the sync just brought).
 //
 //   const control = syncControl({ source: "portal", user, idPrefix: "sync-portal" });
 //   header.append(control.button);   // #sync-portal-button (editors only; null for viewers)
@@ -27,10 +28,16 @@ export const sourceLabel = (source) => SOURCE_LABELS[source] || capitalize(sourc
 
 /** "Portal sync completed: 45 found, 3 updated, 1 kept because edited" and its toast type. */
 export function runResult(run) {
-  const label = `${sourceLabel(run.source)} sync`;
+  // An analytics run syncs nothing: it computes analyses and stores them.
+  const analytics = run.source === "analytics";
+  const label = analytics ? "Analytics run" : `${sourceLabel(run.source)} sync`;
   const warnings = run.warnings?.length || 0;
   switch (run.status) {
     case "completed": {
+      if (analytics) {
+        const stored = run.records_inserted ?? run.records_found ?? 0;
+        return { type: warnings ? "warning" : "success", message: `${label} completed: ${plural(stored, "analysis", "analyses")} stored` };
+      }
       const parts = [`${formatNumber(run.records_found ?? 0)} found`];
       if (run.records_inserted) parts.push(`${formatNumber(run.records_inserted)} added`);
       if (run.records_updated) parts.push(`${formatNumber(run.records_updated)} updated`);
@@ -59,6 +66,11 @@ function formatRate(rate) {
 }
 
 /* ---------------------------------------------------------------- the watcher */
+
+/** Whether a progress panel of `source` is on screen (in the view shown, not hidden). */
+function panelOnScreen(source) {
+  return [...document.querySelectorAll(`[data-sync-panel="${source}"]`)].some((panel) => !panel.hidden && panel.checkVisibility());
+}
 
 const watchers = new Map();
 
@@ -105,7 +117,7 @@ function createWatcher(source) {
       if (announce && !announced.has(run.id)) {
         announced.add(run.id);
         const { type, message } = runResult(run);
-        toast(message, { type, timeout: type === "success" ? 8000 : 12000 });
+        if (type !== "success" || !panelOnScreen(source)) toast(message, { type, timeout: type === "success" ? 8000 : 12000 });
         window.dispatchEvent(new CustomEvent("medsync:sync-finished", { detail: { source, run } }));
       }
     }
@@ -136,6 +148,11 @@ function createWatcher(source) {
   /** Follow job `id` (and poll it until it ends). */
   function attach(id, run = null) {
     if (jobId === id && isActive(state.run)) return;
+    if (state.run?.id !== id) {
+      // Another run: nothing of the last one (its counts, rate, phases) may show as this one's.
+      state.run = null;
+      state.percent = null;
+    }
     jobId = id;
     announced.delete(id);
     if (run) accept(run);
@@ -174,6 +191,7 @@ function createWatcher(source) {
     async start() {
       if (state.starting || isActive(state.run)) return;
       state.starting = true;
+      state.run = null; // the last run's figures must not show while this one starts
       state.percent = null;
       emit();
       try {

@@ -39,24 +39,28 @@ export function emptyState({ icon: iconName = "inbox", title, message, action = 
     </div>`;
 }
 
-/** Standard page header for a view: title, description and optional actions. */
+/**
+ * A screen's header: title, description and optional actions, the actions top-right beside them on
+ * every screen however long the description (on large screens it wraps; the actions never do).
+ */
 export function pageHeader({ title, description, actions = null }) {
   return htmlEl`
-    <header class="mb-6 flex flex-wrap items-end justify-between gap-4">
-      <div class="min-w-0">
+    <header class="mb-6 flex flex-wrap items-end justify-between gap-4 lg:flex-nowrap">
+      <div class="min-w-0 lg:flex-1">
         <h1 tabindex="-1" data-view-heading class="text-2xl font-semibold tracking-tight text-slate-900">${title}</h1>
         ${description ? html`<p class="mt-1 text-sm text-slate-600">${description}</p>` : ""}
       </div>
-      ${actions ? html`<div class="flex flex-wrap items-center gap-2">${actions}</div>` : ""}
+      ${actions ? html`<div class="flex shrink-0 flex-wrap items-center gap-2">${actions}</div>` : ""}
     </header>`;
 }
 
 /**
  * Copy text. Falls back to selecting `source` (an input or any element) and execCommand on
- * plain-http deployments, where navigator.clipboard does not exist.
+ * plain-http deployments, where navigator.clipboard does not exist (or when asked: `fallback`,
+ * after the clipboard API refused, as it does in a page without focus).
  */
-export async function copyText(text, source) {
-  if (navigator.clipboard && window.isSecureContext) {
+export async function copyText(text, source, { fallback = false } = {}) {
+  if (!fallback && navigator.clipboard && window.isSecureContext) {
     await navigator.clipboard.writeText(text);
     return;
   }

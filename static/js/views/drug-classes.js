@@ -10,7 +10,7 @@
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
-import { formatNumber } from "../format.js";
+import { formatNumber, plural } from "../format.js";
 import { classTypeBadge, classTypeName, classTypeOption, DRUG_CLASSES } from "./drug-fields.js";
 import { editedMark, titleCell } from "./record-fields.js";
 import { updatedColumn } from "./list-columns.js";
@@ -20,7 +20,7 @@ import { mountDailymedCheck } from "./dailymed-check.js";
 
 /** How many classes of each type there are (one small request per type). */
 function typeCounts({ dataset }) {
-  const el = htmlEl`<p class="flex flex-wrap gap-1.5 text-xs text-slate-500" data-type-counts></p>`;
+  const el = htmlEl`<p class="flex flex-wrap items-center gap-1.5 text-xs text-slate-500" data-type-counts></p>`;
   const types = dataset.fields.byName.class_type.choices;
   async function refresh() {
     try {
@@ -28,8 +28,9 @@ function typeCounts({ dataset }) {
         types.map((type) => api.get(dataset.apiPath, { class_type: type, per_page: 1 }).then((r) => r.total || 0)),
       );
       el.replaceChildren(
+        htmlEl`<span class="font-medium text-slate-600" data-type-counts-label>Classes by type:</span>`,
         ...types.map(
-          (type, i) => htmlEl`<span class="inline-flex items-center gap-1" title="${classTypeName(type)}" data-type-count="${type}">${classTypeBadge(type)}<span class="tabular-nums">${formatNumber(counts[i])}</span></span>`,
+          (type, i) => htmlEl`<span class="inline-flex items-center gap-1" title="${plural(counts[i], "class", "classes")} of type ${classTypeName(type)}" data-type-count="${type}">${classTypeBadge(type)}<span class="tabular-nums">${formatNumber(counts[i])}</span></span>`,
         ),
       );
     } catch {

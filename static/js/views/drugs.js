@@ -19,6 +19,8 @@ import { wholeNumber } from "./record-list.js";
 import { dayCell, updatedColumn } from "./list-columns.js";
 import { choice, custom, flags, pinned, search } from "./list-filters.js";
 import { mountListScreen } from "./list-screen.js";
+import { densityToggle } from "./density.js";
+import { copyableId } from "./copy-id.js";
 
 // What the search box searches: the API's `q` (a name, or an NDC when the text looks like one),
 // `name` or `ndc`.
@@ -75,7 +77,7 @@ const SCREEN = {
       sortable: true,
       headerClassName: "max-xl:hidden",
       className: "max-xl:hidden",
-      render: (d) => html`<span class="font-mono text-[11px] whitespace-nowrap text-slate-500" title="${d.set_id}">${d.set_id.slice(0, 8)}…</span>`,
+      render: (d) => copyableId(d.set_id, { label: "set id" }),
     },
     updatedColumn(),
   ],
@@ -120,6 +122,7 @@ const SCREEN = {
   rowClick: "details",
   detail: (options) => openDrugDrawer({ ...options, onFilter: (filters) => options.router.navigate("drugs", filters) }),
   searchedFor: (filters) => filters.ndc || filters.q || "",
+  extra: densityToggle("drugs"),
 };
 
 export const mount = (root, context) => mountListScreen(root, context, SCREEN);

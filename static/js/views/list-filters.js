@@ -81,7 +81,15 @@ export function search({ id, placeholder, label, modes = null, delay = 300 }) {
           }
           if (document.activeElement !== input) input.value = current[mode ? mode.key : "q"] || "";
         },
-        cancel: () => clearTimeout(timer),
+        cancel() {
+          clearTimeout(timer);
+          // Leaving the screen: a mode chosen for a search never typed is not kept for the next
+          // visit (it surprised); a search in the URL still brings its own mode back.
+          if (modes && !input.value.trim()) {
+            modeSelect.value = modes[0].value;
+            input.placeholder = modes[0].placeholder;
+          }
+        },
         reset() {
           clearTimeout(timer);
           input.value = "";

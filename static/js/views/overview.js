@@ -9,7 +9,7 @@
 import { api } from "../api.js";
 import { html, htmlEl } from "../dom.js";
 import { icon } from "../icons.js";
-import { EMPTY, formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime } from "../format.js";
+import { EMPTY, formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative, formatTime, plural } from "../format.js";
 import { pageHeader, statusBadge, toastError, withBusy } from "../ui.js";
 import { syncControl, syncWatcher } from "../sync.js";
 import { analyticsCard } from "./overview-analytics.js";
@@ -17,10 +17,11 @@ import { analyticsCard } from "./overview-analytics.js";
 const REFRESH_MS = 15_000;
 
 const DATASETS = [
-  { key: "authorizations", label: "Authorizations", icon: "authorizations", note: "Patient authorizations from the payer portal", link: ["authorizations", "See them"] },
-  { key: "drugs", label: "Drugs", icon: "drugs", note: "Drug labels from DailyMed", link: ["drugs", "Browse drugs"] },
-  { key: "drug_classes", label: "Drug classes", icon: "drug-classes", note: "EPC, MOA, PE and CI classes", link: ["drug-classes", "Browse classes"] },
-  { key: "ndc_codes", label: "NDC codes", icon: "barcode", note: "Package and product codes", link: ["drugs", "Search drugs by NDC"] },
+  // One wording for every link: "Open <screen>".
+  { key: "authorizations", label: "Authorizations", icon: "authorizations", note: "Patient authorizations from the payer portal", link: ["authorizations", "Open authorizations"] },
+  { key: "drugs", label: "Drugs", icon: "drugs", note: "Drug labels from DailyMed", link: ["drugs", "Open drugs"] },
+  { key: "drug_classes", label: "Drug classes", icon: "drug-classes", note: "EPC, MOA, PE and CI classes", link: ["drug-classes", "Open drug classes"] },
+  { key: "ndc_codes", label: "NDC codes", icon: "barcode", note: "Package and product codes, searchable on Drugs", link: ["drugs", "Open drugs"] },
 ];
 
 const SOURCES = [
@@ -68,9 +69,21 @@ function setBadges(cardEl, ...badges) {
   cardEl.querySelector("[data-stat-badge]").replaceChildren(...badges.filter(Boolean));
 }
 
-function datasetLink(dataset) {
-  const [route, text] = dataset.link;
+function screenLink(route, text) {
   return html`<p><a class="inline-flex items-center gap-0.5 font-medium text-brand-700 underline-offset-2 hover:underline" href="#/${route}" data-stat-link="${route}">${text}${icon("chevron-right", "size-3.5")}</a></p>`;
+}
+
+function datasetLink(dataset) {
+  return screenLink(...dataset.link);
+}
+
+/** What a run did to the records, in words: "3 saved", "no changes; 1 edit kept". */
+export function savedText(run) {
+  const saved = run.records_saved ?? 0;
+  const kept = run.records_kept_manual ?? 0;
+  const keptText = kept ? `${plural(kept, "edit")} kept` : "";
+  if (!saved) return keptText ? `no changes; ${keptText}` : "no changes";
+  return keptText ? `${formatNumber(saved)} saved; ${keptText}` : `${formatNumber(saved)} saved`;
 }
 
 function renderDataset(cardEl, dataset, figures) {
@@ -122,7 +135,7 @@ function renderSync(cardEl, run, source) {
     html`<p>${running ? "Started" : "Finished"} ${formatDateTime(when)}</p>
       <p class="tabular-nums" data-sync-duration>
         ${running ? "In progress" : html`Took ${formatDuration(run.duration_seconds)}`}
-        · ${formatNumber(run.records_found ?? 0)} found · ${formatNumber(run.records_saved ?? 0)} saved
+        · ${formatNumber(run.records_found ?? 0)} found${run.status === "completed" ? ` · ${savedText(run)}` : ""}
       </p>
       ${
         warnings
@@ -131,7 +144,7 @@ function renderSync(cardEl, run, source) {
             }</a> — some records may need a look.</p>`
           : ""
       }
-      ${run.error ? html`<p class="line-clamp-2 text-red-700" title="${run.error}">${run.error}</p>` : ""}`,
+      ${run.error ? html`<p class="line-clamp-2 break-words text-red-700" title="${run.error}" data-sync-error>${run.error}</p>` : ""}`,
   );
 }
 
@@ -183,7 +196,7 @@ function renderSuccessRate(cardEl, runs) {
   if (rate == null || !runs?.total) {
     setBadges(cardEl);
     setValue(cardEl, "No runs yet", { muted: true });
-    setDetail(cardEl, html`<p>Shows the share of runs that completed once syncs have run.</p>`);
+    setDetail(cardEl, html`<p>Shows the share of runs that completed in the last ${plural(runs?.window_days ?? 30, "day")}.</p>`, screenLink("runs", "Open runs"));
     return;
   }
   setBadges(cardEl);
@@ -194,9 +207,10 @@ function renderSuccessRate(cardEl, runs) {
   setDetail(
     cardEl,
     bar,
-    html`<p class="pt-1 tabular-nums">${formatNumber(runs.completed)} of ${formatNumber(runs.total)} runs completed${
+    html`<p class="pt-1 tabular-nums" data-success-window="${runs.window_days}">${formatNumber(runs.completed)} of ${formatNumber(runs.total)} runs completed${
       runs.failed ? html` · <span class="text-red-700">${formatNumber(runs.failed)} failed</span>` : ""
-    }</p>`,
+    } in the last ${plural(runs.window_days, "day")}</p>`,
+    screenLink("runs", "Open runs"),
   );
 }
 
@@ -219,7 +233,8 @@ export function mount(root, context) {
       compact: true,
       keepResultMs: 8000,
     });
-    const slot = htmlEl`<div class="mt-4 space-y-3 border-t border-slate-100 pt-3" data-sync-slot></div>`;
+    // mt-auto: the slot sits at the card's foot, so both sync cards' buttons line up.
+    const slot = htmlEl`<div class="space-y-3 border-t border-slate-100 pt-3" data-sync-slot></div>`;
     slot.append(control.panel);
     if (control.button) {
       slot.append(htmlEl`<div class="flex justify-end">${control.button}</div>`);
@@ -229,7 +244,7 @@ export function mount(root, context) {
       new MutationObserver(follow).observe(control.panel, { attributes: true, attributeFilter: ["hidden"] });
       follow();
     }
-    syncCards.get(source.key).append(slot);
+    syncCards.get(source.key).append(htmlEl`<div class="mt-auto pt-4" data-sync-foot>${slot}</div>`);
   }
   const databaseCard = card({ stat: "database", label: "Database", iconName: "database" });
   const successCard = card({ stat: "success_rate", label: "Run success rate", iconName: "trend" });

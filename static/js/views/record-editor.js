@@ -35,6 +35,15 @@ function missingNotice(dataset, record) {
  * opens the history drawer. Returns {id, closed, externalChange(record)} or null when the record
  * can't be loaded.
  */
+/**
+ * The fields the form shows for `rec`: a field the source's profile never fills (the rule's
+ * in_profile is false: the sandbox portal has no amount) stays out — an always-empty box only
+ * confuses — unless the record holds a value there or a person made the record.
+ */
+export function shownFields(list, rec) {
+  return list.filter((spec) => spec.in_profile !== false || !rec.source || (rec[spec.name] ?? "") !== "");
+}
+
 export async function openRecordEditor(dataset, { id, user, opener = document.activeElement, onChanged, onHistory }) {
   const { apiPath, ids, fields } = dataset;
   let record;
@@ -73,7 +82,7 @@ export async function openRecordEditor(dataset, { id, user, opener = document.ac
   const input = (name) => form.querySelector(`#${ids.prefix}-${name}`);
 
   function renderFields(rec) {
-    grid.replaceChildren(...fields.list.map((spec) => buildField(spec, rec, { prefix: ids.prefix, readOnly: !canEdit })));
+    grid.replaceChildren(...shownFields(fields.list, rec).map((spec) => buildField(spec, rec, { prefix: ids.prefix, readOnly: !canEdit })));
   }
 
   function renderAround(rec) {

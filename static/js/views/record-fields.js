@@ -28,8 +28,9 @@ const INPUT_TYPES = { text: "text", date: "date", choice: "select", number: "num
 
 /**
  * describeFields(rules, look) → helpers over the fields. `rules` is the server's list
- * [{name, label, type: text|choice|date|number, required, max_length?, choices?}]; `look` adds
- * presentation per field.
+ * [{name, label, type: text|choice|date|number, required, max_length?, choices?, in_profile?}]
+ * (in_profile false: the source's profile never fills the field; the editor leaves it out of a
+ * record that has no value there); `look` adds presentation per field.
  */
 export function describeFields(rules, look = {}) {
   const list = rules.map((rule) => ({
@@ -97,10 +98,11 @@ export function recordBadges(dataset, record, { large = false } = {}) {
 /** Whether a record has any flag worth a badge. */
 export const hasFlags = (record) => Boolean(record.needs_review || record.is_manually_edited || record.missing_from_source);
 
-/** A list's main cell: the record's name (marked where a person edited it) and its badges. */
+/** A list's main cell: the record's name (marked where a person edited it; cut at two lines, the
+ * whole on hover — density.js) and its badges. */
 export function titleCell(dataset, record, name, { textClass = "", boxClass = "" } = {}) {
   return html`<div class="${boxClass}">
-      <p class="font-medium text-slate-900 ${textClass}">${record[name]}${editedMark(record, name)}</p>
+      <p class="font-medium text-slate-900 ${textClass}" title="${record[name]}" data-record-title>${record[name]}${editedMark(record, name)}</p>
       ${hasFlags(record) ? html`<div class="mt-1 flex flex-wrap gap-1">${recordBadges(dataset, record)}</div>` : ""}
     </div>`;
 }

@@ -1,27 +1,43 @@
-// The Runs screen's chart: run durations over time, one line per source, each dot coloured by
-// how the run ended (Chart.js, loaded on first use). A log scale when minutes and seconds mix.
+// The Runs screen's chart: run durations over time (Chart.js, loaded on first use). One encoding
+// per meaning: a dot's colour is how the run ended, its shape is the source, and a thin neutral
+// line joins the runs of one source. The x axis ticks follow the span (hours for a day of runs,
+// days for weeks) and ends at the last run; the y axis has round durations, on a log scale when
+// minutes and seconds mix (runs-chart-ticks.js).
 //
-// Hooks: canvas#runs-chart (data-rendered="true" and data-points once drawn), #runs-chart-empty.
+// Hooks: canvas#runs-chart (data-rendered="true" and data-points once drawn), #runs-chart-empty,
+// [data-legend-source] and [data-legend] (outcome) in the legend.
 import { html, htmlEl } from "../dom.js";
 import { capitalize, formatDateTime, formatDuration, formatNumber } from "../format.js";
 import { emptyState } from "../ui.js";
 import { OUTCOME_COLORS, loadChart } from "../charts.js";
 import { sourceLabel } from "../sync.js";
+import { durationTick, durationTicks, timeTicks } from "./runs-chart-ticks.js";
 
-const POINT_STYLES = { portal: "circle", dailymed: "rectRot" };
-const LINE_COLORS = { portal: "#5eead4", dailymed: "#a5b4fc" }; // teal-300, indigo-300
+// Shape says the source (drawn by Chart.js, mirrored by the legend's CSS shapes).
+const POINT_STYLES = { portal: "circle", dailymed: "rectRot", analytics: "triangle" };
+const LEGEND_SHAPES = { portal: "legend-circle", dailymed: "legend-diamond", analytics: "legend-triangle" };
+const LINE_COLOR = "#cbd5e1"; // slate-300: the line only joins; it encodes nothing
+const OUTCOMES = ["completed", "failed", "cancelled", "interrupted"];
+const AXIS = "#64748b";
 
 export function createChartCard() {
-  const canvas = htmlEl`<canvas id="runs-chart" role="img" aria-label="Run durations over time, coloured by outcome"></canvas>`;
+  const canvas = htmlEl`<canvas id="runs-chart" role="img" aria-label="Run durations over time: colour shows the outcome, shape the source"></canvas>`;
   const frame = htmlEl`<div class="relative h-72">${canvas}</div>`;
   const emptyBox = htmlEl`<div id="runs-chart-empty" hidden></div>`;
   const note = htmlEl`<p class="mt-0.5 text-sm text-slate-500" data-chart-note>Each dot is a run; the line joins runs of one source.</p>`;
-  const legend = htmlEl`<ul class="flex flex-wrap items-center gap-x-4 gap-y-1 text-xs text-slate-600" aria-label="Outcome colours">
-    ${["completed", "failed", "cancelled", "interrupted"].map(
-      (status) => html`<li class="flex items-center gap-1.5"><span class="legend-dot" data-legend="${status}"></span>${capitalize(status)}</li>`,
-    )}
-  </ul>`;
+  const sourceKey = htmlEl`<ul class="flex flex-wrap items-center gap-x-4 gap-y-1" aria-label="Shape: source"></ul>`;
+  const legend = htmlEl`<div class="flex flex-col items-end gap-1 text-xs text-slate-600" data-chart-legend>
+    <ul class="flex flex-wrap items-center gap-x-4 gap-y-1" aria-label="Colour: outcome">
+      ${OUTCOMES.map((status) => html`<li class="flex items-center gap-1.5"><span class="legend-swatch" data-legend="${status}"></span>${capitalize(status)}</li>`)}
+    </ul>${sourceKey}</div>`;
   for (const dot of legend.querySelectorAll("[data-legend]")) dot.style.backgroundColor = OUTCOME_COLORS[dot.dataset.legend];
+  function showSources(sources) {
+    sourceKey.replaceChildren(
+      ...sources.map(
+        (source) => htmlEl`<li class="flex items-center gap-1.5" data-legend-source="${source}"><span class="${LEGEND_SHAPES[source] || "legend-triangle"}" aria-hidden="true"></span>${sourceLabel(source)}</li>`,
+      ),
+    );
+  }
   const el = htmlEl`<section class="card mb-6" aria-labelledby="runs-chart-title">
     <div class="card-header">
       <div>
@@ -62,16 +78,17 @@ export function createChartCard() {
     }
     return [...bySource.entries()].map(([source, points]) => ({
       label: sourceLabel(source),
+      source,
       data: points.sort((a, b) => a.x - b.x),
       showLine: true,
-      borderColor: LINE_COLORS[source] || "#cbd5e1",
-      borderWidth: 1.5,
-      cubicInterpolationMode: "monotone",
+      borderColor: LINE_COLOR,
+      borderWidth: 1,
       pointStyle: POINT_STYLES[source] || "triangle",
-      pointRadius: 4.5,
+      pointRadius: source === "portal" ? 4.5 : 5.5,
       pointHoverRadius: 7,
       pointBorderColor: "#ffffff",
       pointBorderWidth: 1,
+      clip: 8, // a run on the top tick is drawn whole
       pointBackgroundColor: (ctx) => OUTCOME_COLORS[ctx.raw?.run?.status] || Chart.defaults.color,
     }));
   }
@@ -100,12 +117,17 @@ export function createChartCard() {
     emptyBox.hidden = true;
     const data = { datasets: datasets(runs, Chart) };
     const drawn = data.datasets.reduce((n, d) => n + d.data.length, 0);
-    const ys = data.datasets.flatMap((d) => d.data.map((p) => p.y));
+    const points = data.datasets.flatMap((d) => d.data);
+    const ys = points.map((p) => p.y);
+    const xs = points.map((p) => p.x);
     // Portal runs take seconds and DailyMed runs minutes: a log scale keeps both readable.
     const logarithmic = ys.length > 1 && Math.max(...ys) / Math.min(...ys) > 30;
+    const time = timeTicks(Math.min(...xs), Math.max(...xs));
+    const durations = durationTicks(Math.min(...ys), Math.max(...ys), logarithmic);
+    showSources(data.datasets.map((d) => d.source));
     note.textContent =
       (total > runs.length ? `The latest ${formatNumber(runs.length)} of ${formatNumber(total)} runs. ` : "") +
-      `Each dot is a run, coloured by how it ended; the line joins runs of one source.${logarithmic ? " Log scale." : ""}`;
+      `Each dot is a run: its colour says how it ended, its shape the source.${logarithmic ? " Log scale." : ""}`;
     canvas.dataset.points = String(drawn);
     delete canvas.dataset.rendered;
 
@@ -118,40 +140,35 @@ export function createChartCard() {
       scales: {
         x: {
           type: "linear",
+          min: time.min,
+          max: time.max,
           grid: { color: "#f1f5f9" },
+          title: { display: true, text: time.step < 86_400_000 ? "Started (local time)" : "Started (day)", color: AXIS },
+          afterBuildTicks: (scale) => {
+            scale.ticks = time.ticks.map(({ value }) => ({ value }));
+          },
           ticks: {
-            color: "#64748b",
-            maxTicksLimit: 8,
-            callback: (value) => new Date(value).toLocaleDateString(undefined, { month: "short", day: "numeric" }),
+            color: AXIS,
+            autoSkip: false,
+            maxRotation: 0,
+            callback: (value) => time.ticks.find((t) => t.value === value)?.label ?? "",
           },
         },
         y: {
           type: logarithmic ? "logarithmic" : "linear",
-          beginAtZero: !logarithmic,
+          min: durations.min,
+          max: durations.max,
           grid: { color: "#f1f5f9" },
-          title: { display: true, text: "Duration", color: "#64748b" },
-          ticks: {
-            color: "#64748b",
-            maxTicksLimit: 6,
-            callback: (value) => (logarithmic && ![1, 2, 5].includes(Number(String(value)[0])) ? "" : formatDuration(value)),
+          title: { display: true, text: logarithmic ? "Duration (log scale)" : "Duration", color: AXIS },
+          afterBuildTicks: (scale) => {
+            scale.ticks = durations.ticks.map((value) => ({ value }));
           },
+          ticks: { color: AXIS, autoSkip: false, callback: (value) => durationTick(value) },
         },
       },
       plugins: {
-        legend: {
-          position: "bottom",
-          labels: {
-            usePointStyle: true,
-            color: "#475569",
-            boxHeight: 7,
-            // One colour per source (its line), not the first run's outcome colour.
-            generateLabels: (chartInstance) =>
-              Chart.defaults.plugins.legend.labels.generateLabels(chartInstance).map((item) => {
-                const dataset = chartInstance.data.datasets[item.datasetIndex];
-                return { ...item, fillStyle: dataset.borderColor, strokeStyle: dataset.borderColor };
-              }),
-          },
-        },
+        legend: { display: false }, // the card's header holds the legend: colours and shapes
+
         tooltip: {
           callbacks: {
             title: (items) => formatDateTime(items[0]?.raw?.x),
