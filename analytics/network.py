@@ -153,10 +153,15 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
             filters.where(), Drug.brand_name.is_not(None)
         ),
     ).subquery("named")
-    names = (
-        sa.select(named.c.kind, named.c.name, sa.func.count(sa.distinct(named.c.id)))
+    # Distinct (kind, name, label) first, then counted: a hash, not a sort of every name.
+    labelled = (
+        sa.select(named.c.kind, named.c.name, named.c.id)
         .where(sa.func.coalesce(named.c.name, "") != "")
-        .group_by(named.c.kind, named.c.name)
+        .group_by(named.c.kind, named.c.name, named.c.id)
+        .subquery("labelled")
+    )
+    names = sa.select(labelled.c.kind, labelled.c.name, sa.func.count()).group_by(
+        labelled.c.kind, labelled.c.name
     )
     session = db.session
     table = sa.table(
