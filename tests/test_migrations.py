@@ -192,6 +192,10 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        assert {"analytics_look_alike_names", "analytics_look_alike_pairs"} <= tables(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0011 → 0010
+        assert not {"analytics_look_alike_names", "analytics_look_alike_pairs"} & tables(url)
+        assert "audit_events" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0010 → 0009
         assert "audit_events" not in tables(url)
         assert "run_log_lines" in tables(url) and "failure" in run_columns(url)
