@@ -14,6 +14,7 @@ changed since the last analysis (all of them the first time)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,7 +119,7 @@ def _names(filters: Filters) -> sa.Select:
     )
 
 
-def _paired_in_scope() -> list[sa.Row[Any]]:
+def _paired_in_scope() -> Sequence[sa.Row[Any]]:
     """The pairs among the names in scope, by an indexed self-join on `%`."""
     db.session.execute(sa.text(f"CREATE INDEX ON {_IN_SCOPE} USING gin (name gin_trgm_ops)"))
     a, b = _scope.alias("a"), _scope.alias("b")
@@ -184,7 +185,7 @@ def _bring_cache_in_step() -> None:
     session.execute(sa.text(f"DROP TABLE {_NEW}"))
 
 
-def _paired_from_cache() -> list[sa.Row[Any]]:
+def _paired_from_cache() -> Sequence[sa.Row[Any]]:
     return _listed(
         sa.select(
             cached_pairs.c.kind,
@@ -195,7 +196,7 @@ def _paired_from_cache() -> list[sa.Row[Any]]:
     )
 
 
-def _listed(pairs: sa.Subquery) -> list[sa.Row[Any]]:
+def _listed(pairs: sa.Subquery) -> Sequence[sa.Row[Any]]:
     """The LISTED most similar pairs (then most labels), with each name's labels in scope and
     how many pairs there are."""
     a, b = _scope.alias("a"), _scope.alias("b")
