@@ -37,42 +37,84 @@ def analyze(filters: Filters) -> dict[str, Any]:
         .group_by(DrugClass.id)
         .subquery("per_class")
     )
+    # Classes per label: memberships counted per label (a hash), labels without any read as 0.
+    counts = (
+        sa.select(_members.drug_id, sa.func.count().label("classes"))
+        .where(filters.keeps(_members.drug_id))
+        .group_by(_members.drug_id)
+        .subquery("counts")
+    )
     classes_per_label = (
-        sa.select(sa.func.count(_members.drug_class_id).label("classes"))
+        sa.select(sa.func.coalesce(counts.c.classes, 0).label("classes"))
         .select_from(Drug)
-        .outerjoin(drug_class_memberships, _members.drug_id == Drug.id)
+        .outerjoin(counts, counts.c.drug_id == Drug.id)
         .where(filters.where())
-        .group_by(Drug.id)
         .subquery("classes_per_label")
     )
-    label_totals = db.session.execute(
-        sa.select(
-            sa.func.count().label("labels"),
-            sa.func.count().filter(classes_per_label.c.classes > 1).label("several"),
-            sa.func.count().filter(classes_per_label.c.classes == 0).label("none"),
-        )
-    ).one()
-    class_totals = db.session.execute(
-        sa.select(
-            sa.func.count().label("classes"),
-            sa.func.count().filter(per_class.c.labels == 0).label("empty"),
-        )
-    ).one()
+    buckets = histogram(classes_per_label.c.classes, "classes")
+    listed = _listed(per_class)
+    classes, empty = listed["classes"], listed["empty"]
     return {
         "summary": {
-            "labels": label_totals.labels,
-            "classes": class_totals.classes,
-            "classes_with_labels": class_totals.classes - class_totals.empty,
-            "empty_classes": class_totals.empty,
-            "labels_in_several_classes": label_totals.several,
-            "labels_without_class": label_totals.none,
+            "labels": sum(b["labels"] for b in buckets),
+            "classes": classes,
+            "classes_with_labels": classes - empty,
+            "empty_classes": empty,
+            "labels_in_several_classes": sum(b["labels"] for b in buckets if b["classes"] > 1),
+            "labels_without_class": sum(b["labels"] for b in buckets if b["classes"] == 0),
         },
         "data": {
-            "top_classes": _top_classes(per_class),
-            "top_classes_by_type": _top_by_type(per_class),
-            "classes_per_label": histogram(classes_per_label.c.classes, "classes"),
-            "empty_classes": _empty_classes(per_class),
+            "top_classes": listed["top"],
+            "top_classes_by_type": listed["by_type"],
+            "classes_per_label": buckets,
+            "empty_classes": listed["empty_list"],
         },
+    }
+
+
+def _listed(per_class: sa.Subquery) -> dict[str, Any]:
+    """From one pass over the labels per class: the TOP_CLASSES classes with most labels, the
+    TOP_PER_TYPE of each class type (EPC, MOA, PE, CI), the first LISTED empty classes by name,
+    and how many classes there are and how many are empty."""
+    with_labels = per_class.c.labels > 0
+    by_labels = (per_class.c.labels.desc(), per_class.c.name, per_class.c.id)
+    ranked = sa.select(
+        per_class,
+        sa.func.row_number().over(partition_by=with_labels, order_by=by_labels).label("top"),
+        sa.func.row_number()
+        .over(partition_by=(with_labels, per_class.c.class_type), order_by=by_labels)
+        .label("in_type"),
+        sa.func.row_number()
+        .over(partition_by=with_labels, order_by=(per_class.c.name, per_class.c.id))
+        .label("by_name"),
+        sa.func.count().over().label("classes"),
+        sa.func.count().filter(~with_labels).over().label("empty"),
+    ).subquery("ranked")
+    rows = db.session.execute(
+        sa.select(ranked)
+        .where(
+            sa.or_(
+                sa.and_(
+                    ranked.c.labels > 0,
+                    sa.or_(ranked.c.top <= TOP_CLASSES, ranked.c.in_type <= TOP_PER_TYPE),
+                ),
+                sa.and_(ranked.c.labels == 0, ranked.c.by_name <= LISTED),
+            )
+        )
+        .order_by(ranked.c.labels > 0, ranked.c.class_type, ranked.c.top)
+    ).all()
+    top = sorted((r for r in rows if r.labels > 0 and r.top <= TOP_CLASSES), key=lambda r: r.top)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (r.class_type, r.in_type)):
+        if row.labels > 0 and row.in_type <= TOP_PER_TYPE:
+            by_type.setdefault(row.class_type, []).append(_class_json(row))
+    empty = sorted((r for r in rows if r.labels == 0), key=lambda r: r.by_name)
+    return {
+        "top": [_class_json(row) for row in top],
+        "by_type": by_type,
+        "empty_list": [_class_json(row) for row in empty],
+        "classes": rows[0].classes if rows else 0,  # no row listed: no class at all
+        "empty": rows[0].empty if rows else 0,
     }
 
 
@@ -84,45 +126,3 @@ def _class_json(row: sa.Row[Any]) -> dict[str, Any]:
         "class_type": row.class_type,
         "labels": row.labels,
     }
-
-
-def _top_classes(per_class: sa.Subquery) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        sa.select(per_class)
-        .where(per_class.c.labels > 0)
-        .order_by(per_class.c.labels.desc(), per_class.c.name, per_class.c.id)
-        .limit(TOP_CLASSES)
-    )
-    return [_class_json(row) for row in rows]
-
-
-def _top_by_type(per_class: sa.Subquery) -> dict[str, list[dict[str, Any]]]:
-    """The TOP_PER_TYPE classes with most labels of each class type (EPC, MOA, PE, CI)."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=per_class.c.class_type,
-            order_by=(per_class.c.labels.desc(), per_class.c.name, per_class.c.id),
-        )
-        .label("rank")
-    )
-    ranked = sa.select(per_class, rank).where(per_class.c.labels > 0).subquery("ranked")
-    rows = db.session.execute(
-        sa.select(ranked)
-        .where(ranked.c.rank <= TOP_PER_TYPE)
-        .order_by(ranked.c.class_type, ranked.c.rank)
-    )
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_type.setdefault(row.class_type, []).append(_class_json(row))
-    return by_type
-
-
-def _empty_classes(per_class: sa.Subquery) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        sa.select(per_class)
-        .where(per_class.c.labels == 0)
-        .order_by(per_class.c.name, per_class.c.id)
-        .limit(LISTED)
-    )
-    return [_class_json(row) for row in rows]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from config import DAILYMED_CLASS_TYPE_CHOICES
-from database import contains_pattern
+from database import contains_pattern, db
 from errors import ValidationFailed
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.ndc import labeler_code
@@ -115,6 +115,42 @@ class Filters:
     def drug_ids(self) -> sa.Select:
         """The ids of the drugs these filters keep (for `IN` and joins)."""
         return sa.select(Drug.id).where(self.where())
+
+    def resolve(self) -> Filters:
+        """These filters with their scope found once: the ids of the drugs they keep go into a
+        temporary table (dropped when the transaction ends), and every condition of the
+        returned filters reads that table instead of evaluating the filters again (a labeler
+        filter is a search of the NDC codes, a name search a trigram scan). Unfiltered, there
+        is no scope to find: the filters come back as they are."""
+        if not self.active:
+            return self
+        session = db.session
+        session.execute(sa.text(f"DROP TABLE IF EXISTS pg_temp.{SCOPE_TABLE}"))
+        session.execute(
+            sa.text(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (id integer PRIMARY KEY) ON COMMIT DROP")
+        )
+        session.execute(sa.insert(_scope).from_select(["id"], self.drug_ids()))
+        session.execute(sa.text(f"ANALYZE {SCOPE_TABLE}"))
+        return ResolvedFilters(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+SCOPE_TABLE = "analytics_scope"
+_scope = sa.table(SCOPE_TABLE, sa.column("id", sa.Integer))
+
+
+@dataclass(frozen=True)
+class ResolvedFilters(Filters):
+    """Filters whose scope `Filters.resolve` wrote to the temporary table: each condition is a
+    lookup in it."""
+
+    def where(self) -> sa.ColumnElement[bool]:
+        return Drug.id.in_(self.drug_ids())
+
+    def drug_ids(self) -> sa.Select:
+        return sa.select(_scope.c.id)
+
+    def resolve(self) -> Filters:
+        return self
 
 
 def _class_id(text: str) -> int | None:

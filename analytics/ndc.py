@@ -29,10 +29,10 @@ def analyze(filters: Filters) -> dict[str, Any]:
     unrecognised, unrecognised_total = _unrecognised(codes)
     totals = db.session.execute(
         sa.select(
-            sa.func.count().label("ndcs"),
-            sa.func.count(sa.distinct(codes.c.ndc11)).label("packages"),
-            sa.func.count(sa.distinct(codes.c.product_ndc9)).label("products"),
-            sa.func.count(sa.distinct(codes.c.labeler5)).label("labelers"),
+            sa.select(sa.func.count()).select_from(codes).scalar_subquery().label("ndcs"),
+            _distinct(codes.c.ndc11).label("packages"),
+            _distinct(codes.c.product_ndc9).label("products"),
+            _distinct(codes.c.labeler5).label("labelers"),
         )
     ).one()
     return {
@@ -57,21 +57,51 @@ def analyze(filters: Filters) -> dict[str, Any]:
     }
 
 
+def _distinct(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[int]:
+    """How many distinct non-null values `column` holds: grouped (a hash) then counted, where
+    count(DISTINCT …) would sort every code."""
+    values = sa.select(column).where(column.is_not(None)).group_by(column).subquery()
+    return sa.select(sa.func.count()).select_from(values).scalar_subquery()
+
+
+def _per_labeler(codes: sa.Subquery, column: sa.ColumnElement[Any], name: str) -> sa.Subquery:
+    """(labeler5, `name`): each labeler's distinct non-null values of `column`, hashed."""
+    pairs = (
+        sa.select(codes.c.labeler5, column.label("value"))
+        .where(codes.c.labeler5.is_not(None))
+        .group_by(codes.c.labeler5, column)
+        .subquery()
+    )
+    return (
+        sa.select(pairs.c.labeler5, sa.func.count(pairs.c.value).label(name))
+        .group_by(pairs.c.labeler5)
+        .subquery(name)
+    )
+
+
 def _top_labelers(codes: sa.Subquery) -> list[dict[str, Any]]:
-    products = sa.func.count(sa.distinct(codes.c.product_ndc9))
-    packages = sa.func.count(sa.distinct(codes.c.ndc11))
+    """The TOP_LABELERS labelers with most products (then packages), ranked on hashed counts;
+    their labels and printed forms are gathered for those alone."""
+    products = _per_labeler(codes, codes.c.product_ndc9, "products")
+    packages = _per_labeler(codes, codes.c.ndc11, "packages")
+    top = (
+        sa.select(products.c.labeler5, products.c.products, packages.c.packages)
+        .join(packages, packages.c.labeler5 == products.c.labeler5)
+        .order_by(products.c.products.desc(), packages.c.packages.desc(), products.c.labeler5)
+        .limit(TOP_LABELERS)
+        .subquery("top")
+    )
     rows = db.session.execute(
         sa.select(
-            codes.c.labeler5,
-            products.label("products"),
-            packages.label("packages"),
+            top.c.labeler5,
+            top.c.products,
+            top.c.packages,
             sa.func.count(sa.distinct(codes.c.drug_id)).label("labels"),
             sa.func.array_agg(sa.distinct(codes.c.labeler)).label("printed_as"),
         )
-        .where(codes.c.labeler5.is_not(None))
-        .group_by(codes.c.labeler5)
-        .order_by(products.desc(), packages.desc(), codes.c.labeler5)
-        .limit(TOP_LABELERS)
+        .join(codes, codes.c.labeler5 == top.c.labeler5)
+        .group_by(top.c.labeler5, top.c.products, top.c.packages)
+        .order_by(top.c.products.desc(), top.c.packages.desc(), top.c.labeler5)
     )
     return [
         {
@@ -86,23 +116,35 @@ def _top_labelers(codes: sa.Subquery) -> list[dict[str, Any]]:
 
 
 def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
-    """Package NDCs (compared normalised) on more than one label, most-shared first."""
-    labels = sa.func.count(sa.distinct(codes.c.drug_id))
-    shared = (
-        sa.select(
-            codes.c.ndc11,
-            labels.label("labels"),
-            sa.func.array_agg(sa.distinct(Drug.set_id)).label("set_ids"),
-            sa.func.count().over().label("total"),
-        )
-        .join(Drug, Drug.id == codes.c.drug_id)
+    """Package NDCs (compared normalised) on more than one label, most-shared first: counted on
+    distinct (code, label) pairs, set ids gathered for the LISTED codes alone."""
+    pairs = (
+        sa.select(codes.c.ndc11, codes.c.drug_id)
         .where(codes.c.ndc11.is_not(None))
-        .group_by(codes.c.ndc11)
-        .having(labels > 1)
-        .order_by(labels.desc(), codes.c.ndc11)
-        .limit(LISTED)
+        .group_by(codes.c.ndc11, codes.c.drug_id)
+        .cte("pairs")
     )
-    rows = db.session.execute(shared).all()
+    labels = sa.func.count()
+    top = (
+        sa.select(pairs.c.ndc11, labels.label("labels"), sa.func.count().over().label("total"))
+        .group_by(pairs.c.ndc11)
+        .having(labels > 1)
+        .order_by(labels.desc(), pairs.c.ndc11)
+        .limit(LISTED)
+        .subquery("top")
+    )
+    rows = db.session.execute(
+        sa.select(
+            top.c.ndc11,
+            top.c.labels,
+            top.c.total,
+            sa.func.array_agg(Drug.set_id).label("set_ids"),
+        )
+        .join(pairs, pairs.c.ndc11 == top.c.ndc11)
+        .join(Drug, Drug.id == pairs.c.drug_id)
+        .group_by(top.c.ndc11, top.c.labels, top.c.total)
+        .order_by(top.c.labels.desc(), top.c.ndc11)
+    ).all()
     items = [
         {"ndc": hyphenated(row.ndc11), "labels": row.labels, "set_ids": sorted(row.set_ids)}
         for row in rows
@@ -127,7 +169,9 @@ def _formats(codes: sa.Subquery) -> list[dict[str, Any]]:
     """Codes per printed format: the five of the analysis always, other stored kinds (product
     NDCs printed 4-4, 5-3, 5-4) when present."""
     rows = db.session.execute(
-        sa.select(codes.c.ndc_format, sa.func.count().label("ndcs")).group_by(codes.c.ndc_format)
+        sa.select(codes.c.ndc_format, sa.func.count().label("ndcs"))
+        .group_by(codes.c.ndc_format)
+        .order_by(codes.c.ndc_format)  # other stored kinds in a stable order
     )
     counts = dict.fromkeys(FORMATS, 0)
     for row in rows:

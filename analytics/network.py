@@ -1,12 +1,6 @@
 """The network analysis: pairs of classes that share labels (a self-join of the memberships),
-labels linked through the package NDCs they share, and look-alike names.
-
-Look-alike names are pairs of distinct names of one kind — generic names compared on their
-active moieties (`analytics.stems.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one
-drug are not look-alikes), brand names whole — whose pg_trgm similarity reaches LOOK_ALIKE_THRESHOLD
-(HYDROXYZINE and HYDRALAZINE: 0.41). The distinct names in scope go into a temporary table
-with a GIN trigram index, dropped when the request's transaction ends, and the pairs are found
-by an indexed self-join on `%`: no permanent index and no comparison of every pair."""
+labels linked through the package NDCs they share, and look-alike names
+(`analytics.look_alikes`: pairs of names similar by trigram, through a GIN index)."""
 
 from __future__ import annotations
 
@@ -16,16 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.filters import Filters
-from analytics.stems import SEPARATOR, moieties
+from analytics.look_alikes import look_alike_names
 from database import db
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.ndc import hyphenated
 
 TOP_PAIRS = 20
-LISTED = 50  # shared NDCs and look-alike pairs listed; the summary counts them all
-LOOK_ALIKE_THRESHOLD = 0.4
+LISTED = 50  # shared NDCs listed; the summary counts them all
 TITLES = 5  # titles shown per shared NDC
-_LOOK_ALIKES = "analytics_look_alike_names"
 
 _members = drug_class_memberships.c
 
@@ -134,87 +126,3 @@ def _linked_labels(filters: Filters) -> tuple[list[dict[str, Any]], int]:
         for row in rows
     ]
     return items, rows[0].linked_total if rows else 0
-
-
-def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
-    """Pairs of distinct names in scope similar by trigram, most similar first: [{name, other,
-    kind, similarity, labels, other_labels}]; and how many pairs there are."""
-    generic = moieties(filters)
-    brand = sa.func.upper(
-        sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.brand_name, SEPARATOR)))
-    )
-    named = sa.union_all(
-        sa.select(
-            sa.literal("generic").label("kind"),
-            generic.c.moiety.label("name"),
-            generic.c.drug_id.label("id"),
-        ),
-        sa.select(sa.literal("brand"), brand, Drug.id).where(
-            filters.where(), Drug.brand_name.is_not(None)
-        ),
-    ).subquery("named")
-    names = (
-        sa.select(named.c.kind, named.c.name, sa.func.count(sa.distinct(named.c.id)))
-        .where(sa.func.coalesce(named.c.name, "") != "")
-        .group_by(named.c.kind, named.c.name)
-    )
-    session = db.session
-    table = sa.table(
-        _LOOK_ALIKES,
-        sa.column("kind", sa.Text),
-        sa.column("name", sa.Text),
-        sa.column("labels", sa.Integer),
-    )
-    session.execute(sa.text(f"DROP TABLE IF EXISTS pg_temp.{_LOOK_ALIKES}"))
-    session.execute(
-        sa.text(
-            f"CREATE TEMPORARY TABLE {_LOOK_ALIKES} (kind text, name text, labels int) "
-            "ON COMMIT DROP"
-        )
-    )
-    session.execute(
-        sa.insert(
-            sa.table(_LOOK_ALIKES, sa.column("kind"), sa.column("name"), sa.column("labels"))
-        ).from_select(["kind", "name", "labels"], names)
-    )
-    session.execute(sa.text(f"CREATE INDEX ON {_LOOK_ALIKES} USING gin (name gin_trgm_ops)"))
-    session.execute(sa.text(f"ANALYZE {_LOOK_ALIKES}"))
-    previous = session.scalar(sa.text("SELECT current_setting('pg_trgm.similarity_threshold')"))
-    session.execute(
-        sa.text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
-        {"value": str(LOOK_ALIKE_THRESHOLD)},
-    )
-    a, b = table.alias("a"), table.alias("b")
-    similarity = sa.func.similarity(a.c.name, b.c.name)
-    rows = session.execute(
-        sa.select(
-            a.c.kind,
-            a.c.name,
-            b.c.name.label("other"),
-            similarity.label("similarity"),
-            a.c.labels,
-            b.c.labels.label("other_labels"),
-            sa.func.count().over().label("total"),
-        )
-        .join(b, sa.and_(a.c.name.op("%")(b.c.name), a.c.kind == b.c.kind, a.c.name < b.c.name))
-        .order_by(similarity.desc(), (a.c.labels + b.c.labels).desc(), a.c.name, b.c.name)
-        .limit(LISTED)
-    ).all()
-    # Leave the transaction as it was found: the default threshold, no table.
-    session.execute(
-        sa.text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
-        {"value": previous},
-    )
-    session.execute(sa.text(f"DROP TABLE {_LOOK_ALIKES}"))
-    items = [
-        {
-            "name": row.name,
-            "other": row.other,
-            "kind": row.kind,
-            "similarity": round(float(row.similarity), 4),
-            "labels": row.labels,
-            "other_labels": row.other_labels,
-        }
-        for row in rows
-    ]
-    return items, rows[0].total if rows else 0

@@ -71,85 +71,169 @@ def moieties(filters: Filters) -> sa.Subquery:
 
 def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     """For "prefix" and "suffix": the TOP_STEMS stems shared by most distinct generic names
-    ([{stem, names, labels, examples}]) and how many stems there are. Stems are cut from the
-    distinct moieties (few) and only the shared ones are matched back to the labels."""
+    ([{stem, names, labels, examples}]) and how many stems there are.
+
+    Each distinct name's stems are cut from its own moieties (a few per name) and deduplicated
+    there, so the names per stem are a count over small groups, not a DISTINCT over every
+    (stem, name) pair. Labels only break ties, so they (the costly part: every label of every
+    moiety of a stem) and the examples are found for the candidates alone: the stems with at
+    least as many names as the TOP_STEMS-th."""
     found = moieties(filters).select().cte("found")
+    named = sa.select(found.c.name, found.c.moiety).distinct().cte("named")
     lengths = (
         sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
         .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])
         .alias("lengths")
     )
-    distinct_moieties = sa.select(found.c.moiety).distinct().subquery("distinct_moieties")
+
+    def cut(moiety: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+        return sa.case(
+            (lengths.c.kind == "prefix", sa.func.left(moiety, lengths.c.length)),
+            else_=sa.func.right(moiety, lengths.c.length),
+        )
+
+    def long_enough(moiety: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+        return sa.func.char_length(moiety) >= lengths.c.length + MIN_REST
+
+    # One row per (moiety, kind, stem): a moiety has one stem per kind and length.
+    distinct_moieties = sa.select(named.c.moiety).distinct().subquery("distinct_moieties")
     moiety = distinct_moieties.c.moiety
-    cut = sa.case(
-        (lengths.c.kind == "prefix", sa.func.left(moiety, lengths.c.length)),
-        else_=sa.func.right(moiety, lengths.c.length),
-    )
     moiety_stems = (
-        sa.select(moiety, lengths.c.kind, cut.label("stem"))
+        sa.select(moiety, lengths.c.kind, cut(moiety).label("stem"))
         .select_from(distinct_moieties)
-        .join(lengths, sa.func.char_length(moiety) >= lengths.c.length + MIN_REST)
+        .join(lengths, long_enough(moiety))
         .cte("moiety_stems")
     )
-    named = sa.select(found.c.name, found.c.moiety).distinct().subquery("named")
+    two_moieties = (
+        sa.select(moiety_stems.c.kind, moiety_stems.c.stem)
+        .group_by(moiety_stems.c.kind, moiety_stems.c.stem)
+        .having(sa.func.count() >= 2)
+        .subquery("two_moieties")
+    )
+    name_moieties = (
+        sa.select(named.c.name, sa.func.array_agg(named.c.moiety).label("moieties"))
+        .group_by(named.c.name)
+        .subquery("name_moieties")
+    )
+    each = sa.func.unnest(name_moieties.c.moieties).table_valued("moiety").render_derived("each")
+    name_stems = (
+        sa.select(lengths.c.kind, cut(each.c.moiety).label("stem"))
+        .select_from(each)
+        .join(lengths, long_enough(each.c.moiety))
+        .distinct()
+        .lateral("name_stems")
+    )
+    names_per_stem = (
+        sa.select(name_stems.c.kind, name_stems.c.stem, sa.func.count().label("names"))
+        .select_from(name_moieties)
+        .join(name_stems, sa.true())
+        .group_by(name_stems.c.kind, name_stems.c.stem)
+        .subquery("names_per_stem")
+    )
     shared = (
-        sa.select(
-            moiety_stems.c.kind,
-            moiety_stems.c.stem,
-            sa.func.count(sa.distinct(named.c.name)).label("names"),
-            sa.func.array_agg(aggregate_order_by(sa.distinct(named.c.name), named.c.name)).label(
-                "examples"
+        sa.select(names_per_stem)
+        .join(
+            two_moieties,
+            sa.and_(
+                two_moieties.c.kind == names_per_stem.c.kind,
+                two_moieties.c.stem == names_per_stem.c.stem,
             ),
         )
-        .join(named, named.c.moiety == moiety_stems.c.moiety)
-        .group_by(moiety_stems.c.kind, moiety_stems.c.stem)
-        .having(sa.func.count(sa.distinct(named.c.moiety)) >= 2)
         .cte("shared")
     )
-    labelled_pairs = (
-        sa.select(moiety_stems.c.kind, moiety_stems.c.stem, found.c.drug_id)
-        .join(found, found.c.moiety == moiety_stems.c.moiety)
-        .join(
-            shared,
-            sa.and_(shared.c.kind == moiety_stems.c.kind, shared.c.stem == moiety_stems.c.stem),
+    # A stem is covered when a longer stem containing it is shared by exactly the same names
+    # (a longer stem's names are among the shorter's, so the same count means the same names):
+    # each shared stem lists the shorter stems it contains, and an anti-join on equality drops
+    # them (a hash join, not a comparison of every pair of stems).
+    shorter = sa.func.generate_series(STEM_LENGTHS.start, sa.func.char_length(shared.c.stem) - 1)
+    sizes = shorter.table_valued("size").render_derived("sizes")
+    contained = sa.case(
+        (shared.c.kind == "prefix", sa.func.left(shared.c.stem, sizes.c.size)),
+        else_=sa.func.right(shared.c.stem, sizes.c.size),
+    )
+    covered = (
+        sa.select(shared.c.kind, contained.label("stem"), shared.c.names)
+        .select_from(shared)
+        .join(sizes, sa.true())
+        .subquery("covered")
+    )
+    kept = (
+        sa.select(shared)
+        .outerjoin(
+            covered,
+            sa.and_(
+                covered.c.kind == shared.c.kind,
+                covered.c.stem == shared.c.stem,
+                covered.c.names == shared.c.names,
+            ),
         )
+        .where(covered.c.kind.is_(None))
+        .subquery("kept")
+    )
+    # The candidates: every stem with at least as many names as the TOP_STEMS-th (rank, not
+    # row_number, so ties at the cut are all in), each with a number for cheap grouping.
+    by_names = sa.select(
+        kept,
+        sa.func.rank().over(partition_by=kept.c.kind, order_by=kept.c.names.desc()).label("place"),
+        sa.func.count().over(partition_by=kept.c.kind).label("total"),
+        sa.func.row_number().over().label("id"),
+    ).subquery("by_names")
+    candidates = sa.select(by_names).where(by_names.c.place <= TOP_STEMS).cte("candidates")
+    candidate_moieties = (
+        sa.select(candidates.c.id, moiety_stems.c.moiety)
+        .join(
+            moiety_stems,
+            sa.and_(
+                moiety_stems.c.kind == candidates.c.kind, moiety_stems.c.stem == candidates.c.stem
+            ),
+        )
+        .cte("candidate_moieties")
+    )
+    labelled_pairs = (
+        sa.select(candidate_moieties.c.id, found.c.drug_id)
+        .join(found, found.c.moiety == candidate_moieties.c.moiety)
         .distinct()
         .subquery("labelled_pairs")
     )
     labelled = (
-        sa.select(labelled_pairs.c.kind, labelled_pairs.c.stem, sa.func.count().label("labels"))
-        .group_by(labelled_pairs.c.kind, labelled_pairs.c.stem)
+        sa.select(labelled_pairs.c.id, sa.func.count().label("labels"))
+        .group_by(labelled_pairs.c.id)
         .subquery("labelled")
     )
-    longer = shared.alias("longer")
-    stem_length = sa.func.char_length(shared.c.stem)
-    longer_part = sa.case(
-        (shared.c.kind == "prefix", sa.func.left(longer.c.stem, stem_length)),
-        else_=sa.func.right(longer.c.stem, stem_length),
+    example_names = (
+        sa.select(candidate_moieties.c.id, named.c.name)
+        .join(named, named.c.moiety == candidate_moieties.c.moiety)
+        .distinct()
+        .subquery("example_names")
     )
-    covered = (
-        sa.exists()
-        .where(
-            longer.c.kind == shared.c.kind,
-            sa.func.char_length(longer.c.stem) > stem_length,
-            longer_part == shared.c.stem,
-            longer.c.names == shared.c.names,
+    examples = (
+        sa.select(
+            example_names.c.id,
+            sa.func.array_agg(aggregate_order_by(example_names.c.name, example_names.c.name)).label(
+                "examples"
+            ),
         )
-        .correlate(shared)
+        .group_by(example_names.c.id)
+        .subquery("examples")
     )
-    order = (shared.c.names.desc(), labelled.c.labels.desc(), stem_length.desc(), shared.c.stem)
+    order = (
+        candidates.c.names.desc(),
+        labelled.c.labels.desc(),
+        sa.func.char_length(candidates.c.stem).desc(),
+        candidates.c.stem,
+    )
     ranked = (
         sa.select(
-            shared.c.kind,
-            shared.c.stem,
-            shared.c.names,
-            shared.c.examples,
+            candidates.c.kind,
+            candidates.c.stem,
+            candidates.c.names,
+            candidates.c.total,
+            examples.c.examples,
             labelled.c.labels,
-            sa.func.row_number().over(partition_by=shared.c.kind, order_by=order).label("rank"),
-            sa.func.count().over(partition_by=shared.c.kind).label("total"),
+            sa.func.row_number().over(partition_by=candidates.c.kind, order_by=order).label("rank"),
         )
-        .join(labelled, sa.and_(labelled.c.kind == shared.c.kind, labelled.c.stem == shared.c.stem))
-        .where(~covered)
+        .join(labelled, labelled.c.id == candidates.c.id)
+        .join(examples, examples.c.id == candidates.c.id)
         .subquery("ranked")
     )
     rows = db.session.execute(

@@ -12,7 +12,13 @@ from itertools import combinations
 import pytest
 import sqlalchemy as sa
 
-from analytics.network import LOOK_ALIKE_THRESHOLD
+from analytics.filters import Filters
+from analytics.look_alikes import (
+    LOOK_ALIKE_THRESHOLD,
+    cached_names,
+    cached_pairs,
+    look_alike_names,
+)
 from database import db
 from models import Drug, DrugClass
 from scraper.ndc import hyphenated
@@ -161,3 +167,58 @@ def test_look_alike_names_pair_similar_names_and_leave_dissimilar_ones(client, b
     assert ("brand", "NOVOLOG", "NOVOLOG MIX") in found
     assert not any("NOVOLIN" in (p["name"], p["other"]) for p in found.values())
     assert body["summary"]["look_alike_pairs"] == len(found)
+
+
+def _stored_names() -> list[tuple]:
+    return sorted(
+        db.session.execute(sa.select(Drug.set_id, Drug.generic_name, Drug.brand_name, Drug.title))
+    )
+
+
+def test_the_look_alike_cache_stays_in_step_with_the_drugs_between_analyses(app):
+    """Unfiltered, pairs come from the cache, brought in step with the drugs first: a name
+    renamed away loses its pairs, a new name gains its own, a drug deleted takes its names."""
+    names = ("HYDROXYZINE", "HYDRALAZINE", "METOPROLOL", "METOPROLIN", "ATENOLOL")
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=n, generic_name=n) for i, n in enumerate(names)
+    )
+    db.session.add(Drug(set_id="brand-1", title="NOVOLOG", brand_name="NOVOLOG"))
+    db.session.commit()
+
+    def check() -> list[dict]:
+        items, total = look_alike_names(Filters())
+        db.session.commit()  # as a run does: the cache is kept
+        stored = _stored_names()
+        want = expected_look_alikes(stored, {row[0] for row in stored})
+        assert items == want[:50] and total == len(want)
+        cached = db.session.execute(
+            sa.select(cached_pairs.c.kind, cached_pairs.c.name, cached_pairs.c.other)
+        ).all()
+        assert sorted(cached) == sorted((p["kind"], p["name"], p["other"]) for p in want)
+        return items
+
+    first = check()
+    assert ("HYDRALAZINE", "HYDROXYZINE") in {(p["name"], p["other"]) for p in first}
+    db.session.execute(
+        sa.update(Drug).where(Drug.set_id == "set-1").values(generic_name="CARBAMAZEPINE")
+    )
+    db.session.add(Drug(set_id="brand-2", title="NOVOLOG MIX", brand_name="NOVOLOG MIX"))
+    db.session.add(Drug(set_id="set-9", title="OXCARBAZEPINE", generic_name="OXCARBAZEPINE"))
+    db.session.execute(sa.delete(Drug).where(Drug.set_id == "set-4"))
+    db.session.commit()
+    second = {(p["name"], p["other"]) for p in check()}
+    assert ("HYDRALAZINE", "HYDROXYZINE") not in second
+    assert {("NOVOLOG", "NOVOLOG MIX"), ("CARBAMAZEPINE", "OXCARBAZEPINE")} <= second
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(cached_names.c.name == "ATENOLOL")) == 0
+    )
+
+
+def test_a_filtered_analysis_pairs_the_names_in_scope_without_touching_the_cache(app):
+    for i, name in enumerate(("HYDROXYZINE", "HYDRALAZINE")):
+        db.session.add(Drug(set_id=f"set-{i}", title=name, generic_name=name))
+    db.session.commit()
+    items, total = look_alike_names(Filters.from_args({"q": "HYDR"}).resolve())
+    assert total == 1 and (items[0]["name"], items[0]["other"]) == ("HYDRALAZINE", "HYDROXYZINE")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(cached_names)) == 0

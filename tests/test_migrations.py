@@ -201,6 +201,10 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert number_uniqueness(url) == "deferrable constraint"
         assert "is_sample" in run_columns(url)
         assert "labeler_name" in drug_columns(url)
+        assert {"analytics_look_alike_names", "analytics_look_alike_pairs"} <= tables(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0013 → 0012
+        assert not {"analytics_look_alike_names", "analytics_look_alike_pairs"} & tables(url)
+        assert "user_sessions" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0012 → 0011
         assert "user_sessions" not in tables(url) and "audit_events" in tables(url)
         for table in ("authorizations", "drugs", "drug_classes"):
