@@ -109,6 +109,9 @@ def csv_response(
     exports = _exports()
     user_id = current_user.id
     exports.slots.take(user_id)
+    # The stream keeps this request alive for as long as the client reads: hand the app's own
+    # connection (taken to authenticate) back to its pool now, not when the download ends.
+    db.session.close()
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()

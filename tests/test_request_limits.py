@@ -149,6 +149,8 @@ def test_exports_stream_from_their_own_pool_not_the_apps(app, live_server, beare
     refused.close()
     pool = app.extensions["medsync_exports"].engine().pool
     assert pool.checkedout() == 4 and pool.size() == 4
+    db.session.close()  # this test's own connection
+    assert db.engine.pool.checkedout() == 0  # the streams hold none of the app's connections
     me = requests.get(f"{live_server}/api/me", headers=bearer("viewer"), timeout=5)
     assert me.status_code == 200  # the app's own pool is untouched
     for export in exports:
