@@ -664,4 +664,5 @@ def test_an_ingredient_bar_under_a_date_filter_lists_the_drugs_it_counted(
     assert chip.find_element(By.CSS_SELECTOR, "[data-value]").text == top[0]["ingredient"]
     assert browser.find_element(By.ID, "drugs-published-from").is_displayed()
     wait(browser).until(lambda b: drugs_total(b) == top[0]["labels"])
-    screenshots(browser, "drugs-from-an-ingredient-bar")
+    if SCREENSHOTS:
+        screenshots(browser, "drugs-from-an-ingredient-bar")
