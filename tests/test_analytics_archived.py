@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from analytics.registry import ANALYZERS
 from database import db
+from jobs import engine
 from models import Authorization, Drug, DrugClass, NdcCode, RecordChange, drug_class_memberships
 from tests import test_analytics as plain_python_checks
 from tests.test_analytics import analysis, sync_sandbox
@@ -161,3 +162,17 @@ def test_a_filter_on_an_archived_class_keeps_no_label(client, bearer, synced):
     assert analysis(client, bearer("viewer"), "ndc", class_id=class_id)["summary"]["labels"] > 0
     archive_all(client, admin, records)
     assert analysis(client, bearer("viewer"), "ndc", class_id=class_id)["summary"]["labels"] == 0
+
+
+def test_a_stored_run_leaves_archived_records_out_too(client, bearer, synced):
+    admin, headers = bearer("admin"), bearer("viewer")
+    before = summaries(client, headers)
+    archive_all(client, admin, chosen())
+    live = summaries(client, headers)
+    run = engine.run_in_foreground("analytics", "tests")
+    assert run.status == "completed", run.error_message
+    for name in ANALYZERS:
+        body = client.get(f"/api/analytics/{name}", headers=headers).json
+        assert body["run_id"] == run.id, name  # the stored result, not a live one
+        assert body["summary"] == live[name], name
+    assert live["ndc"]["labels"] == before["ndc"]["labels"] - 1
