@@ -351,10 +351,9 @@ class Authorization(TrackedRecord, Model):
     dataset = "authorizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Both NULL for an authorization a person created, until a sync joins it (0011). Typed
-    # `str` for the readers that group synced rows by portal (analytics.urls counts a NULL
-    # source as "no known portal"); code that meets a manual record checks `origin` first.
-    source: Mapped[str] = mapped_column(sa.String(120), nullable=True)
+    # Both NULL for an authorization a person created, until a sync joins it (0011);
+    # analytics.urls counts a NULL source as "no known portal".
+    source: Mapped[str | None] = mapped_column(sa.String(120))
     source_key: Mapped[str] = mapped_column(sa.String(255), nullable=True)
     patient_name: Mapped[str] = mapped_column(sa.String(255))
     authorization_number: Mapped[str | None] = mapped_column(sa.String(120))
@@ -520,3 +519,35 @@ class RecordChange(Model):
         sa.Index("record_changes_record", "dataset", "record_id", "changed_at"),
         sa.CheckConstraint("actor_type IN ('user', 'sync', 'system')", name="record_changes_actor"),
     )
+
+
+# -- what archived means to readers -------------------------------------------------------------
+# An archived record is outside everything that counts records (lists, exports, the Overview,
+# analytics, alerts). These conditions say so once, for every reader of the database.
+
+TRACKED_MODELS: tuple[type[TrackedRecord], ...] = (Authorization, DrugClass, Drug)
+
+
+def unarchived(model: type[TrackedRecord]) -> sa.ColumnElement[bool]:
+    """The rows of `model` that are not archived (a condition on its own table)."""
+    return model.archived_at.is_(None)
+
+
+def not_archived(record_id: Any, model: type[TrackedRecord]) -> sa.ColumnElement[bool]:
+    """`record_id` (a column holding ids of `model`, never NULL) names no archived record: a
+    lookup in the few archived ids, never a join of the records themselves."""
+    return record_id.not_in(sa.select(model.id).where(model.archived_at.is_not(None)))
+
+
+def names_an_archived_record(dataset: Any, record_id: Any) -> sa.ColumnElement[bool]:
+    """(`dataset`, `record_id`), as `record_changes` names a record, is an archived record of
+    any tracked dataset."""
+    archived = sa.union_all(
+        *(
+            sa.select(sa.literal(model.dataset, sa.String(32)), model.id).where(
+                model.archived_at.is_not(None)
+            )
+            for model in TRACKED_MODELS
+        )
+    )
+    return sa.tuple_(dataset, record_id).in_(archived)

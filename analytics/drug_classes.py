@@ -1,7 +1,7 @@
 """The drug-class analysis: labels per class (top N overall and per class type), labels in
 several classes, classes per label (a histogram) and empty classes. The filters choose labels;
 a class counts the labels in scope it holds, so under a filter a class is "empty" when none of
-the labels in scope belong to it."""
+the labels in scope belong to it. Archived classes are left out, and so are their memberships."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from analytics.filters import Filters
 from analytics.histogram import histogram
 from database import db
-from models import Drug, DrugClass, drug_class_memberships
+from models import Drug, DrugClass, drug_class_memberships, unarchived
 
 TOP_CLASSES = 20
 TOP_PER_TYPE = 10
@@ -34,13 +34,14 @@ def analyze(filters: Filters) -> dict[str, Any]:
             drug_class_memberships,
             sa.and_(_members.drug_class_id == DrugClass.id, filters.keeps(_members.drug_id)),
         )
+        .where(unarchived(DrugClass))
         .group_by(DrugClass.id)
         .subquery("per_class")
     )
     # Classes per label: memberships counted per label (a hash), labels without any read as 0.
     counts = (
         sa.select(_members.drug_id, sa.func.count().label("classes"))
-        .where(filters.keeps(_members.drug_id))
+        .where(filters.keeps_membership(drug_class_memberships))
         .group_by(_members.drug_id)
         .subquery("counts")
     )

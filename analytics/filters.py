@@ -1,6 +1,10 @@
 """The filters every analyzer accepts, read from request arguments and turned into a WHERE on
 the drugs table: `class_id`, `class_type`, `labeler` (an NDC labeler code in any form, or a
-labeler's name), `published_from`, `published_to` (YYYY-MM-DD) and `q` (a name search)."""
+labeler's name), `published_from`, `published_to` (YYYY-MM-DD) and `q` (a name search).
+
+Archived records are outside every analysis, filtered or not, as they are outside the lists: the
+filters never keep an archived drug, and a membership counts only when its class is not archived
+(`keeps_membership`). Analyzers read drugs and their rows through these filters alone."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import sqlalchemy as sa
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
 from errors import ValidationFailed
-from models import Drug, DrugClass, NdcCode, drug_class_memberships
+from models import Drug, DrugClass, NdcCode, drug_class_memberships, not_archived, unarchived
 from scraper.ndc import labeler_code
 
 NAMES = ("class_id", "class_type", "labeler", "published_from", "published_to", "q")
@@ -71,18 +75,20 @@ class Filters:
         }
 
     def where(self) -> sa.ColumnElement[bool]:
-        """The drugs these filters keep, as a condition on the drugs table."""
-        conditions: list[sa.ColumnElement[bool]] = []
+        """The drugs these filters keep, as a condition on the drugs table: never an archived
+        one, and a class chosen only through its memberships that count (`live_class`)."""
+        conditions: list[sa.ColumnElement[bool]] = [unarchived(Drug)]
         if self.class_id is not None:
             members = sa.select(drug_class_memberships.c.drug_id).where(
-                drug_class_memberships.c.drug_class_id == self.class_id
+                drug_class_memberships.c.drug_class_id == self.class_id,
+                live_class(drug_class_memberships.c.drug_class_id),
             )
             conditions.append(Drug.id.in_(members))
         if self.class_type:
             of_type = (
                 sa.select(drug_class_memberships.c.drug_id)
                 .join(DrugClass, DrugClass.id == drug_class_memberships.c.drug_class_id)
-                .where(DrugClass.class_type == self.class_type)
+                .where(DrugClass.class_type == self.class_type, unarchived(DrugClass))
             )
             conditions.append(Drug.id.in_(of_type))
         if self.labeler:
@@ -106,11 +112,16 @@ class Filters:
     def keeps(
         self, drug_id: sa.orm.QueryableAttribute[Any] | sa.ColumnElement[Any]
     ) -> sa.ColumnElement[bool]:
-        """`drug_id` is of a drug these filters keep: no condition at all when no filter is set,
-        so an unfiltered analysis never joins the drugs it would keep whole."""
+        """`drug_id` is of a drug these filters keep. Unfiltered, only "not archived": a lookup
+        in the few archived ids, so an unfiltered analysis never joins the drugs it keeps."""
         if not self.active:
-            return sa.true()
+            return not_archived(drug_id, Drug)
         return drug_id.in_(self.drug_ids().scalar_subquery())
+
+    def keeps_membership(self, membership: sa.FromClause) -> sa.ColumnElement[bool]:
+        """A row of `drug_class_memberships` (or an alias) that counts: its drug is kept and
+        its class is not archived."""
+        return sa.and_(self.keeps(membership.c.drug_id), live_class(membership.c.drug_class_id))
 
     def drug_ids(self) -> sa.Select:
         """The ids of the drugs these filters keep (for `IN` and joins)."""
@@ -132,6 +143,11 @@ class Filters:
         session.execute(sa.insert(_scope).from_select(["id"], self.drug_ids()))
         session.execute(sa.text(f"ANALYZE {SCOPE_TABLE}"))
         return ResolvedFilters(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+def live_class(drug_class_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """`drug_class_id` names a class that is not archived."""
+    return not_archived(drug_class_id, DrugClass)
 
 
 SCOPE_TABLE = "analytics_scope"

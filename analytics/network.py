@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from analytics.filters import Filters
+from analytics.filters import Filters, live_class
 from analytics.look_alikes import look_alike_names
 from database import db
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
@@ -58,7 +58,7 @@ def _class_pairs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
                 second.c.drug_class_id > first.c.drug_class_id,
             ),
         )
-        .where(filters.keeps(first.c.drug_id))
+        .where(filters.keeps_membership(first), live_class(second.c.drug_class_id))
         .group_by(first.c.drug_class_id, second.c.drug_class_id)
         .order_by(labels.desc(), first.c.drug_class_id, second.c.drug_class_id)
         .limit(TOP_PAIRS)

@@ -1,7 +1,7 @@
 """The quality analysis: labels without NDCs, codes that fit no NDC form, and records people
 edited, records waiting for review and records the source no longer lists. The filters choose
 labels, so they apply to drugs; classes and authorizations are counted whole (`scoped` says
-which datasets the filters narrowed)."""
+which datasets the filters narrowed). Archived records of every dataset are left out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from analytics.filters import Filters
 from database import db
-from models import Authorization, Drug, DrugClass, NdcCode, TrackedRecord
+from models import Authorization, Drug, DrugClass, NdcCode, TrackedRecord, unarchived
 
 LISTED = 100  # labels and codes listed; the summary counts them all
 
@@ -21,8 +21,8 @@ def analyze(filters: Filters) -> dict[str, Any]:
     unrecognised, unrecognised_total = _unrecognised(filters)
     records = {
         "drugs": _bookkeeping(Drug, filters.keeps(Drug.id), scoped=True),
-        "drug_classes": _bookkeeping(DrugClass, sa.true(), scoped=False),
-        "authorizations": _bookkeeping(Authorization, sa.true(), scoped=False),
+        "drug_classes": _bookkeeping(DrugClass, unarchived(DrugClass), scoped=False),
+        "authorizations": _bookkeeping(Authorization, unarchived(Authorization), scoped=False),
     }
     drugs = records["drugs"]
     return {

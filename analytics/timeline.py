@@ -1,8 +1,8 @@
 """The time analysis (`time`): labels published per month and per year, how often labels are
 revised (a histogram of `spl_version`), and what the syncs and people changed per day from the
 change history (`record_changes`). Unfiltered, every change of every dataset counts; under a
-filter, only changes to the labels in scope. Days are UTC days; the last LISTED_DAYS days with
-changes are listed, the summary counts all changes."""
+filter, only changes to the labels in scope; changes to a record now archived never count. Days
+are UTC days; the last LISTED_DAYS days with changes are listed, the summary counts all changes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from analytics.filters import Filters
 from analytics.histogram import histogram
 from database import db
-from models import Drug, RecordChange
+from models import Drug, RecordChange, names_an_archived_record
 
 LISTED_DAYS = 120
 
@@ -72,7 +72,9 @@ def _versions(filters: Filters) -> list[dict[str, Any]]:
 def _changes_per_day(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     """Changes per UTC day, by syncs and by people, the latest LISTED_DAYS days oldest first;
     and the number of changes in all."""
-    scope: sa.ColumnElement[bool] = sa.true()
+    scope: sa.ColumnElement[bool] = ~names_an_archived_record(
+        RecordChange.dataset, RecordChange.record_id
+    )
     if filters.as_json():
         scope = sa.and_(
             RecordChange.dataset == Drug.dataset,

@@ -9,8 +9,10 @@ SQL by what decides their links (a label's set id, an authorization's source) an
 each template counted at once: no link string is built per row. A pattern is a link's path and
 query with set ids (UUIDs) written `{set_id}` and numeric path segments `{n}`. A record's link
 is malformed when a label's set id is no UUID (or a portal's page no http(s) URL); missing when
-a label has no set id, or an authorization's source is no known portal profile. The filters
-choose labels: authorizations, which no label filter chooses, count only when no filter is set."""
+a label has no set id, or an authorization's source is no known portal profile (or none: one a
+person made has no source). The filters choose labels: authorizations, which no label filter
+chooses, count only when no filter is set. Archived records (labels, authorizations) are left
+out."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from flask import current_app, has_app_context
 from analytics.filters import Filters
 from config import DEFAULT_DAILYMED_BASE_URL
 from database import db
-from models import Authorization, Drug
+from models import Authorization, Drug, unarchived
 from scraper.dailymed_records import LABEL_PAGE_URL
 from scraper.portal_profile import PortalProfile, builtin_profile_names, load_profile
 
@@ -60,21 +62,27 @@ def analyze(filters: Filters) -> dict[str, Any]:
     listed = _drugs_listed(filters, missing, malformed)
     if not filters.as_json():
         pages = _portal_pages()
+        kept = unarchived(Authorization)
         for source, count in db.session.execute(
-            sa.select(Authorization.source, sa.func.count()).group_by(Authorization.source)
+            sa.select(Authorization.source, sa.func.count())
+            .where(kept)
+            .group_by(Authorization.source)
         ):
             records += count
-            page = pages.get(source)
+            page = pages.get(source) if source is not None else None
             if page is None:
                 missing_total += count
             elif not _URL.fullmatch(page):
                 malformed_total += count
             else:
                 links[host_and_pattern(page)] += count
-        unknown = Authorization.source.not_in(list(pages))
+        # A NULL source is no portal: said outright, since NOT IN would leave it out.
+        unknown = sa.or_(Authorization.source.is_(None), Authorization.source.not_in(list(pages)))
         bad = [source for source, page in pages.items() if not _URL.fullmatch(page)]
-        listed["missing"][:0] = _authorizations_listed(unknown, None)
-        listed["malformed"][:0] = _authorizations_listed(Authorization.source.in_(bad), pages)
+        listed["missing"][:0] = _authorizations_listed(sa.and_(kept, unknown), None)
+        listed["malformed"][:0] = _authorizations_listed(
+            sa.and_(kept, Authorization.source.in_(bad)), pages
+        )
     return {
         "summary": {
             "records": records,
@@ -154,7 +162,7 @@ def _authorizations_listed(
             "dataset": "authorizations",
             "id": row.id,
             "name": row.source_key,
-            "link": pages.get(row.source) if pages else None,
+            "link": pages.get(row.source) if pages and row.source is not None else None,
         }
         for row in rows
     ]

@@ -9,7 +9,9 @@ do), so no log line or message ever contains the URL.
 
 Generic like the engine: a run's "records waiting for review" are the distinct records whose
 history says this run changed a field a person had edited (`sync_source_changed`), whatever the
-source.
+source — archived records left out: a sync still brings them source values and may flag them,
+but nobody is asked to review what they archived. (The run's own counts are the merge rules'
+and still count every record the sync flagged.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 
 from config import NOTIFY_EVENTS
 from database import db
-from models import RecordChange, Run, utcnow
+from models import RecordChange, Run, names_an_archived_record, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,15 @@ class Alert:
 
 
 def records_waiting_for_review(run_id: int) -> int:
-    """Distinct records this run sent to review: a field a person edited changed at the source."""
+    """Distinct records this run sent to review: a field a person edited changed at the source.
+    Archived records do not count."""
     changed = (
         sa.select(RecordChange.dataset, RecordChange.record_id)
-        .where(RecordChange.run_id == run_id, RecordChange.action == "sync_source_changed")
+        .where(
+            RecordChange.run_id == run_id,
+            RecordChange.action == "sync_source_changed",
+            ~names_an_archived_record(RecordChange.dataset, RecordChange.record_id),
+        )
         .distinct()
         .subquery()
     )

@@ -154,6 +154,56 @@ def test_a_sync_that_leaves_a_record_waiting_for_review_says_how_many(
     assert body["text"] == f"MedSync: dailymed run {run.id} 1 record waiting for review"
 
 
+def _corrected_drugs(client, bearer, state, count: int) -> list[Drug]:
+    """The first `count` labels of a completed sync, each with a title corrected by a person."""
+    assert run_sync().status == "completed"
+    drugs = []
+    for label in state.catalogue.labels[:count]:
+        drug = db.session.scalars(sa.select(Drug).where(Drug.set_id == label.set_id)).one()
+        patched = client.patch(
+            f"/api/drugs/{drug.id}",
+            json={"title": "Corrected title", "version": drug.version},
+            headers=bearer("editor"),
+        )
+        assert patched.status_code == 200, patched.json
+        drugs.append(drug)
+    return drugs
+
+
+def test_an_archived_record_a_sync_flags_does_not_count_toward_the_review_alert(
+    app, notify, receiver, dailymed_app, start_sandbox_dailymed, client, bearer
+):
+    base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
+    dailymed_app(base_url)
+    kept, archived = _corrected_drugs(client, bearer, state, 2)
+    assert client.delete(f"/api/drugs/{archived.id}", headers=bearer("admin")).status_code == 200
+
+    notify(receiver.url)
+    for drug in (kept, archived):
+        republish(state, drug.set_id, title="RENAMED BY THE SOURCE")
+    run = run_sync()
+    assert run.status == "completed"
+    body = receiver.wait()
+    assert body["run"]["records_waiting_for_review"] == 1
+    assert body["text"] == f"MedSync: dailymed run {run.id} 1 record waiting for review"
+
+
+def test_a_sync_that_flags_only_archived_records_sends_no_review_alert(
+    app, notify, receiver, dailymed_app, start_sandbox_dailymed, client, bearer
+):
+    base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
+    dailymed_app(base_url)
+    (archived,) = _corrected_drugs(client, bearer, state, 1)
+    assert client.delete(f"/api/drugs/{archived.id}", headers=bearer("admin")).status_code == 200
+
+    notify(receiver.url)
+    republish(state, archived.set_id, title="RENAMED BY THE SOURCE")
+    assert run_sync().status == "completed"
+    db.session.expire_all()
+    assert db.session.get(Drug, archived.id).needs_review  # flagged all the same, yet archived
+    assert not receiver.got.wait(1.0) and receiver.attempts == 0
+
+
 def test_notify_on_chooses_the_events(app, notify, receiver):
     notify(receiver.url, notify_on=("needs_review",))
     assert engine.run_in_foreground(FAILING, "tests").status == "failed"

@@ -20,9 +20,15 @@ from analytics.look_alikes import (
     look_alike_names,
 )
 from database import db
-from models import Drug, DrugClass
+from models import Drug, DrugClass, utcnow
 from scraper.ndc import hyphenated
-from tests.test_analytics import analysis, filter_cases, labels_in_scope, sync_sandbox
+from tests.test_analytics import (
+    analysis,
+    filter_cases,
+    labels_in_scope,
+    live_classes,
+    sync_sandbox,
+)
 from tests.test_analytics_names import moieties_of
 
 
@@ -85,6 +91,7 @@ def expected_look_alikes(rows: list[tuple], scope: set[str]) -> list[dict]:
 
 
 def expected_network(stored: dict[str, list[tuple]], scope: set[str]) -> dict:
+    stored = live_classes(stored)
     ids = dict(stored["class_ids"])
     classes_of: dict[str, set[int]] = defaultdict(set)
     for code, set_id in stored["memberships"]:
@@ -170,9 +177,48 @@ def test_look_alike_names_pair_similar_names_and_leave_dissimilar_ones(client, b
 
 
 def _stored_names() -> list[tuple]:
+    """The names of the labels not archived."""
     return sorted(
-        db.session.execute(sa.select(Drug.set_id, Drug.generic_name, Drug.brand_name, Drug.title))
+        db.session.execute(
+            sa.select(Drug.set_id, Drug.generic_name, Drug.brand_name, Drug.title).where(
+                Drug.archived_at.is_(None)
+            )
+        )
     )
+
+
+def _cached_look_alikes() -> set[tuple[str, str]]:
+    items, total = look_alike_names(Filters())
+    db.session.commit()  # as a run does: the cache is kept
+    stored = _stored_names()
+    want = expected_look_alikes(stored, {row[0] for row in stored})
+    assert items == want[:50] and total == len(want)
+    cached = db.session.execute(sa.select(cached_pairs.c.name, cached_pairs.c.other)).all()
+    assert sorted(cached) == sorted((p["name"], p["other"]) for p in want)
+    return {(p["name"], p["other"]) for p in items}
+
+
+def test_an_archived_drug_takes_its_look_alike_names_out_of_the_cache_until_restored(app):
+    names = ("HYDROXYZINE", "HYDRALAZINE", "METOPROLOL", "METOPROLIN")
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=n, generic_name=n) for i, n in enumerate(names)
+    )
+    db.session.commit()
+    pair = ("HYDRALAZINE", "HYDROXYZINE")
+    assert pair in _cached_look_alikes()
+
+    hydroxyzine = sa.update(Drug).where(Drug.set_id == "set-0")
+    db.session.execute(hydroxyzine.values(archived_at=utcnow()))
+    db.session.commit()
+    assert pair not in _cached_look_alikes()
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(cached_names.c.name == "HYDROXYZINE"))
+        == 0
+    )
+
+    db.session.execute(hydroxyzine.values(archived_at=None))
+    db.session.commit()
+    assert pair in _cached_look_alikes()
 
 
 def test_the_look_alike_cache_stays_in_step_with_the_drugs_between_analyses(app):

@@ -108,3 +108,44 @@ def test_a_broken_set_id_is_listed_with_the_link_it_gives(client, bearer, synced
     assert broken["dataset"] == "drugs" and "not-a-uuid" in broken["link"]
     missing = {i["name"]: i["link"] for i in body["data"]["missing"]}
     assert missing == {"A LABEL WITHOUT SET ID": None, "B-1": None}
+
+
+def test_an_authorization_without_source_counts_as_missing_its_portal_link(client, bearer, synced):
+    """One a person made has no source (NULL): no portal link, counted and listed as missing."""
+    viewer = bearer("viewer")
+    before = analysis(client, viewer, "urls")["summary"]
+    made = client.post(
+        "/api/authorizations",
+        json={"patient_name": "Dee Hand", "status": "Pending", "authorization_number": "PA-9"},
+        headers=bearer("editor"),
+    )
+    assert made.status_code == 201, made.json
+    assert made.json["data"]["source"] is None
+
+    body = analysis(client, viewer, "urls")
+    grown = {"records": before["records"] + 1, "missing": before["missing"] + 1}
+    assert body["summary"] == {**before, **grown}
+    listed = {(i["dataset"], i["id"], i["link"]) for i in body["data"]["missing"]}
+    assert ("authorizations", made.json["data"]["id"], None) in listed
+
+
+def test_an_archived_authorization_leaves_the_urls_analysis_until_restored(client, bearer, synced):
+    viewer, admin = bearer("viewer"), bearer("admin")
+    before = analysis(client, viewer, "urls")
+    gone_portal = db.session.scalars(
+        sa.select(Authorization).where(Authorization.source_key == "B-1")
+    ).one()
+    gone_portal.source_values = {"patient_name": "Cy"}  # a portal sent it: archived, not deleted
+    db.session.commit()
+    path = f"/api/authorizations/{gone_portal.id}"
+    assert client.delete(path, headers=admin).json["data"]["outcome"] == "archived"
+
+    archived = analysis(client, viewer, "urls")
+    fewer = {
+        "records": before["summary"]["records"] - 1,
+        "missing": before["summary"]["missing"] - 1,
+    }
+    assert archived["summary"] == {**before["summary"], **fewer}
+    assert "B-1" not in {i["name"] for i in archived["data"]["missing"]}
+    assert client.post(path + "/restore", headers=admin).status_code == 200
+    assert analysis(client, viewer, "urls")["data"] == before["data"]
