@@ -203,6 +203,7 @@ class Settings:
     request_statement_timeout: float = 20.0
     export_concurrency: int = 4
     export_per_user: int = 2
+    search_concurrency: int = 4
     instance_path: str | None = None  # None: instance/ beside app.py
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
@@ -340,6 +341,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         ),
         export_per_user=parse_int(
             "EXPORT_PER_USER", env.get("EXPORT_PER_USER", "2"), minimum=1, maximum=50
+        ),
+        search_concurrency=parse_int(
+            "SEARCH_CONCURRENCY", env.get("SEARCH_CONCURRENCY", "4"), minimum=1, maximum=50
         ),
         instance_path=(
             str(Path(env["INSTANCE_PATH"]).expanduser().resolve())

@@ -19,8 +19,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from api.pagination import with_stable_order
+from api.slots import Slots
 from database import db
-from errors import TooManyRequests
 
 YIELD_PER = 500  # rows fetched from the cursor at a time
 RETRY_AFTER = 5  # seconds, when every export slot is taken
@@ -34,44 +34,14 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-class ExportSlots:
-    """How many exports stream now, in total and per user, in this process."""
-
-    def __init__(self, total: int, per_user: int) -> None:
-        self.total, self.per_user = total, per_user
-        self._lock = threading.Lock()
-        self._by_user: dict[int, int] = {}
-
-    def take(self, user_id: int) -> None:
-        with self._lock:
-            if self._by_user.get(user_id, 0) >= self.per_user:
-                raise TooManyRequests(
-                    f"You already have {self.per_user} exports downloading; wait for one to "
-                    "finish.",
-                    retry_after=RETRY_AFTER,
-                )
-            if sum(self._by_user.values()) >= self.total:
-                raise TooManyRequests(
-                    f"{self.total} exports are downloading already; try again in a few seconds.",
-                    retry_after=RETRY_AFTER,
-                )
-            self._by_user[user_id] = self._by_user.get(user_id, 0) + 1
-
-    def give_back(self, user_id: int) -> None:
-        with self._lock:
-            left = self._by_user.get(user_id, 0) - 1
-            if left > 0:
-                self._by_user[user_id] = left
-            else:
-                self._by_user.pop(user_id, None)
-
-
 class _Exports:
     """Per app: the slots and the exports' own engine (made on first use)."""
 
     def __init__(self, app: Flask) -> None:
         settings = app.config["SETTINGS"]
-        self.slots = ExportSlots(settings.export_concurrency, settings.export_per_user)
+        self.slots = Slots(
+            "exports", settings.export_concurrency, settings.export_per_user, RETRY_AFTER
+        )
         self._size = settings.export_concurrency
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()

@@ -11,14 +11,16 @@ action.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 
 from accounts.access import require_role
 from api.export import csv_response
 from api.pagination import paginate, sort_clause
 from api.serializers import change_json
+from api.slots import Slots, app_slots
 from api.validation import json_body
 from datasets import bulk
 from datasets.records import RecordService, version_arg
@@ -37,7 +39,8 @@ def add_record_routes(
     def list_records():
         limit = service.count_limit(request.args)
         query = filtered().options(*service.list_options())
-        return paginate(query, service.list_json, count_limit=limit)
+        with taking_turns_if_searching():
+            return paginate(query, service.list_json, count_limit=limit)
 
     def export_records():
         export = service.csv_export(filtered(), request.args)
@@ -99,6 +102,21 @@ def _add_replace_route(route: Callable[..., None], service: RecordService) -> No
         return _one(service, service.replace(record_id, json_body(), current_user.id))
 
     route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
+
+
+SEARCH_ARGS = ("q", "name", "ndc")  # the costly filters: pattern matches over whole tables
+
+
+def search_slots() -> Slots:
+    settings = current_app.config["SETTINGS"]
+    return app_slots("search", "searches", settings.search_concurrency, 3, retry_after=2)
+
+
+def taking_turns_if_searching() -> AbstractContextManager[None]:
+    """A list request with a text search holds one of the search slots (api/slots.py)."""
+    if any(request.args.get(name, "").strip() for name in SEARCH_ARGS):
+        return search_slots().held(current_user.id)
+    return nullcontext()
 
 
 def _one(service: RecordService, record, status: int = 200) -> tuple[Response, int]:
