@@ -47,7 +47,8 @@ def add_record_routes(
         return csv_response(export.query, export.columns, export.row, export.filename)
 
     def field_rules():
-        return jsonify({"success": True, "data": service.field_rules()})
+        purpose = (request.args.get("for") or "edit").strip()
+        return jsonify({"success": True, "data": service.field_rules(purpose)})
 
     def get_record(record_id: int):
         return _one(service, service.get(record_id))

@@ -83,14 +83,14 @@ class AuthorizationService(records.RecordService):
     )
     csv_filename = "authorizations.csv"
 
-    def field_rules(self) -> list[dict[str, Any]]:
+    def field_rules(self, purpose: str = "edit") -> list[dict[str, Any]]:
         """The rules, each with `in_profile`: whether the configured portal profile fills the
         field (the sandbox's has no amount, the-internet's no service dates). The editor hides a
         field the profile never fills, unless a record holds a value in it."""
         filled = profile_fields(current_app.config["SETTINGS"].portal_profile)
         return [
             {**rule, "in_profile": filled is None or rule["name"] in filled}
-            for rule in super().field_rules()
+            for rule in super().field_rules(purpose)
         ]
 
     def list_query(self, args: Mapping[str, str]) -> sa.Select:

@@ -105,6 +105,7 @@ NDC_CSV_COLUMNS = (
     *TITLE_FIELDS,
     "spl_version",
     "published_date",
+    *listing.BOOKKEEPING_CSV_COLUMNS,
 )
 LIST_SEPARATOR = "; "
 
@@ -160,6 +161,8 @@ def _ndc_csv_row(row: sa.Row[Any]) -> dict[str, Any]:
         **{name: getattr(drug, name) for name in TITLE_FIELDS},
         "spl_version": drug.spl_version,
         "published_date": drug.published_date.isoformat() if drug.published_date else None,
+        "origin": drug.origin,
+        "archived_at": merge.json_value(drug.archived_at),
     }
 
 
@@ -298,7 +301,10 @@ class DrugService(records.RecordService):
             return listing.CsvExport(per_ndc, NDC_CSV_COLUMNS, _ndc_csv_row, "drug-ndcs.csv")
         with_lists = query.add_columns(*_csv_lists())
         return listing.CsvExport(
-            with_lists, self.csv_columns + CSV_LISTS, self._csv_row, self.csv_filename
+            with_lists,
+            self.csv_columns + CSV_LISTS + listing.BOOKKEEPING_CSV_COLUMNS,
+            self._csv_row,
+            self.csv_filename,
         )
 
     def _csv_row(self, row: sa.Row[Any]) -> dict[str, Any]:

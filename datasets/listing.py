@@ -28,6 +28,10 @@ class CsvExport:
     filename: str
 
 
+# Every dataset's CSV export ends with these, after the columns scripts already read by
+# position: where the record came from ("source" or "manual") and when it was archived.
+BOOKKEEPING_CSV_COLUMNS = ("origin", "archived_at")
+
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 MAX_SELECTED_IDS = 1000  # `ids=` of a list or export, as a bulk action's selection
 ARCHIVED_CHOICES = ("false", "true", "all")

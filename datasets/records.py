@@ -19,7 +19,7 @@ from sqlalchemy.sql.base import ExecutableOption
 import merge
 from database import db
 from datasets.field_rules import Field, label_for, sized_by_column
-from datasets.listing import MAX_ID, CsvExport, choice_arg
+from datasets.listing import BOOKKEEPING_CSV_COLUMNS, MAX_ID, CsvExport, choice_arg
 from errors import Conflict, NotFound, ValidationFailed
 from models import RecordChange, TrackedRecord
 
@@ -73,6 +73,9 @@ def version_arg(body: Mapping[str, Any], args: Mapping[str, str]) -> int | None:
     return int(raw)
 
 
+FIELD_PURPOSES = ("edit", "create")  # GET <dataset>/fields?for=…
+
+
 # -- the service ----------------------------------------------------------------------------------
 
 
@@ -104,12 +107,25 @@ class RecordService:
                 sized = {name: sized_by_column(cls.model, name, f) for name, f in declared.items()}
                 setattr(cls, attribute, sized)
 
-    def field_rules(self) -> list[dict[str, Any]]:
-        """The editable fields' rules, in form order, as the dashboard builds its editor from
-        them: name, label, type (text, choice, date, number), required, max_length, choices."""
+    def field_rules(self, purpose: str = "edit") -> list[dict[str, Any]]:
+        """The fields' rules, in form order, as the dashboard builds its forms from them: name,
+        label, type (text, choice, date, number), required, max_length, choices, and `bulk`
+        (whether a bulk update may set it). `purpose` "edit": what a person may change;
+        "create": what a new record takes — first what is set only then (a drug's set id), and
+        `required` also where a new record must have a value (an authorization's number)."""
+        if purpose not in FIELD_PURPOSES:
+            raise ValidationFailed(f"for must be one of {', '.join(FIELD_PURPOSES)}.", field="for")
+        declared = {**self.create_only, **self.fields} if purpose == "create" else self.fields
+        needed = self.required_on_create if purpose == "create" else ()
         return [
-            {"name": name, "label": field.label or label_for(name), **field.rules()}
-            for name, field in self.fields.items()
+            {
+                "name": name,
+                "label": field.label or label_for(name),
+                **field.rules(),
+                **({"required": True} if name in needed else {}),
+                "bulk": name in self.fields and name not in self.not_in_bulk,
+            }
+            for name, field in declared.items()
         ]
 
     # -- what a dataset supplies --
@@ -132,9 +148,8 @@ class RecordService:
         """What the CSV export writes for the list `query` (filtered and sorted): by default one
         row per record, `csv_columns` of `to_json`. A dataset may offer other forms (`form`)."""
         choice_arg(args, "form", ("records",))  # the one form here; a bad one is refused
-        return CsvExport(
-            query, self.csv_columns, lambda row: self.to_json(row[0]), self.csv_filename
-        )
+        columns = self.csv_columns + BOOKKEEPING_CSV_COLUMNS
+        return CsvExport(query, columns, lambda row: self.to_json(row[0]), self.csv_filename)
 
     def detail_json(self, record: Any) -> dict[str, Any]:
         return self.to_json(record)

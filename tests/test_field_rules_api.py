@@ -17,6 +17,16 @@ NEW_RECORDS = {
     "/api/drug-classes": {"code": "N0000009999", "name": "A class", "class_type": "PE"},
 }
 
+COMPLETE = {  # a new record of each dataset with every field its create rules require
+    "/api/authorizations": {
+        "patient_name": "Ada",
+        "authorization_number": "PA-9",
+        "status": "Pending",
+    },
+    "/api/drugs": NEW_RECORDS["/api/drugs"],
+    "/api/drug-classes": NEW_RECORDS["/api/drug-classes"],
+}
+
 
 def a_record(client, headers, path: str) -> dict:
     if NEW_RECORDS[path] is None:
@@ -30,8 +40,8 @@ def a_record(client, headers, path: str) -> dict:
     return created.json["data"]
 
 
-def rules_of(client, headers, path: str) -> dict[str, dict]:
-    response = client.get(f"{path}/fields", headers=headers)
+def rules_of(client, headers, path: str, **args: str) -> dict[str, dict]:
+    response = client.get(f"{path}/fields", query_string=args, headers=headers)
     assert response.status_code == 200, response.json
     return {rule["name"]: rule for rule in response.json["data"]}
 
@@ -53,6 +63,7 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
         "type": "text",
         "required": True,
         "max_length": Authorization.__table__.c.patient_name.type.length,
+        "bulk": True,
         "in_profile": True,
     }
     assert rules["authorization_number"]["max_length"] == 120
@@ -62,6 +73,7 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
         "type": "choice",
         "required": True,
         "choices": list(AUTHORIZATION_STATUSES),
+        "bulk": True,
         "in_profile": True,
     }
     assert rules["service_end"] == {
@@ -69,6 +81,7 @@ def test_the_authorization_rules_are_served_with_lengths_from_the_model(client, 
         "label": "Service end",
         "type": "date",
         "required": False,
+        "bulk": True,
         "in_profile": False,  # the default profile, the-internet, has no service dates
     }
 
@@ -101,10 +114,74 @@ def test_the_drug_and_class_rules_are_served(client, bearer):
         "type": "text",
         "required": False,
         "max_length": 2000,
+        "bulk": True,
     }
     drug_class = rules_of(client, headers, "/api/drug-classes")
     assert drug_class["name"]["max_length"] == DrugClass.__table__.c.name.type.length
     assert drug_class["class_type"]["choices"] == ["EPC", "MOA", "PE", "CI"]
+
+
+def test_an_authorization_number_cannot_be_set_in_bulk(client, bearer):
+    rules = rules_of(client, bearer("viewer"), "/api/authorizations")
+    assert [name for name, rule in rules.items() if not rule["bulk"]] == ["authorization_number"]
+
+
+def test_the_create_rules_of_a_drug_add_its_set_id_and_label_version(client, bearer):
+    rules = rules_of(client, bearer("viewer"), "/api/drugs", **{"for": "create"})
+    assert list(rules)[:3] == ["set_id", "spl_version", "title"]
+    assert rules["set_id"] == {
+        "name": "set_id",
+        "label": "Set id",
+        "type": "text",
+        "required": True,
+        "max_length": 64,
+        "bulk": False,
+    }
+    assert rules["spl_version"] == {
+        "name": "spl_version",
+        "label": "Spl version",
+        "type": "number",
+        "required": False,
+        "minimum": 1,
+        "bulk": False,
+    }
+    assert rules["title"]["required"] and rules["title"]["bulk"]
+
+
+def test_the_create_rules_of_a_class_add_its_code_and_coding_system(client, bearer):
+    rules = rules_of(client, bearer("viewer"), "/api/drug-classes", **{"for": "create"})
+    assert list(rules) == ["code", "coding_system", "name", "class_type"]
+    assert rules["code"]["required"] and rules["code"]["max_length"] == 64
+    assert not rules["coding_system"]["required"]
+
+
+def test_a_new_authorization_must_have_its_number(client, bearer):
+    headers = bearer("viewer")
+    created = rules_of(client, headers, "/api/authorizations", **{"for": "create"})
+    edited = rules_of(client, headers, "/api/authorizations", **{"for": "edit"})
+    assert list(created) == list(edited)  # nothing is set only on creation
+    assert created["authorization_number"]["required"] is True
+    assert edited["authorization_number"]["required"] is False
+    assert created["authorization_number"]["in_profile"] is True
+
+
+@pytest.mark.parametrize("path", list(NEW_RECORDS))
+def test_an_unknown_purpose_of_the_rules_is_refused_naming_for(client, bearer, path):
+    response = client.get(f"{path}/fields?for=delete", headers=bearer("viewer"))
+    assert response.status_code == 422
+    assert response.json["error"]["details"]["field"] == "for"
+    assert "edit, create" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("path", list(NEW_RECORDS))
+def test_what_the_create_rules_require_the_server_requires(client, bearer, path):
+    headers = bearer("editor")
+    for name, rule in rules_of(client, headers, path, **{"for": "create"}).items():
+        if not rule["required"]:
+            continue
+        response = client.post(path, json={**COMPLETE[path], name: ""}, headers=headers)
+        assert response.status_code == 422, (name, response.json)
+        assert response.json["error"]["details"]["field"] == name
 
 
 @pytest.mark.parametrize("path", list(NEW_RECORDS))

@@ -33,8 +33,10 @@ const ACTIONS = [
   ["token_created", "Token created"],
   ["token_revoked", "Token revoked"],
   ["manual_edit", "Edited"],
-  ["manual_create", "Added by a person"],
+  ["manual_create", "Added by hand"],
   ["manual_delete", "Deleted"],
+  ["archive", "Archived"],
+  ["restore", "Restored"],
   ["revert", "Reverted"],
   ["review_keep", "Review: kept theirs"],
   ["review_take_source", "Review: took the source's"],
@@ -43,6 +45,8 @@ const ACTIONS = [
   ["sync_source_changed", "Source changed an edited value"],
   ["sync_caught_up", "Source caught up with an edit"],
   ["sync_reappeared", "Back in the source"],
+  ["sync_joined", "Joined by a sync"],
+  ["marked_missing", "Missing from the source"],
 ];
 const ACTION_WORDS = Object.fromEntries(ACTIONS);
 const date = (value) => (/^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? value.trim() : "");
@@ -74,7 +78,7 @@ function record(entry) {
   const dataset = DATASETS.find((d) => d.value === entry.dataset);
   const label = `${dataset?.label || entry.dataset}${entry.record_id ? ` #${entry.record_id}` : ""}`;
   if (dataset?.screen && entry.record_id) {
-    return html`<a class="font-medium text-brand-700 underline-offset-2 hover:underline" data-record="${entry.dataset}:${entry.record_id}" href="#/${dataset.screen}?id=${entry.record_id}" title="Open the ${dataset.label.toLowerCase()} list at this record">${label}</a>`;
+    return html`<a class="font-medium text-brand-700 underline-offset-2 hover:underline" data-record="${entry.dataset}:${entry.record_id}" href="#/${dataset.screen}?id=${entry.record_id}&archived=all" title="Open the ${dataset.label.toLowerCase()} list at this record">${label}</a>`;
   }
   return html`<span class="text-slate-700">${label}</span>`;
 }

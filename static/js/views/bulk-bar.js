@@ -162,7 +162,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
     keepButton.title = keepButton.disabled ? "None of the selected records is waiting for review" : "On the selected records waiting for review: keep the corrected values";
     restoreButton.disabled = !some(archivedRows());
     archiveButton.disabled = mode === "items" && rows.every((r) => r.archived);
-    exportLink.href = mode === "filter" ? exportHref() : `${dataset.apiPath}/export.csv?ids=${rows.map((r) => r.id).join(",")}`;
+    exportLink.href = mode === "filter" ? exportHref() : `${dataset.apiPath}/export.csv?ids=${rows.map((r) => r.id).join(",")}&archived=all`;
   }
 
   function selectionChanged(selected) {
@@ -302,7 +302,7 @@ export function bulkBar({ name, dataset, user, table, names, filters, exportHref
 
   function openSetField() {
     const prefix = `${name}-bulk`;
-    const specs = dataset.fields.list;
+    const specs = dataset.fields.list.filter((spec) => spec.bulk !== false); // the server's rules say which
     const picker = selectField({
       id: `${prefix}-field`,
       name: "field",

@@ -16,6 +16,7 @@ import { icon } from "../icons.js";
 import { formatDateTime, formatDay, formatRelative, plural } from "../format.js";
 import { emptyState, openModal } from "../ui.js";
 import { classTypeBadge, classTypeName } from "./drug-fields.js";
+import { recordMarks } from "./record-archive.js";
 import { recordBadges } from "./record-fields.js";
 
 const digits = (text) => String(text || "").replace(/\D/g, "");
@@ -156,7 +157,7 @@ export function openDrugDrawer({ id, user, dataset, search = "", opener = docume
     modal.dialog.dataset.drugId = String(drug.id);
     body.replaceChildren(
       htmlEl`<div class="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <div class="flex flex-wrap items-center gap-1.5">${dataset.summary(drug)}${recordBadges(dataset, drug, { large: true })}</div>
+        <div class="flex flex-wrap items-center gap-1.5">${dataset.summary(drug)}${recordMarks(dataset, drug)}${recordBadges(dataset, drug, { large: true })}</div>
         <a id="drug-label-link" class="ml-auto inline-flex items-center gap-1 text-sm font-medium text-brand-700 underline-offset-2 hover:underline"
           href="${drug.label_url}" target="_blank" rel="noopener noreferrer">The label on DailyMed${icon("external", "size-4")}<span class="sr-only">(opens in a new tab)</span></a>
       </div>`,

@@ -72,8 +72,6 @@ function withMarks(column, dataset) {
     ...column,
     render(record) {
       const content = html`${column.render ? column.render(record) : record[column.key]}`;
-      // Every value of a record added by hand is the person's: "Added by hand" says it, not "Edited".
-      if (record.origin === "manual") content.querySelector('[data-badge="edited"]')?.remove();
       const marks = recordMarks(dataset, record);
       if (!marks.childNodes.length) return content;
       const badges = content.querySelector("[data-badge]")?.parentElement;

@@ -78,6 +78,10 @@ export function editedMark(record, name) {
   return html`<span class="ml-1 inline-flex align-middle text-violet-600" title="Corrected by a person; syncs keep it">${icon("pencil", "size-3.5")}<span class="sr-only">(edited)</span></span>`;
 }
 
+/** Whether a record shows "Edited": corrected by a person. A record added by hand is not (every
+ * value is the person's: it is marked "Added by hand", record-archive.js's recordMarks). */
+const showsEdited = (record) => Boolean(record.is_manually_edited) && record.origin !== "manual";
+
 /** The flags of a record as badges: needs review, edited, missing from source. */
 export function recordBadges(dataset, record, { large = false } = {}) {
   const size = large ? "" : "text-[11px]";
@@ -87,7 +91,7 @@ export function recordBadges(dataset, record, { large = false } = {}) {
     ${record.needs_review
       ? html`<span class="badge badge-amber ${size}" data-badge="needs-review" title="${capitalize(dataset.source)} changed a value someone corrected: ${record.review?.map((r) => noun(r.field)).join(", ")}">${icon("warning", "size-3")}Needs review</span>`
       : ""}
-    ${record.is_manually_edited
+    ${showsEdited(record)
       ? html`<span class="badge badge-violet ${size}" data-badge="edited" title="Corrected by a person (${edited}); syncs keep these values">${icon("pencil", "size-3")}Edited</span>`
       : ""}
     ${record.missing_from_source
@@ -96,7 +100,7 @@ export function recordBadges(dataset, record, { large = false } = {}) {
 }
 
 /** Whether a record has any flag worth a badge. */
-export const hasFlags = (record) => Boolean(record.needs_review || record.is_manually_edited || record.missing_from_source);
+export const hasFlags = (record) => Boolean(record.needs_review || showsEdited(record) || record.missing_from_source);
 
 /** A list's main cell: the record's name (marked where a person edited it; cut at two lines, the
  * whole on hover — density.js) and its badges. */

@@ -10,6 +10,7 @@ import { html, htmlEl, on } from "../dom.js";
 import { icon } from "../icons.js";
 import { formatDateTime, formatRelative, plural } from "../format.js";
 import { confirmDialog, emptyState, openModal, toast, toastError, withBusy } from "../ui.js";
+import { recordMarks } from "./record-archive.js";
 import { recordBadges } from "./record-fields.js";
 
 const PAGE_SIZE = 50;
@@ -22,6 +23,12 @@ function actorName(change) {
   if (change.actor_type === "user") return change.username || (change.user_id ? `User ${change.user_id}` : "A person");
   if (change.actor_type === "sync") return change.run_id ? `Sync run ${change.run_id}` : "A sync";
   return "MedSync";
+}
+
+/** Who joined a record added by hand to what a source sends: "the sync of run #12". */
+function joinedBy(change) {
+  const run = change.run_id ? `the sync of run #${change.run_id}` : "a sync";
+  return html`<span class="font-semibold text-slate-900">${run}</span>`;
 }
 
 function actorAvatar(change) {
@@ -44,7 +51,15 @@ export function describeChange(dataset, change) {
     case "sync_insert":
       return html`${who} added this record from the source.`;
     case "manual_create":
-      return html`${who} created this record by hand.`;
+      return html`Added by hand by ${who}.`;
+    case "manual_delete":
+      return html`Deleted by ${who}.`;
+    case "archive":
+      return html`Archived by ${who}: hidden from the list, and later syncs leave it archived.`;
+    case "restore":
+      return html`Restored by ${who}: back in the list.`;
+    case "sync_joined":
+      return html`Joined by ${joinedBy(change)}: your values kept, differences to review.`;
     case "sync_update":
       return html`${who} changed ${noun} from ${from} to ${to}.`;
     case "sync_source_changed":
@@ -144,7 +159,7 @@ export function openHistoryDrawer(dataset, { record, user, opener = document.act
   });
 
   function renderSummary() {
-    summary.replaceChildren(dataset.summary?.(current) || "", recordBadges(dataset, current, { large: true }));
+    summary.replaceChildren(dataset.summary?.(current) || "", recordMarks(dataset, current), recordBadges(dataset, current, { large: true }));
     const description = modal.dialog.querySelector("#history-drawer-description");
     if (description) description.textContent = describe(current);
   }
