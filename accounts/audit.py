@@ -162,10 +162,11 @@ def entries_query(args: Mapping[str, str], *, oldest_first: bool = False) -> sa.
     entry = sa.func.jsonb_build_object(
         *(item for column in log.c for item in (sa.literal(column.name), column))
     )
-    if oldest_first:
-        order = (log.c.at.asc(), log.c.kind.desc(), log.c.id.asc())
-    else:
-        order = (log.c.at.desc(), log.c.kind, log.c.id.desc())
+    order = (
+        (log.c.at.asc(), log.c.kind.desc(), log.c.id.asc())
+        if oldest_first
+        else (log.c.at.desc(), log.c.kind.asc(), log.c.id.desc())
+    )
     return sa.select(entry.label("entry")).where(*conditions).order_by(*order)
 
 
