@@ -5,8 +5,8 @@ Each route validates, calls one function of `analytics`, shapes the JSON."""
 from __future__ import annotations
 
 from flask import jsonify, request
-from werkzeug.datastructures import MultiDict
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from accounts.access import require_role
 from analytics import compare, job, results

@@ -25,9 +25,7 @@ def query_of(link: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(link).query)
 
 
-def test_a_list_answers_page_per_page_total_and_links_keeping_the_other_arguments(
-    client, bearer
-):
+def test_a_list_answers_page_per_page_total_and_links_keeping_the_other_arguments(client, bearer):
     headers = bearer()
     for _ in range(4):
         bearer("viewer")  # five users in all
@@ -87,3 +85,66 @@ def test_an_unknown_sort_field_is_422_listing_the_allowed_ones(client, bearer, p
     assert allowed and all(name in error["message"] for name in allowed)
     ok = client.get(f"{path}?sort=-{allowed[0]}", headers=bearer())
     assert ok.status_code == 200, ok.json
+
+
+WRITES = (
+    ("patch", ""),
+    ("delete", ""),
+    ("post", "/restore"),
+    ("post", "/review"),
+    ("post", "/revert"),
+)
+
+
+@pytest.mark.parametrize("dataset", list(NEW_RECORDS))
+def test_every_write_of_a_record_without_a_version_is_428_naming_version(admin, dataset):
+    record_id = SYNCED[dataset]()
+    for method, rule in (*WRITES, *((("put", ""),) if dataset != "authorizations" else ())):
+        call = admin.delete if method == "delete" else getattr(admin, method, None)
+        if call is None:  # Person has no put: send it through the client
+            response = admin.client.put(
+                f"/api/{dataset}/{record_id}{rule}", json={}, headers=admin.headers()
+            )
+        else:
+            response = call(f"/api/{dataset}/{record_id}{rule}", json={})
+        assert response.status_code == 428, (method, rule, response.json)
+        error = response.json["error"]
+        assert error["code"] == "version_required" and error["details"]["field"] == "version"
+        assert "version" in error["message"] and "If-Match" in error["message"]
+    assert admin.get(f"/api/{dataset}/{record_id}").json["data"]["version"] == 1  # unchanged
+
+
+def test_if_match_is_the_same_version_spelt_as_a_header(editor):
+    record_id = SYNCED["authorizations"]()
+    path = f"/api/authorizations/{record_id}"
+    read = editor.get(path)
+    assert read.headers["ETag"] == '"1"'
+    edited = editor.patch(path, json={"payer": "Cigna"}, headers={"If-Match": read.headers["ETag"]})
+    assert edited.status_code == 200, edited.json
+    assert edited.headers["ETag"] == '"2"' and edited.json["data"]["version"] == 2
+    stale = editor.patch(path, json={"payer": "Aetna"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409
+    assert stale.json["error"]["details"]["current"]["payer"] == "Cigna"
+    both = editor.patch(path, json={"payer": "Aetna", "version": 2}, headers={"If-Match": '"1"'})
+    assert both.status_code == 422 and both.json["error"]["details"]["field"] == "version"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"version": "2"}, {}),
+        ({"version": True}, {}),
+        ({"version": 1.5}, {}),
+        ({"version": -1}, {}),
+        ({}, {"If-Match": "*"}),
+        ({}, {"If-Match": '"²"'}),
+        ({}, {"If-Match": '"2147483648"'}),
+    ],
+)
+def test_a_version_that_is_not_a_whole_number_is_422(editor, body, headers):
+    record_id = SYNCED["authorizations"]()
+    response = editor.patch(
+        f"/api/authorizations/{record_id}", json={"payer": "Cigna", **body}, headers=headers
+    )
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["details"]["field"] == "version"
