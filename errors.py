@@ -33,6 +33,12 @@ class Conflict(AppError):
     status, code = 409, "conflict"
 
 
+class PreconditionRequired(AppError):
+    """428: a write of a record without the version it was read at (`version` or If-Match)."""
+
+    status, code = 428, "version_required"
+
+
 class UnsupportedMediaType(AppError):
     status, code = 415, "unsupported_media_type"
 

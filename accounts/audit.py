@@ -119,9 +119,10 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
         ) from None
 
 
-def entries_query(args: Mapping[str, str]) -> sa.Select:
-    """The log under the filters, newest first, each entry one JSON object (column `entry`)."""
-    unknown = sorted(set(args) - {*FILTERS, "page", "per_page", "format"})
+def entries_query(args: Mapping[str, str], *, oldest_first: bool = False) -> sa.Select:
+    """The log under the filters, newest first (or oldest), each entry one JSON object (column
+    `entry`)."""
+    unknown = sorted(set(args) - {*FILTERS, "page", "per_page", "format", "sort"})
     if unknown:
         raise BadRequest(
             f"Unknown filter {unknown[0]!r}; the filters are {', '.join(FILTERS)}.",
@@ -161,11 +162,12 @@ def entries_query(args: Mapping[str, str]) -> sa.Select:
     entry = sa.func.jsonb_build_object(
         *(item for column in log.c for item in (sa.literal(column.name), column))
     )
-    return (
-        sa.select(entry.label("entry"))
-        .where(*conditions)
-        .order_by(log.c.at.desc(), log.c.kind, log.c.id.desc())
+    order = (
+        (log.c.at.asc(), log.c.kind.desc(), log.c.id.asc())
+        if oldest_first
+        else (log.c.at.desc(), log.c.kind.asc(), log.c.id.desc())
     )
+    return sa.select(entry.label("entry")).where(*conditions).order_by(*order)
 
 
 RECORD_PATHS = {

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from accounts.access import require_role
 from analytics import compare, job, results
 from api import bp
-from api.pagination import paginate
+from api.pagination import paginate, sort_clause
 from api.validation import json_body
+from models import AnalyticsResult
+
+RESULT_SORTS = {
+    "computed_at": AnalyticsResult.computed_at,
+    "analysis": AnalyticsResult.analysis,
+    "run_id": AnalyticsResult.run_id,
+}
 
 
 @bp.post("/analytics/run")
@@ -24,8 +32,12 @@ def run_analytics():
 
 @bp.get("/analytics/results")
 def list_results():
-    """Stored results, newest first; `analysis` and `run_id` narrow them (422 when bad)."""
-    return paginate(results.list_query(request.args), results.listed_json)
+    """Stored results, newest first (`sort`); `analysis` and `run_id` narrow them (422 when
+    bad)."""
+    order = sort_clause(RESULT_SORTS, "-computed_at")
+    filters = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "sort"])
+    query = results.list_query(filters).order_by(None).order_by(*order)
+    return paginate(query, results.listed_json)
 
 
 @bp.get("/analytics/results/<int:result_id>")

@@ -13,7 +13,7 @@ from accounts import audit
 from accounts.access import require_role
 from api import bp
 from api.export import csv_response
-from api.pagination import paginate
+from api.pagination import paginate, sort_arg
 from errors import BadRequest
 
 
@@ -28,7 +28,8 @@ def _csv_row(row: sa.Row[Any]) -> dict[str, Any]:
 @bp.get("/audit")
 @require_role("admin")
 def audit_log():
-    query = audit.entries_query(request.args)
+    _, newest_first = sort_arg(("at",), "-at")
+    query = audit.entries_query(request.args, oldest_first=not newest_first)
     fmt = request.args.get("format", "json")
     if fmt == "csv":
         return csv_response(query, audit.CSV_COLUMNS, _csv_row, "audit.csv")

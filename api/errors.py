@@ -25,6 +25,7 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    428: "version_required",
     429: "rate_limited",
 }
 

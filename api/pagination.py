@@ -1,38 +1,51 @@
-"""The one pagination helper: page/per_page in, {"success","count","total",...,"data"} out."""
+"""The one pagination helper: page/per_page in, {"success","count","total",...,"links","data"}
+out; and the one sort parser (`?sort=name`, `?sort=-name`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import jsonify, request
 
 from api.validation import whole_number
 from database import db
-from errors import BadRequest
+from errors import ValidationFailed
 
 DEFAULT_PER_PAGE = 25
-MAX_PER_PAGE = 200
-
-
+MAX_PER_PAGE = 200  # beyond it a 422 naming per_page, never silently fewer rows
 MAX_PAGE = 1_000_000
 
 
 def page_args() -> tuple[int, int]:
+    """`page` and `per_page` (422 naming the one that is not a whole number in bounds)."""
+    page = request.args.get("page") or "1"
+    per_page = request.args.get("per_page") or str(DEFAULT_PER_PAGE)
     return (
-        whole_number(
-            "page", request.args.get("page") or 1, minimum=1, maximum=MAX_PAGE, error=BadRequest
-        ),
-        whole_number(
-            "per_page",
-            request.args.get("per_page") or DEFAULT_PER_PAGE,
-            minimum=1,
-            maximum=MAX_PER_PAGE,
-            error=BadRequest,
-        ),
+        whole_number("page", page, minimum=1, maximum=MAX_PAGE),
+        whole_number("per_page", per_page, minimum=1, maximum=MAX_PER_PAGE),
     )
+
+
+def page_links(page: int, pages: int | None, has_next: bool) -> dict[str, str]:
+    """Relative URLs of this list's pages, keeping every other query parameter. `last` (and
+    `pages`) is None when the total is approximate (a capped search count)."""
+
+    def link(number: int) -> str:
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+        return f"{request.path}?{urlencode([*args, ('page', str(number))])}"
+
+    links = {"self": link(page), "first": link(1)}
+    if page > 1:
+        links["prev"] = link(min(page - 1, pages) if pages else page - 1)
+    if has_next:
+        links["next"] = link(page + 1)
+    if pages is not None:
+        links["last"] = link(pages)
+    return links
 
 
 def with_stable_order(query: sa.Select) -> sa.Select:
@@ -44,18 +57,29 @@ def with_stable_order(query: sa.Select) -> sa.Select:
 
 
 def sort_clause(allowed: dict[str, Any], default: str) -> list[Any]:
-    """`?sort=name` or `?sort=-name` → an ORDER BY list; unknown keys are a 400 naming them."""
-    raw = request.args.get("sort") or default
-    key = raw.lstrip("-")
-    if key not in allowed:
-        raise BadRequest(
-            f"Cannot sort by {key!r}; choose one of {', '.join(sorted(allowed))}.", field="sort"
-        )
+    """`?sort=name` or `?sort=-name` → an ORDER BY list; an unknown key is a 422 naming `sort`
+    and listing the allowed keys (`details.allowed`)."""
+    key, descending = sort_arg(tuple(allowed), default)
     column = allowed[key]
-    descending = raw.startswith("-")
     if not getattr(column, "nullable", True):  # a plain ORDER BY can walk an index both ways
         return [column.desc() if descending else column.asc()]
     return [column.desc().nulls_last() if descending else column.asc().nulls_last()]
+
+
+def sort_arg(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
+    """The requested sort key and whether it is descending (`-name`), or a 422 listing
+    `allowed`. For lists whose order is not a column of one table (the audit log)."""
+    raw = request.args.get("sort") or default
+    key = raw[1:] if raw.startswith("-") else raw
+    if key not in allowed:
+        choices = sorted(allowed)
+        raise ValidationFailed(
+            f"Cannot sort by {key[:40]!r}; choose one of {', '.join(choices)} "
+            "(prefix - for descending).",
+            field="sort",
+            allowed=choices,
+        )
+    return key, raw.startswith("-")
 
 
 def paginate(
@@ -88,6 +112,8 @@ def paginate(
         if not exact:
             total, rows = count_limit, db.session.scalars(page_query).all()
     data = [serialize(row) for row in rows]
+    pages = max(1, -(-total // per_page))
+    has_next = page < pages or (not exact and len(data) == per_page)
     return jsonify(
         {
             "success": True,
@@ -96,7 +122,9 @@ def paginate(
             "total_exact": exact,
             "page": page,
             "per_page": per_page,
-            "pages": max(1, -(-total // per_page)),
+            "max_per_page": MAX_PER_PAGE,
+            "pages": pages,
+            "links": page_links(page, pages if exact else None, has_next),
             "data": data,
         }
     )

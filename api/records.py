@@ -2,6 +2,10 @@
 dashboard builds its editor from them), detail, create, edit, review, revert, history, delete
 (archive), restore and bulk actions — and, for datasets whose records are replaced whole, PUT.
 
+Every write of a record (edit, replace, review, revert, delete, restore) must carry the version
+it was read at — `version` in the body, `?version=` or `If-Match: "<version>"` — or is a 428;
+one record answers with its version as the ETag.
+
 Each route validates, calls one method of the dataset's `records.RecordService` (or
 `datasets.bulk.run`), shapes the JSON. Reading needs a signed-in user; creating, editing and
 restoring the editor role; deleting (archiving) the admin role; a bulk action the role of its
@@ -54,13 +58,16 @@ def add_record_routes(
         return _one(service, service.get(record_id))
 
     def update_record(record_id: int):
-        return _one(service, service.update(record_id, json_body(), current_user.id))
+        body = json_body()
+        return _one(service, service.update(record_id, body, _version(body), current_user.id))
 
     def review_record(record_id: int):
-        return _one(service, service.review(record_id, json_body(), current_user.id))
+        body = json_body()
+        return _one(service, service.review(record_id, body, _version(body), current_user.id))
 
     def revert_record(record_id: int):
-        return _one(service, service.revert(record_id, json_body(), current_user.id))
+        body = json_body()
+        return _one(service, service.revert(record_id, body, _version(body), current_user.id))
 
     def record_history(record_id: int):
         return paginate(service.history_query(record_id), change_json)
@@ -69,12 +76,11 @@ def add_record_routes(
         return _one(service, service.create(json_body(), current_user.id), 201)
 
     def delete_record(record_id: int):
-        version = version_arg(json_body(), request.args)
-        outcome = service.delete(record_id, version, current_user.id)
+        outcome = service.delete(record_id, _version(json_body()), current_user.id)
         return jsonify({"success": True, "data": {"id": record_id, "outcome": outcome}})
 
     def restore_record(record_id: int):
-        version = version_arg(json_body(), request.args)
+        version = _version(json_body())
         return _one(service, service.restore(record_id, version, current_user.id))
 
     def bulk_action():
@@ -100,7 +106,8 @@ def _add_replace_route(route: Callable[..., None], service: RecordService) -> No
     """PUT (every editable field at once), for datasets whose records are replaced whole."""
 
     def replace_record(record_id: int):
-        return _one(service, service.replace(record_id, json_body(), current_user.id))
+        body = json_body()
+        return _one(service, service.replace(record_id, body, _version(body), current_user.id))
 
     route("/<int:record_id>", "replace", replace_record, "PUT", "editor")
 
@@ -120,8 +127,16 @@ def taking_turns_if_searching() -> AbstractContextManager[None]:
     return nullcontext()
 
 
+def _version(body: dict) -> int:
+    """The version this write expects: body `version`, `?version=` or If-Match (428 without)."""
+    return version_arg(body, request.args, request.headers.get("If-Match"))
+
+
 def _one(service: RecordService, record, status: int = 200) -> tuple[Response, int]:
-    return jsonify({"success": True, "data": service.detail_json(record)}), status
+    """One record, with its version as the ETag (what If-Match sends back on the next write)."""
+    response = jsonify({"success": True, "data": service.detail_json(record)})
+    response.headers["ETag"] = f'"{record.version}"'
+    return response, status
 
 
 def _router(bp: Blueprint, path: str) -> Callable[..., None]:

@@ -8,9 +8,22 @@ from flask_login import current_user
 import accounts
 from accounts.access import require_role
 from api import bp
-from api.pagination import paginate
+from api.pagination import paginate, sort_clause
 from api.serializers import token_json, user_json
 from api.validation import int_field, json_body
+from models import ApiToken, User
+
+USER_SORTS = {
+    "username": User.username,
+    "role": User.role,
+    "created_at": User.created_at,
+    "last_login_at": User.last_login_at,
+}
+TOKEN_SORTS = {
+    "name": ApiToken.name,
+    "created_at": ApiToken.created_at,
+    "last_used_at": ApiToken.last_used_at,
+}
 
 
 @bp.get("/me")
@@ -30,7 +43,8 @@ def me():
 @bp.get("/users")
 @require_role("admin")
 def list_users():
-    return paginate(accounts.list_users_query(), user_json)
+    order = sort_clause(USER_SORTS, "username")
+    return paginate(accounts.list_users_query().order_by(None).order_by(*order), user_json)
 
 
 @bp.post("/users")
@@ -62,7 +76,8 @@ def update_user(user_id: int):
 @bp.get("/tokens")
 @require_role("admin")
 def list_tokens():
-    return paginate(accounts.list_tokens_query(), token_json)
+    order = sort_clause(TOKEN_SORTS, "-created_at")
+    return paginate(accounts.list_tokens_query().order_by(None).order_by(*order), token_json)
 
 
 @bp.post("/tokens")

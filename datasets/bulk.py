@@ -1,6 +1,7 @@
 """Bulk actions on a selection of one dataset's records, all or nothing.
 
-`POST /api/<dataset>/bulk` with `{"action", "items": [{"id", "version"}, …]}` or
+`POST /api/<dataset>/bulk` with `{"action", "items": [{"id", "version"}, …]}` (each item's
+`version` required, as for one record's write) or
 `{"action", "filter": {…the list's filters…}}` (plus `"values"` for `update`). Every selected
 row is locked and checked first; one refused row (unknown id, stale version, a value its rules
 refuse) refuses the whole request, listing each refused row, and nothing is written. Otherwise
@@ -20,7 +21,14 @@ import merge
 from database import db
 from datasets.listing import BOOKKEEPING_FILTERS, MAX_ID
 from datasets.records import RecordService
-from errors import AppError, Conflict, Forbidden, TooLarge, ValidationFailed
+from errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    PreconditionRequired,
+    TooLarge,
+    ValidationFailed,
+)
 from models import User
 
 MAX_ROWS = 1000  # rows per request, listed or matched by a filter
@@ -41,7 +49,7 @@ class Refusal:
     """Why one selected row refuses the request."""
 
     id: int | None
-    code: str  # stale_version | not_found | invalid
+    code: str  # stale_version | version_required | not_found | invalid
     message: str
     field: str | None = None
 
@@ -160,15 +168,18 @@ def _items(raw: Any) -> tuple[list[int], dict[int, int]]:
             refused.append(Refusal(record_id, "invalid", "This record is listed twice.", "id"))
             continue
         version = item.get("version")
-        if version is not None and not _whole(version, minimum=0):
+        if version is None:
+            message = "version is required: the version the record was selected at."
+            refused.append(Refusal(record_id, "version_required", message, "version"))
+            continue
+        if not _whole(version, minimum=0):
             refused.append(
                 Refusal(record_id, "invalid", "version must be a whole number.", "version")
             )
             continue
         ids.append(record_id)
         seen.add(record_id)
-        if version is not None:
-            versions[record_id] = version
+        versions[record_id] = version
     if refused:
         _refuse(refused)
     return sorted(ids), versions
@@ -295,11 +306,14 @@ def _apply(
 
 
 def _refuse(refused: list[Refusal]) -> None:
-    """Nothing is written: a stale version is a 409 (reload and try again), anything else 422."""
+    """Nothing is written: a stale version is a 409 (reload and try again), a missing one 428,
+    anything else 422."""
     db.session.rollback()
     items = [asdict(refusal) for refusal in sorted(refused, key=lambda r: r.id or 0)]
     count = len({r.id for r in refused}) if all(r.id for r in refused) else len(refused)
     message = f"{count} selected record{'s' if count != 1 else ''} refused; nothing was changed."
     if any(refusal.code == "stale_version" for refusal in refused):
         raise Conflict(message, items=items)
+    if all(refusal.code == "version_required" for refusal in refused):
+        raise PreconditionRequired(message, field="version", items=items)
     raise ValidationFailed(message, items=items)

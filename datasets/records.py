@@ -20,7 +20,7 @@ import merge
 from database import db
 from datasets.field_rules import Field, label_for, sized_by_column
 from datasets.listing import BOOKKEEPING_CSV_COLUMNS, MAX_ID, CsvExport, choice_arg
-from errors import Conflict, NotFound, ValidationFailed
+from errors import Conflict, NotFound, PreconditionRequired, ValidationFailed
 from models import RecordChange, TrackedRecord
 
 
@@ -51,24 +51,43 @@ def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
     }
 
 
-def expected_version(body: Mapping[str, Any]) -> int | None:
-    version = body.get("version")
-    if version is None:
-        return None
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed("version must be a whole number.", field="version")
-    return version
+VERSION_REQUIRED = (
+    'version is required: send the version you read the record at, as "version" in the '
+    'body, ?version= or an If-Match: "<version>" header (the record\'s ETag).'
+)
 
 
-def version_arg(body: Mapping[str, Any], args: Mapping[str, str]) -> int | None:
-    """`version` from the JSON body, or else `?version=` (a DELETE often has no body)."""
+def version_arg(
+    body: Mapping[str, Any], args: Mapping[str, str], if_match: str | None = None
+) -> int:
+    """The version a write of a record expects: one mechanism, spelt `version` in the JSON body,
+    `?version=` (a DELETE often has no body) or `If-Match: "<version>"` (the ETag a read gave).
+    Missing is a 428, not a whole number a 422, two spellings that disagree a 422."""
+    given: list[int] = []
     if body.get("version") is not None:
-        return expected_version(body)
+        version = body["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ValidationFailed("version must be a whole number.", field="version")
+        given.append(version)
     raw = (args.get("version") or "").strip()
-    if not raw:
-        return None
+    if raw:
+        given.append(_version_text(raw, "version"))
+    tag = (if_match or "").strip()
+    if tag:
+        given.append(_version_text(tag.removeprefix("W/").strip('"'), "If-Match"))
+    if not given:
+        raise PreconditionRequired(VERSION_REQUIRED, field="version")
+    if len(set(given)) > 1:
+        raise ValidationFailed(
+            f"The versions sent disagree ({', '.join(map(str, given))}); send one.",
+            field="version",
+        )
+    return given[0]
+
+
+def _version_text(raw: str, name: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
-        message = f"version must be a whole number, got {raw[:40]!r}."
+        message = f"{name} must be a record's version (a whole number), got {raw[:40]!r}."
         raise ValidationFailed(message, field="version")
     return int(raw)
 
@@ -224,12 +243,12 @@ class RecordService:
 
     # -- people's changes --
 
-    def update(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
-        """PATCH: the fields given change; `version`, when given, must be current."""
+    def update(self, record_id: int, body: Mapping[str, Any], version: int, user_id: int) -> Any:
+        """PATCH: the fields given change; `version` must be current."""
         changes = self.validate(body, tuple(self.fields))
-        return self._edit(record_id, changes, body, user_id)
+        return self._edit(record_id, changes, version, user_id)
 
-    def replace(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+    def replace(self, record_id: int, body: Mapping[str, Any], version: int, user_id: int) -> Any:
         """PUT: every editable field takes the given value (a missing one is emptied)."""
         record = self.get(record_id)
         fixed = {name: body[name] for name in self.create_only if name in body}
@@ -238,16 +257,22 @@ class RecordService:
                 raise ValidationFailed(f"{name} cannot be changed.", field=name)
         rest = {name: value for name, value in body.items() if name not in fixed}
         changes = self.validate(rest, tuple(self.fields), complete=True)
-        return self._edit(record_id, changes, body, user_id)
+        return self._edit(record_id, changes, version, user_id)
 
     def _edit(
-        self, record_id: int, changes: dict[str, Any], body: Mapping[str, Any], user_id: int
+        self,
+        record_id: int,
+        changes: dict[str, Any],
+        version: int,
+        user_id: int,
+        action: str = "manual_edit",
     ) -> Any:
         record = self.locked(record_id)
+        self._check_version(record, version)
         self.check(record, changes)
         try:
             merge.apply_manual_edit(
-                record, changes, merge.Actor.user(user_id), expected_version=expected_version(body)
+                record, changes, merge.Actor.user(user_id), expected_version=version, action=action
             )
         except Conflict as exc:
             db.session.rollback()
@@ -296,7 +321,7 @@ class RecordService:
         db.session.commit()
         return record
 
-    def delete(self, record_id: int, version: int | None, user_id: int) -> str:
+    def delete(self, record_id: int, version: int, user_id: int) -> str:
         """DELETE: a record a source has sent is archived; one only a person made is removed.
         Answers the outcome, "archived" or "deleted" (an archived record stays archived)."""
         record = self.locked(record_id)
@@ -308,7 +333,7 @@ class RecordService:
         db.session.commit()
         return merge.ARCHIVED if outcome == merge.UNCHANGED else outcome
 
-    def restore(self, record_id: int, version: int | None, user_id: int) -> Any:
+    def restore(self, record_id: int, version: int, user_id: int) -> Any:
         """Bring an archived record back into lists (a record not archived is left as it is)."""
         record = self.locked(record_id)
         self._check_version(record, version)
@@ -317,7 +342,7 @@ class RecordService:
         db.session.commit()
         return record
 
-    def _check_version(self, record: Any, version: int | None) -> None:
+    def _check_version(self, record: Any, version: int) -> None:
         """A stale version is a 409 with the current record, as for an edit."""
         try:
             merge.check_version(record, version)
@@ -326,8 +351,9 @@ class RecordService:
             db.session.rollback()
             raise
 
-    def review(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+    def review(self, record_id: int, body: Mapping[str, Any], version: int, user_id: int) -> Any:
         record = self.locked(record_id)
+        self._check_version(record, version)
         merge.resolve_review(
             record,
             str(body.get("field", "")),
@@ -337,16 +363,11 @@ class RecordService:
         db.session.commit()
         return record
 
-    def revert(self, record_id: int, body: Mapping[str, Any], user_id: int) -> Any:
+    def revert(self, record_id: int, body: Mapping[str, Any], version: int, user_id: int) -> Any:
         change_id = body.get("change_id")
         if isinstance(change_id, bool) or not isinstance(change_id, int):
             raise ValidationFailed("change_id must be a whole number.", field="change_id")
-        record = self.locked(record_id)
+        self.get(record_id)
         change, field_name = self._change_to_revert(record_id, change_id)
         changes = {field_name: merge.value_from_json(self.model, field_name, change.old_value)}
-        self.check(record, changes)
-        merge.apply_manual_edit(
-            record, changes, merge.Actor.user(user_id), expected_version=None, action="revert"
-        )
-        db.session.commit()
-        return record
+        return self._edit(record_id, changes, version, user_id, action="revert")

@@ -80,9 +80,11 @@ def test_search_treats_wildcards_as_text(viewer, records):
     ("query", "field"),
     [("status=Lost", "status"), ("edited=perhaps", "edited"), ("sort=ssn", "sort")],
 )
-def test_bad_list_arguments_are_400_naming_them(viewer, records, query, field):
+def test_bad_list_arguments_are_4xx_naming_them(viewer, records, query, field):
     response = viewer.get(f"/api/authorizations?{query}")
-    assert response.status_code == 400 and response.json["error"]["details"]["field"] == field
+    assert (
+        response.status_code in (400, 422) and response.json["error"]["details"]["field"] == field
+    )
 
 
 def test_editor_corrects_a_record_and_it_is_marked_edited(editor, records):
@@ -110,7 +112,7 @@ def test_editor_corrects_a_record_and_it_is_marked_edited(editor, records):
 )
 def test_invalid_edits_are_422_naming_the_field_and_change_nothing(editor, records, body, field):
     ada = records["Ada Lovelace"]
-    response = editor.patch(f"/api/authorizations/{ada['id']}", json=body)
+    response = editor.patch(f"/api/authorizations/{ada['id']}", json={"version": 1, **body})
     assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == field
     assert editor.get(f"/api/authorizations/{ada['id']}").json["data"]["version"] == ada["version"]
@@ -120,7 +122,7 @@ def test_an_authorization_number_in_use_is_409_naming_the_other_record(editor, r
     ada, grace = records["Ada Lovelace"], records["Grace Hopper"]
     response = editor.patch(
         f"/api/authorizations/{ada['id']}",
-        json={"authorization_number": grace["authorization_number"]},
+        json={"authorization_number": grace["authorization_number"], "version": ada["version"]},
     )
     assert response.status_code == 409
     assert "Grace Hopper" in response.json["error"]["message"]
@@ -143,19 +145,24 @@ def test_a_stale_version_is_409_with_the_current_record(editor, records):
 def test_viewer_cannot_edit(viewer, records):
     ada = records["Ada Lovelace"]
     assert (
-        viewer.patch(f"/api/authorizations/{ada['id']}", json={"status": "Denied"}).status_code
+        viewer.patch(
+            f"/api/authorizations/{ada['id']}", json={"status": "Denied", "version": 1}
+        ).status_code
         == 403
     )
 
 
 def test_unknown_record_is_404(editor):
-    assert editor.patch("/api/authorizations/999", json={"status": "Denied"}).status_code == 404
+    missing = editor.patch("/api/authorizations/999", json={"status": "Denied", "version": 1})
+    assert missing.status_code == 404
     assert editor.get("/api/authorizations/999/history").status_code == 404
 
 
 def test_history_shows_who_changed_what_and_revert_restores_it(editor, records):
     ada = records["Ada Lovelace"]
-    editor.patch(f"/api/authorizations/{ada['id']}", json={"status": "Denied"})
+    editor.patch(
+        f"/api/authorizations/{ada['id']}", json={"status": "Denied", "version": ada["version"]}
+    )
     history = editor.get(f"/api/authorizations/{ada['id']}/history").json["data"]
     latest = history[0]
     assert (latest["action"], latest["field"], latest["old_value"], latest["new_value"]) == (
@@ -167,7 +174,8 @@ def test_history_shows_who_changed_what_and_revert_restores_it(editor, records):
     assert latest["username"] == "eddie"
     assert history[-1]["action"] == "sync_insert"
     reverted = editor.post(
-        f"/api/authorizations/{ada['id']}/revert", json={"change_id": latest["id"]}
+        f"/api/authorizations/{ada['id']}/revert",
+        json={"change_id": latest["id"], "version": ada["version"] + 1},
     )
     assert reverted.status_code == 200
     data = reverted.json["data"]
@@ -179,29 +187,36 @@ def test_history_shows_who_changed_what_and_revert_restores_it(editor, records):
 
 def test_revert_of_a_change_from_another_record_is_422(editor, records):
     ada, grace = records["Ada Lovelace"], records["Grace Hopper"]
-    editor.patch(f"/api/authorizations/{grace['id']}", json={"status": "Denied"})
+    editor.patch(
+        f"/api/authorizations/{grace['id']}", json={"status": "Denied", "version": grace["version"]}
+    )
     change = editor.get(f"/api/authorizations/{grace['id']}/history").json["data"][0]
     response = editor.post(
-        f"/api/authorizations/{ada['id']}/revert", json={"change_id": change["id"]}
+        f"/api/authorizations/{ada['id']}/revert",
+        json={"change_id": change["id"], "version": ada["version"]},
     )
     assert response.status_code == 422
 
 
 def test_review_endpoint_keeps_or_takes_the_source_value(editor, records):
     ada = records["Ada Lovelace"]
-    editor.patch(f"/api/authorizations/{ada['id']}", json={"status": "Denied"})
+    editor.patch(
+        f"/api/authorizations/{ada['id']}", json={"status": "Denied", "version": ada["version"]}
+    )
     changed = row("1", "Ada Lovelace", "Expired")
     seed(changed)
     detail = editor.get(f"/api/authorizations/{ada['id']}").json["data"]
     assert detail["needs_review"] is True
     assert detail["review"] == [{"field": "status", "yours": "Denied", "source": "Expired"}]
     assert editor.get("/api/authorizations?needs_review=true").json["total"] == 1
-    bad = editor.post(
-        f"/api/authorizations/{ada['id']}/review", json={"field": "status", "decision": "maybe"}
-    )
+    review = f"/api/authorizations/{ada['id']}/review"
+    version = detail["version"]
+    bad = editor.post(review, json={"field": "status", "decision": "maybe", "version": version})
     assert bad.status_code == 422
+    unversioned = editor.post(review, json={"field": "status", "decision": "source"})
+    assert unversioned.status_code == 428
     taken = editor.post(
-        f"/api/authorizations/{ada['id']}/review", json={"field": "status", "decision": "source"}
+        review, json={"field": "status", "decision": "source"}, headers={"If-Match": f'"{version}"'}
     ).json["data"]
     assert taken["status"] == "Expired" and taken["needs_review"] is False
 
@@ -216,7 +231,10 @@ def test_csv_export_follows_the_current_filter(viewer, records):
 
 def test_csv_export_neutralises_spreadsheet_formulas(editor, records):
     ada = records["Ada Lovelace"]
-    editor.patch(f"/api/authorizations/{ada['id']}", json={"payer": '=HYPERLINK("x")'})
+    editor.patch(
+        f"/api/authorizations/{ada['id']}",
+        json={"payer": '=HYPERLINK("x")', "version": ada["version"]},
+    )
     text = editor.get("/api/authorizations/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
 
@@ -232,10 +250,10 @@ def test_two_editors_racing_for_one_number_get_a_409_not_a_500(app, make_person,
         barrier = threading.Barrier(2)
 
         def claim(person, record, number=number, barrier=barrier):
+            path = f"/api/authorizations/{record['id']}"
+            version = person.get(path).json["data"]["version"]
             barrier.wait()
-            response = person.patch(
-                f"/api/authorizations/{record['id']}", json={"authorization_number": number}
-            )
+            response = person.patch(path, json={"authorization_number": number, "version": version})
             statuses.append(response.status_code)
 
         threads = [

@@ -271,7 +271,8 @@ def test_the_history_drawer_tells_the_story_newest_first(
     record = api_edit(client, headers, number, patient_name="Corrected Name", status=mine)
     sandbox_portal.state.change_status(number, theirs)
     api_sync(client, headers)
-    review = {"field": "status", "decision": "keep"}
+    version = record_for(client, headers, number)["version"]
+    review = {"field": "status", "decision": "keep", "version": version}
     path = f"/api/authorizations/{record['id']}/review"
     assert client.post(path, json=review, headers=headers).status_code == 200
     sign_in(browser, live_server, "eddie")

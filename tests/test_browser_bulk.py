@@ -192,10 +192,15 @@ def test_the_audit_log_shows_adds_archives_restores_and_bulk_changes(
     )
     assert created.status_code == 201, created.json
     assert (
-        ada.client.delete(f"/api/authorizations/{rows[0]['id']}", headers=ada.headers()).status_code
+        ada.client.delete(
+            f"/api/authorizations/{rows[0]['id']}?version={rows[0]['version']}",
+            headers=ada.headers(),
+        ).status_code
         == 200
     )
-    restored = ada.post(f"/api/authorizations/{rows[0]['id']}/restore", json={})
+    restored = ada.post(
+        f"/api/authorizations/{rows[0]['id']}/restore", json={"version": rows[0]["version"] + 1}
+    )
     assert restored.status_code == 200, restored.json
     bulk = ada.post(
         "/api/authorizations/bulk",

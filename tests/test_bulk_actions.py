@@ -110,7 +110,7 @@ def test_one_stale_row_refuses_the_whole_request_with_409_naming_it(editor):
 
 def test_an_unknown_id_refuses_the_request_with_422_naming_it(editor):
     records = seed(1)
-    body = {"action": "restore", "items": [*items(records), {"id": 999}]}
+    body = {"action": "restore", "items": [*items(records), {"id": 999, "version": 1}]}
     response = bulk(editor, body)
     assert response.status_code == 422
     assert response.json["error"]["details"]["items"] == [
@@ -122,10 +122,19 @@ def test_a_row_its_rules_refuse_refuses_the_request_and_nothing_is_written(edito
     records = seed(2)
     late = editor.patch(
         f"/api/authorizations/{records[1]['id']}",
-        json={"service_start": "2026-03-01", "service_end": "2026-03-31"},
+        json={
+            "service_start": "2026-03-01",
+            "service_end": "2026-03-31",
+            "version": records[1]["version"],
+        },
     )
     assert late.status_code == 200
-    body = {"action": "update", "items": [{"id": r["id"]} for r in records]}
+    unversioned = {"action": "update", "items": [{"id": r["id"]} for r in records]}
+    missing = bulk(editor, {**unversioned, "values": {"service_end": "2026-02-01"}})
+    assert missing.status_code == 428, missing.json
+    assert missing.json["error"]["code"] == "version_required"
+    assert {r["code"] for r in missing.json["error"]["details"]["items"]} == {"version_required"}
+    body = {"action": "update", "items": items([records[0], late.json["data"]])}
     response = bulk(editor, {**body, "values": {"service_end": "2026-02-01"}})
     assert response.status_code == 422
     refused = response.json["error"]["details"]["items"]
@@ -219,8 +228,11 @@ def test_exactly_the_limit_is_accepted(editor):
 
 def test_a_filter_selects_what_the_list_shows(editor):
     records = seed(4)
-    editor.patch(f"/api/authorizations/{records[0]['id']}", json={"status": "Denied"})
-    editor.patch(f"/api/authorizations/{records[3]['id']}", json={"status": "Denied"})
+    for record in (records[0], records[3]):
+        editor.patch(
+            f"/api/authorizations/{record['id']}",
+            json={"status": "Denied", "version": record["version"]},
+        )
     body = {
         "action": "update",
         "filter": {"status": "Denied", "sort": "-patient_name", "page": 2},
@@ -235,7 +247,10 @@ def test_a_filter_selects_what_the_list_shows(editor):
 
 def test_rows_already_holding_the_value_are_counted_unchanged(editor):
     records = seed(2)
-    editor.patch(f"/api/authorizations/{records[0]['id']}", json={"status": "Denied"})
+    editor.patch(
+        f"/api/authorizations/{records[0]['id']}",
+        json={"status": "Denied", "version": records[0]["version"]},
+    )
     body = {"action": "update", "filter": {}, "values": {"status": "Denied"}}
     data = bulk(editor, body).json["data"]
     assert (data["matched"], data["changed"], data["unchanged"]) == (2, 1, 1)
@@ -248,7 +263,10 @@ def test_rows_already_holding_the_value_are_counted_unchanged(editor):
 def waiting_for_review(editor, records: list[dict]) -> None:
     """The first two records: corrected by a person, then changed by the source."""
     for record in records[:2]:
-        editor.patch(f"/api/authorizations/{record['id']}", json={"status": "Denied"})
+        editor.patch(
+            f"/api/authorizations/{record['id']}",
+            json={"status": "Denied", "version": record["version"]},
+        )
     run = Run(source="portal", status="completed")
     db.session.add(run)
     db.session.commit()
@@ -335,7 +353,7 @@ def test_bulk_works_the_same_on_drugs_and_drug_classes(editor, admin):
     ]
     body = {"action": "update", "filter": {"name": "Class"}, "values": {"class_type": "MOA"}}
     assert bulk(editor, body, "drug-classes").json["data"]["changed"] == 3
-    selection = [{"id": record["id"]} for record in made]  # no versions: none is checked
+    selection = [{"id": r["id"], "version": r["version"] + 1} for r in made]  # after the update
     archived = bulk(admin, {"action": "archive", "items": selection}, "drug-classes")
     assert [o["outcome"] for o in archived.json["data"]["outcomes"]] == ["deleted"] * 3
     drug = editor.post(

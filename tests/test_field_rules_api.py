@@ -188,6 +188,11 @@ def test_what_the_create_rules_require_the_server_requires(client, bearer, path)
 def test_the_server_refuses_what_its_served_rules_refuse(client, bearer, path):
     headers = bearer("editor")
     record = a_record(client, headers, path)
+
+    def current() -> dict[str, str]:  # the record's version, as If-Match
+        etag = client.get(f"{path}/{record['id']}", headers=headers).headers["ETag"]
+        return {**headers, "If-Match": etag}
+
     for name, rule in rules_of(client, headers, path).items():
         refused = []
         if rule["required"]:
@@ -198,11 +203,13 @@ def test_the_server_refuses_what_its_served_rules_refuse(client, bearer, path):
         if rule["type"] == "choice":
             refused.append(("Not a choice", f"must be one of {', '.join(rule['choices'])}"))
         for value, message in refused:
-            response = client.patch(f"{path}/{record['id']}", json={name: value}, headers=headers)
+            response = client.patch(f"{path}/{record['id']}", json={name: value}, headers=current())
             assert response.status_code == 422, (name, value, response.json)
             error = response.json["error"]
             assert error["details"]["field"] == name and message in error["message"]
         if rule.get("max_length"):
             longest = "y" * rule["max_length"]
-            response = client.patch(f"{path}/{record['id']}", json={name: longest}, headers=headers)
+            response = client.patch(
+                f"{path}/{record['id']}", json={name: longest}, headers=current()
+            )
             assert response.status_code == 200, (name, response.json)

@@ -111,7 +111,7 @@ def test_deleting_a_synced_record_archives_it_and_hides_it(admin, editor, viewer
     path = f"/api/{dataset}/{record_id}"
     assert viewer.get(path).json["data"]["origin"] == "source"
     assert editor.delete(path).status_code == 403
-    deleted = admin.delete(path)
+    deleted = admin.delete(path + "?version=1")
     assert deleted.status_code == 200, deleted.json
     assert deleted.json == {"success": True, "data": {"id": record_id, "outcome": "archived"}}
     record = viewer.get(path).json["data"]
@@ -129,7 +129,7 @@ def test_deleting_a_synced_record_archives_it_and_hides_it(admin, editor, viewer
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_deleting_a_manual_record_removes_it_and_the_history_says_so(admin, editor, dataset):
     record_id = editor.post(f"/api/{dataset}", json=NEW_RECORDS[dataset]).json["data"]["id"]
-    deleted = admin.delete(f"/api/{dataset}/{record_id}")
+    deleted = admin.delete(f"/api/{dataset}/{record_id}?version=1")
     assert deleted.json["data"] == {"id": record_id, "outcome": "deleted"}
     assert admin.get(f"/api/{dataset}/{record_id}").status_code == 404
     assert admin.get(f"/api/{dataset}?archived=all").json["total"] == 0
@@ -141,9 +141,9 @@ def test_deleting_a_manual_record_removes_it_and_the_history_says_so(admin, edit
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_an_editor_restores_an_archived_record(admin, editor, viewer, dataset):
     record_id = SYNCED[dataset]()
-    admin.delete(f"/api/{dataset}/{record_id}")
+    admin.delete(f"/api/{dataset}/{record_id}?version=1")
     assert viewer.post(f"/api/{dataset}/{record_id}/restore").status_code == 403
-    restored = editor.post(f"/api/{dataset}/{record_id}/restore")
+    restored = editor.post(f"/api/{dataset}/{record_id}/restore?version=2")
     assert restored.status_code == 200, restored.json
     assert restored.json["data"]["archived"] is False
     assert viewer.get(f"/api/{dataset}").json["total"] == 1
@@ -168,15 +168,15 @@ def test_archive_and_restore_refuse_a_stale_version_with_the_current_record(admi
 
 def test_archiving_twice_is_one_archive(admin):
     record_id = synced_authorization()
-    admin.delete(f"/api/authorizations/{record_id}")
-    again = admin.delete(f"/api/authorizations/{record_id}")
+    admin.delete(f"/api/authorizations/{record_id}?version=1")
+    again = admin.delete(f"/api/authorizations/{record_id}?version=2")
     assert again.json["data"]["outcome"] == "archived"
     assert history_actions(admin, "authorizations", record_id).count("archive") == 1
 
 
 def test_an_unknown_record_is_404_on_delete_and_restore(admin):
-    assert admin.delete("/api/drugs/999").status_code == 404
-    assert admin.post("/api/drugs/999/restore").status_code == 404
+    assert admin.delete("/api/drugs/999?version=1").status_code == 404
+    assert admin.post("/api/drugs/999/restore?version=1").status_code == 404
 
 
 @pytest.mark.parametrize("value", ["yes", "0", "archived", "ALLX"])
@@ -189,7 +189,7 @@ def test_a_bad_archived_filter_is_422_naming_it(viewer, value):
 def test_the_overview_counts_leave_archived_records_out(admin):
     first = synced_authorization("1")
     synced_authorization("2", "Grace Hopper")
-    admin.delete(f"/api/authorizations/{first}")
+    admin.delete(f"/api/authorizations/{first}?version=1")
     counts = admin.get("/api/stats").json["data"]
     assert counts["datasets"]["authorizations"]["count"] == 1
 
@@ -220,7 +220,7 @@ def test_bad_ids_are_422_naming_ids(viewer, value):
 
 def test_archived_records_keep_their_history_rows(admin):
     record_id = synced_drug()
-    admin.delete(f"/api/drugs/{record_id}")
+    admin.delete(f"/api/drugs/{record_id}?version=1")
     count = db.session.scalar(
         sa.text("SELECT count(*) FROM record_changes WHERE record_id = :i"), {"i": record_id}
     )

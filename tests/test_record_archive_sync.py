@@ -93,7 +93,7 @@ def test_a_portal_sync_never_brings_an_archived_authorization_back(
     rows = len(sandbox_portal.state.rows)
     target = sandbox_portal.state.rows[1]
     record = find(client, headers, target.authorization_number)
-    archived = admin.delete(f"/api/authorizations/{record['id']}")
+    archived = admin.delete(f"/api/authorizations/{record['id']}?version={record['version']}")
     assert archived.json["data"]["outcome"] == "archived"
 
     theirs = next(s for s in ("Expired", "Approved", "Denied") if s != record["status"])
@@ -105,7 +105,9 @@ def test_a_portal_sync_never_brings_an_archived_authorization_back(
     after = editor.get(f"/api/authorizations/{record['id']}").json["data"]
     assert after["archived"] is True  # still archived, still hidden
     assert after["status"] == theirs  # the source's values were still recorded, quietly
-    restored = editor.post(f"/api/authorizations/{record['id']}/restore")
+    restored = editor.post(
+        f"/api/authorizations/{record['id']}/restore", json={"version": after["version"]}
+    )
     assert restored.json["data"]["archived"] is False
     assert editor.get("/api/authorizations").json["total"] == rows
 
@@ -136,7 +138,8 @@ def test_a_dailymed_sync_never_brings_an_archived_drug_back(dailymed, admin, vie
     total = viewer.get("/api/drugs").json["total"]
     label = dailymed.catalogue.labels[2]
     drug = drug_by_set_id(viewer, label.set_id)
-    assert admin.delete(f"/api/drugs/{drug['id']}").json["data"]["outcome"] == "archived"
+    archived = admin.delete(f"/api/drugs/{drug['id']}?version={drug['version']}")
+    assert archived.json["data"]["outcome"] == "archived"
 
     republish(dailymed, label.set_id, title="RETITLED BY THE SOURCE")
     run = run_sync()

@@ -138,7 +138,7 @@ export async function openRecordEditor(dataset, { id, user, opener = document.ac
     try {
       const { data } = await withBusy(
         button,
-        () => api.post(`${apiPath}/${record.id}/review`, { field: name, decision }),
+        () => api.post(`${apiPath}/${record.id}/review`, { field: name, decision, version: original.version }),
         decision === "keep" ? "Keeping" : "Taking",
       );
       const typed = changes();

@@ -223,7 +223,7 @@ export function openHistoryDrawer(dataset, { record, user, opener = document.act
       tone: "brand",
       opener: list, // the button goes away with the redrawn list
       onConfirm: async () => {
-        const { data } = await api.post(`${dataset.apiPath}/${current.id}/revert`, { change_id: change.id });
+        const { data } = await api.post(`${dataset.apiPath}/${current.id}/revert`, { change_id: change.id, version: current.version });
         current = data;
         renderSummary();
         onChanged?.(data);
