@@ -24,7 +24,7 @@ from database import db
 from jobs import engine
 from models import Drug, Run
 from sandbox.catalogue import Catalogue
-from tests.fixtures.app import settings_for_tests
+from tests.fixtures.app import if_match, settings_for_tests
 from tests.fixtures.dailymed_sync import republish, run_sync
 
 FAILING = "_test_alert_failing"
@@ -176,7 +176,13 @@ def test_an_archived_record_a_sync_flags_does_not_count_toward_the_review_alert(
     base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
     dailymed_app(base_url)
     kept, archived = _corrected_drugs(client, bearer, state, 2)
-    assert client.delete(f"/api/drugs/{archived.id}", headers=bearer("admin")).status_code == 200
+    assert (
+        client.delete(
+            f"/api/drugs/{archived.id}",
+            headers=if_match(client, f"/api/drugs/{archived.id}", bearer("admin")),
+        ).status_code
+        == 200
+    )
 
     notify(receiver.url)
     for drug in (kept, archived):
@@ -194,7 +200,13 @@ def test_a_sync_that_flags_only_archived_records_sends_no_review_alert(
     base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
     dailymed_app(base_url)
     (archived,) = _corrected_drugs(client, bearer, state, 1)
-    assert client.delete(f"/api/drugs/{archived.id}", headers=bearer("admin")).status_code == 200
+    assert (
+        client.delete(
+            f"/api/drugs/{archived.id}",
+            headers=if_match(client, f"/api/drugs/{archived.id}", bearer("admin")),
+        ).status_code
+        == 200
+    )
 
     notify(receiver.url)
     republish(state, archived.set_id, title="RENAMED BY THE SOURCE")

@@ -14,6 +14,7 @@ from database import db
 from jobs import engine
 from models import Authorization, Drug, DrugClass, NdcCode, RecordChange, drug_class_memberships
 from tests import test_analytics as plain_python_checks
+from tests.fixtures.app import if_match
 from tests.test_analytics import analysis, sync_sandbox
 
 _members = drug_class_memberships.c
@@ -91,7 +92,9 @@ def path(dataset: str, record: Any) -> str:
 
 def archive_all(client, admin: dict[str, str], records: dict[str, Any]) -> None:
     for dataset, record in records.items():
-        response = client.delete(path(dataset, record), headers=admin)
+        response = client.delete(
+            path(dataset, record), headers=if_match(client, path(dataset, record), admin)
+        )
         assert response.status_code == 200, response.json
         assert response.json["data"]["outcome"] == "archived", response.json
 
@@ -99,7 +102,8 @@ def archive_all(client, admin: dict[str, str], records: dict[str, Any]) -> None:
 def restore_all(client, admin: dict[str, str], records: dict[str, Any]) -> None:
     for dataset, record in records.items():
         response = client.post(
-            f"/api/{dataset.replace('_', '-')}/{record.id}/restore", headers=admin
+            path(dataset, record) + "/restore",
+            headers=if_match(client, path(dataset, record), admin),
         )
         assert response.status_code == 200, response.json
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from database import db
 from models import Authorization, Drug
+from tests.fixtures.app import if_match
 from tests.test_analytics import analysis, filter_cases, labels_in_scope, sync_sandbox
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -138,7 +139,10 @@ def test_an_archived_authorization_leaves_the_urls_analysis_until_restored(clien
     gone_portal.source_values = {"patient_name": "Cy"}  # a portal sent it: archived, not deleted
     db.session.commit()
     path = f"/api/authorizations/{gone_portal.id}"
-    assert client.delete(path, headers=admin).json["data"]["outcome"] == "archived"
+    assert (
+        client.delete(path, headers=if_match(client, path, admin)).json["data"]["outcome"]
+        == "archived"
+    )
 
     archived = analysis(client, viewer, "urls")
     fewer = {
@@ -147,5 +151,5 @@ def test_an_archived_authorization_leaves_the_urls_analysis_until_restored(clien
     }
     assert archived["summary"] == {**before["summary"], **fewer}
     assert "B-1" not in {i["name"] for i in archived["data"]["missing"]}
-    assert client.post(path + "/restore", headers=admin).status_code == 200
+    assert client.post(path + "/restore", headers=if_match(client, path, admin)).status_code == 200
     assert analysis(client, viewer, "urls")["data"] == before["data"]

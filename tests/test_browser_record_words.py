@@ -18,6 +18,7 @@ from tests.test_authorizations_browser import api_sync, click_in_row, settled, w
 from tests.test_browser_add_archive import open_list, people, portal_app, row_for, shot
 
 __all__ = ["people", "portal_app"]  # fixtures used by the tests below
+from tests.fixtures.app import if_match
 
 
 def only_actions(actions: set[str]):
@@ -121,13 +122,26 @@ def test_the_history_and_the_audit_log_word_archive_restore_and_a_sync_joining(
     joined_id = created.json["data"]["id"]
     run = api_sync(ada.client, ada.headers())
     assert (
-        ada.client.delete(f"/api/authorizations/{joined_id}", headers=ada.headers()).status_code
+        ada.client.delete(
+            f"/api/authorizations/{joined_id}",
+            headers=if_match(ada.client, f"/api/authorizations/{joined_id}", ada.headers()),
+        ).status_code
         == 200
     )
-    assert ada.post(f"/api/authorizations/{joined_id}/restore", json={}).status_code == 200
+    assert (
+        ada.post(
+            f"/api/authorizations/{joined_id}/restore",
+            json={},
+            headers=if_match(ada.client, f"/api/authorizations/{joined_id}"),
+        ).status_code
+        == 200
+    )
     other = next(r for r in ada.get("/api/authorizations").json["data"] if r["id"] != joined_id)
     assert (
-        ada.client.delete(f"/api/authorizations/{other['id']}", headers=ada.headers()).status_code
+        ada.client.delete(
+            f"/api/authorizations/{other['id']}",
+            headers=if_match(ada.client, f"/api/authorizations/{other['id']}", ada.headers()),
+        ).status_code
         == 200
     )
 
@@ -187,7 +201,13 @@ def test_export_selection_finds_archived_rows_and_the_picker_leaves_out_the_numb
     api_sync(client, admin)
     rows = client.get("/api/authorizations?sort=authorization_number", headers=admin).json["data"]
     archived = rows[0]
-    assert client.delete(f"/api/authorizations/{archived['id']}", headers=admin).status_code == 200
+    assert (
+        client.delete(
+            f"/api/authorizations/{archived['id']}",
+            headers=if_match(client, f"/api/authorizations/{archived['id']}", admin),
+        ).status_code
+        == 200
+    )
     browser.set_window_size(1400, 900)
     sign_in(browser, live_server, "eddie")
     open_list(browser, live_server, "?archived=all&sort=authorization_number")

@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from tests.fixtures.app import if_match
 from tests.test_record_archive import DATASETS, NEW_RECORDS, SYNCED
 
 # The columns each export had before, in order: scripts read them by position.
@@ -30,7 +31,13 @@ def exported(person, path: str, **args: str) -> tuple[list[str], list[dict[str, 
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_an_export_ends_with_origin_and_archived_at(admin, editor, dataset):
     archived_id = SYNCED[dataset]()
-    assert admin.delete(f"/api/{dataset}/{archived_id}").json["data"]["outcome"] == "archived"
+    assert (
+        admin.delete(
+            f"/api/{dataset}/{archived_id}",
+            headers=if_match(admin.client, f"/api/{dataset}/{archived_id}"),
+        ).json["data"]["outcome"]
+        == "archived"
+    )
     manual_id = editor.post(f"/api/{dataset}", json=NEW_RECORDS[dataset]).json["data"]["id"]
     header, rows = exported(editor, f"/api/{dataset}/export.csv", archived="all")
     assert header[: len(LEADING[dataset])] == LEADING[dataset]
@@ -50,7 +57,10 @@ def test_the_ndc_form_ends_with_the_drugs_origin_and_archived_at(viewer):
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_a_selection_with_an_archived_record_exports_it_with_archived_all(admin, dataset):
     archived_id = SYNCED[dataset]()
-    admin.delete(f"/api/{dataset}/{archived_id}")
+    admin.delete(
+        f"/api/{dataset}/{archived_id}",
+        headers=if_match(admin.client, f"/api/{dataset}/{archived_id}"),
+    )
     path = f"/api/{dataset}/export.csv"
     assert exported(admin, path, ids=str(archived_id))[1] == []  # archived rows are hidden…
     _header, rows = exported(admin, path, ids=str(archived_id), archived="all")
