@@ -170,19 +170,19 @@ def _corrected_drugs(client, bearer, state, count: int) -> list[Drug]:
     return drugs
 
 
+def archive(client, bearer, drug: Drug) -> None:
+    path = f"/api/drugs/{drug.id}"
+    archived = client.delete(path, headers=if_match(client, path, bearer("admin")))
+    assert archived.status_code == 200, archived.json
+
+
 def test_an_archived_record_a_sync_flags_does_not_count_toward_the_review_alert(
     app, notify, receiver, dailymed_app, start_sandbox_dailymed, client, bearer
 ):
     base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
     dailymed_app(base_url)
     kept, archived = _corrected_drugs(client, bearer, state, 2)
-    assert (
-        client.delete(
-            f"/api/drugs/{archived.id}",
-            headers=if_match(client, f"/api/drugs/{archived.id}", bearer("admin")),
-        ).status_code
-        == 200
-    )
+    archive(client, bearer, archived)
 
     notify(receiver.url)
     for drug in (kept, archived):
@@ -200,13 +200,7 @@ def test_a_sync_that_flags_only_archived_records_sends_no_review_alert(
     base_url, state = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
     dailymed_app(base_url)
     (archived,) = _corrected_drugs(client, bearer, state, 1)
-    assert (
-        client.delete(
-            f"/api/drugs/{archived.id}",
-            headers=if_match(client, f"/api/drugs/{archived.id}", bearer("admin")),
-        ).status_code
-        == 200
-    )
+    archive(client, bearer, archived)
 
     notify(receiver.url)
     republish(state, archived.set_id, title="RENAMED BY THE SOURCE")

@@ -37,16 +37,20 @@ def shot(browser, name: str) -> None:
         browser.save_screenshot(str(Path(folder) / f"{name}.png"))
 
 
-@pytest.fixture
-def portal_app(app, sandbox_portal: RunningSandbox):
-    """The app pointed at the sandbox portal: 6 rows on one page, drawn after 50 ms."""
+def portal_of(app, sandbox_portal: RunningSandbox, rows: int):
+    """The app pointed at the sandbox portal: `rows` rows on one page, drawn after 50 ms."""
     state = sandbox_portal.state
     initial_rows = state.initial_rows
-    state.initial_rows, state.page_size, state.delay_ms = ROWS, 20, 50
+    state.initial_rows, state.page_size, state.delay_ms = rows, 20, 50
     state.reset()
     with app_pointed_at(app, sandbox_portal):
         yield app
     state.initial_rows = initial_rows
+
+
+@pytest.fixture
+def portal_app(app, sandbox_portal: RunningSandbox):
+    yield from portal_of(app, sandbox_portal, ROWS)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from selenium.webdriver.support.ui import Select
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
 from tests.fixtures.browser import redraws, screen_redrawn, screen_settled, sign_in, wait
-from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
+from tests.fixtures.sandbox import RunningSandbox
 from tests.test_authorizations_browser import api_edit, api_sync, other_status, record_for
-from tests.test_browser_add_archive import numbers_shown, open_list, row_for, shot
+from tests.test_browser_add_archive import numbers_shown, open_list, portal_of, row_for, shot
 
 ROWS = 12
 TABLE = "#authorizations-table"
@@ -27,14 +27,7 @@ TABLE = "#authorizations-table"
 
 @pytest.fixture
 def portal_app(app, sandbox_portal: RunningSandbox):
-    """The app pointed at the sandbox portal: 12 rows, drawn after 50 ms."""
-    state = sandbox_portal.state
-    initial_rows = state.initial_rows
-    state.initial_rows, state.page_size, state.delay_ms = ROWS, 20, 50
-    state.reset()
-    with app_pointed_at(app, sandbox_portal):
-        yield app
-    state.initial_rows = initial_rows
+    yield from portal_of(app, sandbox_portal, ROWS)
 
 
 @pytest.fixture
