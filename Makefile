@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
-.PHONY: run test lint typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
+.PHONY: run test lint deploy-check typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
 
 # The venv is installed from the locks: every package of the tree pinned and checked against its
 # hash. requirements*.txt are what people edit; `make lock` regenerates the locks from them.
@@ -48,7 +48,14 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	@$(MAKE) --no-print-directory typecheck lint-js lock-check
+	@$(MAKE) --no-print-directory typecheck lint-js lock-check deploy-check
+
+## deploy-check: hadolint (Dockerfile), yamllint (all YAML), the compose file against the
+## compose-spec schema, k8s/ rendered by kubectl kustomize and checked by kubernetes-validate
+deploy-check: $(VENV)/.dev
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/yamllint --strict .
+	$(PY) -m tests.deploy_check
 
 ## typecheck: mypy over the packages and entry files ([tool.mypy] in pyproject.toml)
 typecheck: $(VENV)/.dev
