@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
-.PHONY: run test lint deploy-check typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
+.PHONY: run test lint typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
 
 # The venv is installed from the locks: every package of the tree pinned and checked against its
 # hash. requirements*.txt are what people edit; `make lock` regenerates the locks from them.
@@ -52,6 +52,7 @@ lint: $(VENV)/.dev
 
 ## deploy-check: hadolint (Dockerfile), yamllint (all YAML), the compose file against the
 ## compose-spec schema, k8s/ rendered by kubectl kustomize and checked by kubernetes-validate
+.PHONY: deploy-check
 deploy-check: $(VENV)/.dev
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/yamllint --strict .
