@@ -1,0 +1,250 @@
+"""Scripts written for the seed products keep working: every call in the README's "Seed
+compatibility" table is made here against the real app (real PostgreSQL, the sandbox DailyMed and
+portal, a real browser for the portal sync), with a token, checking the keys the table names."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from sandbox.catalogue import Catalogue
+from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+ANALYSES = ("ndc", "drug-classes", "names", "urls", "time", "network", "text", "quality")
+CALL = re.compile(r"`((?:GET|POST|PUT|PATCH|DELETE) /api/[^`]+)`")
+
+
+def documented_calls() -> dict[str, str]:
+    """`METHOD /path` → the keys cell, for each row of the README's seed compatibility table."""
+    section = README.read_text().split("\n### Seed compatibility\n", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    calls = {}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        match = CALL.fullmatch(cells[0])
+        assert match, f"not a call: {cells[0]}"
+        calls[match.group(1)] = cells[2]
+    return calls
+
+
+def documented_keys(template: str) -> list[str]:
+    """The answer keys the table names for a call (the backticked words before any `;` or `(`)."""
+    cell = re.split(r"[;(]", documented_calls()[template], maxsplit=1)[0]
+    return re.findall(r"`([a-z_]+)`", cell)
+
+
+def call(
+    client: FlaskClient,
+    template: str,
+    headers: dict[str, str],
+    status: int = 200,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """One documented call: the path filled from kwargs' `path` values, the status expected,
+    and every key the README names for it present in the answer."""
+    method, path = template.split(" ", 1)
+    for name, value in kwargs.pop("path", {}).items():
+        path = path.replace(f"<{name}>", str(value))
+    response = client.open(path, method=method, headers=headers, **kwargs)
+    assert response.status_code == status, (template, response.status_code, response.json)
+    body = response.json
+    missing = [key for key in documented_keys(template) if key not in body]
+    assert not missing, f"{template} answered without {missing}: {body}"
+    assert body["success"] is True
+    return body
+
+
+def wait_until_finished(client: FlaskClient, headers: dict[str, str], job_id: int) -> dict:
+    """Poll the status call as a seed script does, until the job leaves queued / running."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body = call(
+            client, "GET /api/scrape/status/<job_id>", headers, path={"job_id": job_id}
+        )
+        assert body["job_id"] == job_id
+        if body["status"] not in ("queued", "running"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still running after 120 s")
+
+
+def versioned(record: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**fields, "version": record["version"]}
+
+
+@pytest.fixture
+def portal_world(app, sandbox_portal: RunningSandbox) -> Iterator[None]:
+    sandbox_portal.state.delay_ms = 50
+    with app_pointed_at(app, sandbox_portal):
+        yield
+
+
+@pytest.fixture
+def drug_world(dailymed_app, start_sandbox_dailymed):
+    """A small sandbox DailyMed synced into the database (classes, drugs, NDCs)."""
+    from tests.fixtures.dailymed_sync import run_sync
+
+    base_url, _ = start_sandbox_dailymed(Catalogue(classes=6, labels=40))
+    dailymed_app(base_url)
+    run = run_sync()
+    assert run.status == "completed", run.error_message
+
+
+def test_valer_sync_scripts_trigger_poll_and_read_as_before(portal_world, client, bearer):
+    headers = bearer("editor")
+    started = call(client, "POST /api/scrape", headers, status=202)  # no body: the portal
+    run = wait_until_finished(client, headers, started["job_id"])
+    assert run["status"] == "completed", run["error"]
+    assert run["source"] == "portal"
+
+    authorizations = call(client, "GET /api/authorizations", headers)
+    assert authorizations["count"] == len(authorizations["data"]) > 0
+    runs = call(client, "GET /api/scrape-runs", headers)
+    assert [r["id"] for r in runs["data"]] == [started["job_id"]]
+
+
+def test_protego_drug_class_crud(drug_world, client, bearer):
+    headers = bearer("admin")
+    listed = call(client, "GET /api/drug-classes", headers)
+    assert listed["count"] == len(listed["data"]) > 0
+
+    made = call(
+        client,
+        "POST /api/drug-classes",
+        headers,
+        status=201,
+        json={"code": "N0000999999", "name": "Seed Class", "class_type": "EPC"},
+    )["data"]
+    one = call(client, "GET /api/drug-classes/<id>", headers, path={"id": made["id"]})["data"]
+    assert one["name"] == "Seed Class"
+    replaced = call(
+        client,
+        "PUT /api/drug-classes/<id>",
+        headers,
+        path={"id": made["id"]},
+        json=versioned(one, name="Seed Class Renamed", class_type="MOA"),
+    )["data"]
+    assert (replaced["name"], replaced["class_type"]) == ("Seed Class Renamed", "MOA")
+    patched = call(
+        client,
+        "PATCH /api/drug-classes/<id>",
+        headers,
+        path={"id": made["id"]},
+        json=versioned(replaced, name="Seed Class Patched"),
+    )["data"]
+    assert patched["name"] == "Seed Class Patched"
+    gone = call(
+        client,
+        "DELETE /api/drug-classes/<id>",
+        headers,
+        path={"id": made["id"]},
+        query_string={"version": patched["version"]},
+    )["data"]
+    assert gone["outcome"] == "deleted"  # made by hand: removed, not archived
+
+
+def test_protego_drug_crud_and_its_filters(drug_world, client, bearer):
+    headers = bearer("admin")
+    listed = call(client, "GET /api/drugs", headers, query_string={"per_page": 200})
+    assert listed["count"] == len(listed["data"]) > 0
+    some = listed["data"][0]
+    detail = call(client, "GET /api/drugs/<id>", headers, path={"id": some["id"]})["data"]
+
+    by_name = call(client, "GET /api/drugs", headers, query_string={"name": some["title"][:6]})
+    assert some["id"] in [d["id"] for d in by_name["data"]]
+    by_class = call(
+        client,
+        "GET /api/drugs",
+        headers,
+        query_string={"drug_class_id": detail["classes"][0]["id"]},
+    )
+    assert some["id"] in [d["id"] for d in by_class["data"]]
+    by_ndc = call(client, "GET /api/drugs", headers, query_string={"ndc": detail["ndcs"][0]["ndc"]})
+    assert some["id"] in [d["id"] for d in by_ndc["data"]]
+
+    made = call(
+        client,
+        "POST /api/drugs",
+        headers,
+        status=201,
+        json={"set_id": "00000000-0000-4000-8000-00000000feed", "title": "SEEDTAB 5 mg"},
+    )["data"]
+    replaced = call(
+        client,
+        "PUT /api/drugs/<id>",
+        headers,
+        path={"id": made["id"]},
+        json=versioned(
+            made,
+            title="SEEDTAB 10 mg",
+            brand_name="Seedtab",
+            generic_name="seedamine",
+            dosage_form="TABLET",
+            labeler_name="Seed Labs",
+            published_date="2024-11-13",
+        ),
+    )["data"]
+    assert (replaced["title"], replaced["brand_name"]) == ("SEEDTAB 10 mg", "Seedtab")
+    patched = call(
+        client,
+        "PATCH /api/drugs/<id>",
+        headers,
+        path={"id": made["id"]},
+        json=versioned(replaced, brand_name="Seedtab XR"),
+    )["data"]
+    assert patched["brand_name"] == "Seedtab XR"
+    gone = call(
+        client,
+        "DELETE /api/drugs/<id>",
+        headers,
+        path={"id": made["id"]},
+        query_string={"version": patched["version"]},
+    )["data"]
+    assert gone["outcome"] == "deleted"
+
+
+def test_protego_analytics_runs_results_and_analyses(drug_world, client, bearer):
+    headers = bearer("admin")
+    started = call(client, "POST /api/analytics/run", headers, status=202)
+    run = wait_until_finished(client, headers, started["job_id"])
+    assert run["status"] == "completed", run["error"]
+
+    results = call(client, "GET /api/analytics/results", headers)
+    assert results["count"] == len(results["data"]) > 0
+    first = results["data"][0]
+    one = call(client, "GET /api/analytics/results/<id>", headers, path={"id": first["id"]})
+    assert (one["id"], one["analysis"]) == (first["id"], first["analysis"])
+    noted = call(
+        client,
+        "PUT /api/analytics/results/<id>",
+        headers,
+        path={"id": first["id"]},
+        json={"note": "checked by the seed's script"},
+    )
+    assert noted["note"] == "checked by the seed's script"
+    deleted = call(client, "DELETE /api/analytics/results/<id>", headers, path={"id": first["id"]})
+    assert deleted["deleted"] == first["id"]
+
+    for analysis in ANALYSES:
+        body = call(client, "GET /api/analytics/<analysis>", headers, path={"analysis": analysis})
+        assert body["analysis"] == analysis
+
+
+def test_every_call_in_the_readme_table_is_made_by_these_tests():
+    source = Path(__file__).read_text()
+    made = set(re.findall(r'"((?:GET|POST|PUT|PATCH|DELETE) /api/[^"]+)"', source))
+    assert set(documented_calls()) == made
+
+
+def test_the_readme_table_names_every_analysis_the_api_serves(app):
+    from analytics import registry
+
+    assert "`GET /api/analytics/<analysis>`" in README.read_text()
+    assert set(ANALYSES) == set(registry.ANALYZERS)
