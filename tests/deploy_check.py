@@ -99,8 +99,10 @@ def main() -> int:
             continue
         found = kubernetes_errors(manifests, directory.name)
         count = sum(1 for doc in yaml.safe_load_all(manifests) if doc)
-        print(f"{name}: {count} objects, {'valid' if not found else 'INVALID'} (Kubernetes "
-              f"{KUBERNETES_VERSION}, strict)")
+        print(
+            f"{name}: {count} objects, {'valid' if not found else 'INVALID'} (Kubernetes "
+            f"{KUBERNETES_VERSION}, strict)"
+        )
         problems.extend(found)
     for problem in problems:
         print(problem, file=sys.stderr)

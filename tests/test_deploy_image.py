@@ -77,9 +77,9 @@ def test_the_image_installs_the_browser_packages_make_installs_and_no_other_apt_
 
 
 def test_the_image_installs_the_pinned_lock_with_hashes_as_make_does():
-    make_install = re.search(r"install (.*--require-hashes -r requirements\.lock)", makefile_recipe(
-        "$(VENV)/.runtime"
-    ))
+    make_install = re.search(
+        r"install (.*--require-hashes -r requirements\.lock)", makefile_recipe("$(VENV)/.runtime")
+    )
     assert make_install, "the Makefile installs requirements.lock with --require-hashes"
     installs = [args for args in arguments("RUN") if "pip install" in args]
     assert len(installs) == 1

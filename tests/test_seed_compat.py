@@ -65,9 +65,7 @@ def wait_until_finished(client: FlaskClient, headers: dict[str, str], job_id: in
     """Poll the status call as a seed script does, until the job leaves queued / running."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        body = call(
-            client, "GET /api/scrape/status/<job_id>", headers, path={"job_id": job_id}
-        )
+        body = call(client, "GET /api/scrape/status/<job_id>", headers, path={"job_id": job_id})
         assert body["job_id"] == job_id
         if body["status"] not in ("queued", "running"):
             return body
