@@ -38,6 +38,8 @@ RUN groupadd --system --gid ${APP_UID} medsync \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY . /app
+# Bytecode now: at run time the root file system may be read-only (Kubernetes, compose).
+RUN python -m compileall -q /app
 USER ${APP_UID}:${APP_UID}
 EXPOSE 5000
 # /health answers 200 while the database answers, 503 otherwise; Python's urllib, so no curl.
