@@ -33,6 +33,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     FLASK_HOST=0.0.0.0 \
     FLASK_PORT=5000 \
     INSTANCE_PATH=/tmp/medsync-instance \
+    HOME=/tmp \
     SELENIUM_HEADLESS=true
 RUN groupadd --system --gid ${APP_UID} medsync \
     && useradd --system --uid ${APP_UID} --gid medsync --no-create-home \

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -94,7 +93,7 @@ def test_the_readme_api_guide_runs_as_written(guide_server, database_url, tmp_pa
     assert corrected == 1  # the correction the guide made is stored
 
 
-def test_every_documented_step_would_fail_loudly(tmp_path: Path):
+def test_every_documented_step_would_fail_loudly():
     """The guide asserts its outcomes, so a changed answer fails it rather than printing on."""
     _, program = guide_blocks()
     assert program.count("assert ") >= 3
