@@ -39,9 +39,14 @@ lock-check:
 run: $(VENV)/.runtime
 	$(PY) app.py
 
-## test: the whole suite (real PostgreSQL, real Chromium, real HTTP servers)
+## test: the whole suite (real PostgreSQL, real Chromium, real HTTP servers) on TEST_WORKERS
+## processes (pytest-xdist; 0 = one), then the tests marked `alone` with nothing beside them
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev browser
-	$(PY) -m pytest
+	status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not alone" || status=$$?; \
+	$(PY) -m pytest -m alone || status=$$?; \
+	exit $$status
 
 ## lint: ruff (rules and formatting), mypy, eslint and the locks, as CI and pre-commit run them
 lint: $(VENV)/.dev

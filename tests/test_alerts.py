@@ -257,6 +257,7 @@ def test_a_receiver_that_is_down_never_fails_the_run_and_the_url_stays_out_of_th
     assert "s3cr3t-hook-token" not in caplog.text
 
 
+@pytest.mark.alone
 def test_a_receiver_that_hangs_does_not_hold_the_run(app, notify):
     slow = Receiver(delay=3.0)
     try:

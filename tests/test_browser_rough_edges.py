@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 import accounts
@@ -308,8 +309,8 @@ def test_the_result_toast_leaves_the_last_rows_of_a_table_in_view(
     wait(browser).until(read_to_the_end)
     slow_portal.release.set()  # the run ends while the Runs screen is read to its end
 
-    toast = wait(browser).until(
-        lambda b: b.find_element(By.CSS_SELECTOR, '#toasts [data-toast="success"]')
+    toast = wait(browser).until(  # visible: it fades in, and a transparent one reads as ""
+        EC.visibility_of_element_located((By.CSS_SELECTOR, '#toasts [data-toast="success"]'))
     )
     assert "Portal sync completed" in toast.text  # no panel on this screen: the toast says it
     wait(browser).until(clear_of_the_toasts)  # the table redraws after the sync: look again

@@ -35,7 +35,7 @@ def test_health_is_503_when_the_database_is_down(make_app, pg_server_url):
     assert probe.get("/health").status_code == 200
     engine = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE "medsync_health_test" WITH (FORCE)'))
+        conn.execute(sa.text(f'DROP DATABASE "{sa.make_url(url).database}" WITH (FORCE)'))
     engine.dispose()
     response = probe.get("/health")
     assert response.status_code == 503

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 import accounts
 from api.validation import MAX_QUERY_TEXT
 from database import db
-from tests.fixtures.app import settings_for_tests
+from tests.fixtures.app import serving, settings_for_tests
 from tests.fixtures.dailymed_sync import LABELS, sync_labels
 
 
@@ -49,6 +50,7 @@ def slow_app(make_app):
     return built
 
 
+@pytest.mark.alone
 def test_a_request_statement_past_the_timeout_is_cancelled_by_the_server(slow_app):
     with slow_app.app_context():
         user = accounts.create_user("slowpoke", "correct-horse-battery", "viewer")
@@ -71,19 +73,39 @@ def test_work_outside_requests_is_not_limited(slow_app):
         db.session.rollback()
 
 
-@pytest.fixture
-def many_drugs(app) -> None:
-    """150,000 labels (about 20 MB of CSV): far more than a slow client's socket takes, so an
-    unread download really stays open on the server."""
+def insert_drugs(count: int) -> None:
     db.session.execute(
         sa.text(
             "INSERT INTO drugs (set_id, title, version, source_values, manual_fields, "
             "is_manually_edited, needs_review, missing_from_source, created_at, updated_at) "
             "SELECT gen_random_uuid()::text, 'DRUG NUMBER ' || g || ' TABLET', 1, '{}', '{}', "
-            "false, false, false, now(), now() FROM generate_series(1, 150000) g"
-        )
+            "false, false, false, now(), now() FROM generate_series(1, :count) g"
+        ),
+        {"count": count},
     )
     db.session.commit()
+
+
+@pytest.fixture
+def many_drugs(app) -> None:
+    """150,000 labels (about 35 MB of CSV): far more than the flood's clients read and their
+    sockets take (loopback buffers here grow to 32 MB), so its exports stay open meanwhile."""
+    insert_drugs(150_000)
+
+
+SMALL_SOCKET_BUFFER = 4096  # bytes; the kernel doubles it for its bookkeeping
+
+
+@pytest.fixture
+def export_server(app) -> Iterator[str]:
+    """The app over HTTP with small send buffers, and 5,000 labels (about 1 MB of CSV): a slow
+    client's download really stays open on the server, whatever the time. The bytes in flight
+    are the server's send buffer and the client's receive buffer, about 12 KB together here;
+    uncapped, the server's may grow to 4 MB on loopback (tcp_wmem), which 150,000 labels had to
+    outweigh (half a minute to insert, with the title's trigram index)."""
+    insert_drugs(5_000)
+    with serving(app, send_buffer=SMALL_SOCKET_BUFFER) as url:
+        yield url
 
 
 class SlowDownload:
@@ -94,7 +116,7 @@ class SlowDownload:
     def __init__(self, server: str, headers: dict[str, str]) -> None:
         host, port = server.removeprefix("http://").split(":")
         self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_SOCKET_BUFFER)
         self.sock.connect((host, int(port)))
         lines = ["GET /api/drugs/export.csv HTTP/1.1", f"Host: {host}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -124,36 +146,36 @@ def wait_for_slots(app, taken: int) -> None:
     assert slots.taken == taken
 
 
-def test_one_user_may_stream_two_exports_at_once(app, live_server, bearer, many_drugs):
+def test_one_user_may_stream_two_exports_at_once(app, export_server, bearer):
     headers = bearer("viewer")
-    first, second = open_export(live_server, headers), open_export(live_server, headers)
+    first, second = open_export(export_server, headers), open_export(export_server, headers)
     assert first.status_code == second.status_code == 200
-    third = open_export(live_server, headers)
+    third = open_export(export_server, headers)
     assert third.status_code == 429
     assert b'"code":"rate_limited"' in third.head.replace(b" ", b"") or third.sock.recv(4096)
     assert int(third.headers["Retry-After"]) > 0
     third.close()
-    someone_else = open_export(live_server, bearer("viewer"))
+    someone_else = open_export(export_server, bearer("viewer"))
     assert someone_else.status_code == 200
     first.close()  # the client goes away: its slot comes back
     wait_for_slots(app, 2)
-    fourth = open_export(live_server, headers)
+    fourth = open_export(export_server, headers)
     assert fourth.status_code == 200
     for response in (second, someone_else, fourth):
         response.close()
 
 
-def test_exports_stream_from_their_own_pool_not_the_apps(app, live_server, bearer, many_drugs):
-    exports = [open_export(live_server, bearer("viewer")) for _ in range(4)]
+def test_exports_stream_from_their_own_pool_not_the_apps(app, export_server, bearer):
+    exports = [open_export(export_server, bearer("viewer")) for _ in range(4)]
     assert [e.status_code for e in exports] == [200] * 4
-    refused = open_export(live_server, bearer("viewer"))
+    refused = open_export(export_server, bearer("viewer"))
     assert refused.status_code == 429  # EXPORT_CONCURRENCY=4
     refused.close()
     pool = app.extensions["medsync_exports"].engine().pool
     assert pool.checkedout() == 4 and pool.size() == 4
     db.session.close()  # this test's own connection
     assert db.engine.pool.checkedout() == 0  # the streams hold none of the app's connections
-    me = requests.get(f"{live_server}/api/me", headers=bearer("viewer"), timeout=5)
+    me = requests.get(f"{export_server}/api/me", headers=bearer("viewer"), timeout=5)
     assert me.status_code == 200  # the app's own pool is untouched
     for export in exports:
         export.close()
@@ -204,6 +226,7 @@ with ThreadPoolExecutor(max_workers=120) as pool:
 """
 
 
+@pytest.mark.alone
 def test_a_flood_of_exports_and_long_searches_leaves_the_app_answering(
     app, live_server, bearer, many_drugs
 ):
