@@ -3,7 +3,13 @@
 Sources plug in with `@register("portal")`; this module knows nothing about portals or DailyMed.
 One queued-or-running job per source is enforced by a partial unique index in PostgreSQL, not
 by a Python lock, so it holds across worker processes. A heartbeat thread keeps `heartbeat_at`
-fresh; a run whose heartbeat goes stale (its process died) is marked interrupted. A source may
+fresh; a run whose heartbeat goes stale (its process died) is marked interrupted.
+
+JOBS_MODE=threads (the default): the process that starts a run executes it in a thread of its
+own. JOBS_MODE=queue: `start` only inserts the run, queued and unclaimed; worker processes
+(`jobs.queue`, `flask --app app worker`) claim and execute it. When a process is told to stop
+(`stop_jobs`, gunicorn's worker exit, the worker's SIGTERM) its running jobs stop at their next
+checkpoint: interrupted in threads mode, handed back to the queue in queue mode. A source may
 follow another (`follow("dailymed", "analytics", when=…)`): each completed run of the one starts
 a run of the other, triggered by "after:<source> run <id>".
 """
@@ -139,6 +145,37 @@ class RunAbandoned(Cancelled):
     stop at once and leave the row as it is, since another run may already own the source."""
 
 
+class ProcessStopping(Cancelled):
+    """This process is shutting down (`stop_jobs`): stop at the checkpoint, the run is not
+    finished (interrupted, or handed back to the queue in queue mode)."""
+
+
+_stopping = threading.Event()
+
+
+def stopping() -> threading.Event:
+    """Set once this process is shutting down; job checkpoints and queue workers watch it."""
+    return _stopping
+
+
+def stop_jobs(timeout: float) -> int:
+    """Ask this process's running jobs to stop at their next checkpoint and wait for them, at
+    most `timeout` seconds; how many were still running after that."""
+    _stopping.set()
+    deadline = time.monotonic() + timeout
+    running = [t for t in threading.enumerate() if t.name.startswith("job-")]
+    for thread in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = sum(thread.is_alive() for thread in running)
+    if running:
+        log.warning("stopping: %d job(s) stopped, %d still running", len(running) - left, left)
+    return left
+
+
+def queue_mode() -> bool:
+    return current_app.config["SETTINGS"].jobs_mode == "queue"
+
+
 class JobAlreadyRunning(Conflict):
     def __init__(self, source: str, job_id: int | None) -> None:
         # job_id is None when that run ended between our insert and the look-up.
@@ -147,9 +184,12 @@ class JobAlreadyRunning(Conflict):
         self.job_id = job_id
 
 
-def _create_runs(wanted: Sequence[str], triggered_by: str, user_id: int | None) -> list[Run]:
+def _create_runs(
+    wanted: Sequence[str], triggered_by: str, user_id: int | None, *, enqueue: bool = False
+) -> list[Run]:
     """One queued run per source, in one transaction: all of them, or none and JobAlreadyRunning
-    naming the source that is already running."""
+    naming the source that is already running. With `enqueue` they wait unclaimed for a queue
+    worker (no worker named, so no heartbeat is expected), each after the one before it."""
     for source in wanted:
         if source not in _registry:
             raise ValidationFailed(
@@ -164,12 +204,17 @@ def _create_runs(wanted: Sequence[str], triggered_by: str, user_id: int | None) 
             triggered_by=triggered_by,
             triggered_by_user_id=user_id,
             heartbeat_at=sa.func.now(),  # the database's clock: every worker compares against it
-            worker=WORKER,
+            worker=None if enqueue else WORKER,
         )
         for source in wanted
     ]
-    db.session.add_all(runs)
     try:
+        previous: Run | None = None
+        for run in runs:
+            run.queued_after_id = previous.id if enqueue and previous else None
+            db.session.add(run)
+            db.session.flush()
+            previous = run
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -189,7 +234,10 @@ def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
 
 
 def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
-    """Create the run row and start it in a background thread; returns at once."""
+    """Create the run row and start it in a background thread (queue mode: leave it queued for
+    a worker); returns at once."""
+    if queue_mode():
+        return _create_runs([source], triggered_by, user_id, enqueue=True)[0]
     run = _create_run(source, triggered_by, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     thread = threading.Thread(
@@ -203,6 +251,8 @@ def start_chain(chain: Sequence[str], triggered_by: str, user_id: int | None = N
     """Queue one run per source at once (all or none, see `_create_runs`) and run them one after
     another in one background thread. Each runs whatever the one before it did: the sources are
     independent and only take turns. The queued ones keep a heartbeat while they wait."""
+    if queue_mode():  # each waits for the one before it to end (queued_after_id)
+        return _create_runs(chain, triggered_by, user_id, enqueue=True)
     runs = _create_runs(chain, triggered_by, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     run_ids = [run.id for run in runs]
@@ -240,6 +290,11 @@ def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None =
                 log.info("%s not started after run %s: %s", follower, run_id, exc.message)
     db.session.expire_all()
     return db.session.get_one(Run, run_id)
+
+
+def execute_claimed(app: Flask, run_id: int) -> None:
+    """Execute a run a queue worker claimed (`jobs.queue`), then queue its followers."""
+    _execute_and_follow(app, run_id)
 
 
 def _execute_and_follow(app: Flask, run_id: int) -> None:
@@ -315,6 +370,8 @@ class RunReporter(Reporter):
         )
 
     def checkpoint(self) -> None:
+        if _stopping.is_set():
+            raise ProcessStopping()
         now = clock()
         if now - self._last_cancel_check < CANCEL_CHECK_INTERVAL:
             return
@@ -362,6 +419,10 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
     token = current_run_id.set(run_id)
     with app.app_context():
         run = db.session.get_one(Run, run_id)
+        if run.status != "queued":  # reaped or cancelled before it could start
+            db.session.remove()
+            current_run_id.reset(token)
+            return None
         source = run.source
         started = utcnow()
         run.status, run.started_at, run.worker = "running", started, WORKER
@@ -376,12 +437,21 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
         error: str | None = None
         failure: str | None = None
         try:
+            if _stopping.is_set():
+                raise ProcessStopping()
             if run.cancel_requested:
                 raise Cancelled()
             _registry[source](context)
             status = "completed"
         except RunAbandoned:
             log.warning("%s job stopped: the run was marked interrupted meanwhile", source)
+        except ProcessStopping:
+            if app.config["SETTINGS"].jobs_mode == "queue" and runs.hand_back(run_id, WORKER):
+                log.warning("%s job handed back to the queue: %s is stopping", source, WORKER)
+            else:
+                status = "interrupted"
+                error = f"Stopped before it finished: its process ({WORKER}) was shut down."
+                log.warning("%s job interrupted: this process is shutting down", source)
         except Cancelled:
             status = "cancelled"
             log.info("%s job cancelled at a checkpoint", source)
