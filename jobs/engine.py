@@ -22,9 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +31,17 @@ from flask import Flask, current_app
 from database import db
 from errors import Conflict, ValidationFailed
 from jobs import alerts, run_log, runs
+from jobs.registry import (  # noqa: F401  (the engine's public names; the registry is there)
+    JobContext,
+    JobRunner,
+    follow,
+    followers_of,
+    register,
+    registered,
+    runners,
+    sources,
+    unregister,
+)
 from jobs.runs import (  # noqa: F401  (the engine's public names; the work is in jobs.runs)
     get_run,
     plain_failure,
@@ -42,7 +51,7 @@ from jobs.runs import (  # noqa: F401  (the engine's public names; the work is i
     runs_query,
     stale_after,
 )
-from merge import MergeCounts
+from jobs.shutdown import ProcessStopping, stop_jobs, stopping  # noqa: F401  (re-exported)
 from models import ACTIVE_RUN_STATUSES, Run, utcnow
 from reporting import Cancelled, Reporter
 
@@ -68,108 +77,13 @@ class RunIdLogFilter(logging.Filter):
         return True
 
 
-@dataclass
-class JobContext:
-    run_id: int
-    reporter: Reporter
-    settings: Any
-    counts: MergeCounts = field(default_factory=MergeCounts)
-
-
-JobRunner = Callable[[JobContext], None]
-_registry: dict[str, JobRunner] = {}
-
-
-@dataclass(frozen=True)
-class _Follower:
-    source: str
-    when: Callable[[Any], bool]  # the app's settings → start it this time?
-
-
-_followers: dict[str, list[_Follower]] = {}
-
-
-def register(source: str) -> Callable[[JobRunner], JobRunner]:
-    def decorator(runner: JobRunner) -> JobRunner:
-        _registry[source] = runner
-        return runner
-
-    return decorator
-
-
-def unregister(source: str) -> None:
-    """Forget a source's runner; a no-op for a source never registered (tests use this)."""
-    _registry.pop(source, None)
-
-
-@contextmanager
-def registered(source: str, runner: JobRunner) -> Iterator[None]:
-    """Run `source` with `runner` inside the block, then restore what was registered before
-    (tests stand in for a real source this way)."""
-    previous = _registry.get(source)
-    _registry[source] = runner
-    try:
-        yield
-    finally:
-        if previous is None:
-            _registry.pop(source, None)
-        else:
-            _registry[source] = previous
-
-
-def follow(after: str, source: str, *, when: Callable[[Any], bool] = lambda settings: True) -> None:
-    """After each completed run of `after`, start a run of `source` when `when(settings)` says
-    so, with `triggered_by` "after:<after> run <id>". In the background it starts in a thread of
-    its own; after a foreground run (the CLI) it runs next in the foreground. When `source` is
-    already running the follower is skipped (logged), like any second trigger."""
-    followers = _followers.setdefault(after, [])
-    followers[:] = [f for f in followers if f.source != source]
-    followers.append(_Follower(source, when))
-
-
-def followers_of(after: str, settings: Any) -> tuple[str, ...]:
-    """The sources a completed run of `after` starts under these settings."""
-    return tuple(f.source for f in _followers.get(after, ()) if f.when(settings))
-
-
 def _after(source: str, run_id: int) -> str:
     return f"after:{source} run {run_id}"
-
-
-def sources() -> tuple[str, ...]:
-    return tuple(sorted(_registry))
 
 
 class RunAbandoned(Cancelled):
     """The run was marked interrupted (its heartbeat looked dead) while this thread still ran:
     stop at once and leave the row as it is, since another run may already own the source."""
-
-
-class ProcessStopping(Cancelled):
-    """This process is shutting down (`stop_jobs`): stop at the checkpoint, the run is not
-    finished (interrupted, or handed back to the queue in queue mode)."""
-
-
-_stopping = threading.Event()
-
-
-def stopping() -> threading.Event:
-    """Set once this process is shutting down; job checkpoints and queue workers watch it."""
-    return _stopping
-
-
-def stop_jobs(timeout: float) -> int:
-    """Ask this process's running jobs to stop at their next checkpoint and wait for them, at
-    most `timeout` seconds; how many were still running after that."""
-    _stopping.set()
-    deadline = time.monotonic() + timeout
-    running = [t for t in threading.enumerate() if t.name.startswith("job-")]
-    for thread in running:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    left = sum(thread.is_alive() for thread in running)
-    if running:
-        log.warning("stopping: %d job(s) stopped, %d still running", len(running) - left, left)
-    return left
 
 
 def queue_mode() -> bool:
@@ -191,7 +105,7 @@ def _create_runs(
     naming the source that is already running. With `enqueue` they wait unclaimed for a queue
     worker (no worker named, so no heartbeat is expected), each after the one before it."""
     for source in wanted:
-        if source not in _registry:
+        if source not in runners:
             raise ValidationFailed(
                 f"Unknown source {source!r}; choose one of {', '.join(sources())}.",
                 field="source",
@@ -370,7 +284,7 @@ class RunReporter(Reporter):
         )
 
     def checkpoint(self) -> None:
-        if _stopping.is_set():
+        if stopping().is_set():
             raise ProcessStopping()
         now = clock()
         if now - self._last_cancel_check < CANCEL_CHECK_INTERVAL:
@@ -437,11 +351,11 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
         error: str | None = None
         failure: str | None = None
         try:
-            if _stopping.is_set():
+            if stopping().is_set():
                 raise ProcessStopping()
             if run.cancel_requested:
                 raise Cancelled()
-            _registry[source](context)
+            runners[source](context)
             status = "completed"
         except RunAbandoned:
             log.warning("%s job stopped: the run was marked interrupted meanwhile", source)
@@ -462,12 +376,10 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
             status, error = "interrupted", f"Stopped before it finished ({type(exc).__name__})."
             raise
         finally:
-            heartbeat.stopped.set()
-            db.session.rollback()
-            if status is not None and runs.finish(
-                run_id, status, error, context.counts, reporter.warnings, failure
-            ):
+            verdict = (error, context.counts, reporter.warnings, failure)
+            if status is not None and runs.finish_when_possible(run_id, status, *verdict):
                 alerts.after_run(app.config["SETTINGS"], run_id)
+            heartbeat.stopped.set()
             run_log.flush([run_id], final=True)
             db.session.remove()
             current_run_id.reset(token)

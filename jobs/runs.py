@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -86,6 +87,34 @@ def finish(
         counts.kept_manual,
     )
     return True
+
+
+VERDICT_RETRY_SECONDS = 60.0
+
+
+def finish_when_possible(
+    run_id: int,
+    status: str,
+    error: str | None,
+    counts: MergeCounts,
+    warnings: list[str],
+    failure: str | None = None,
+) -> bool:
+    """`runs.finish`, retried while the database is away (its heartbeat keeps beating once it is
+    back), so a run that failed because the database went down still ends "failed" with its
+    error. After VERDICT_RETRY_SECONDS the reaper marks it interrupted instead."""
+    deadline = time.monotonic() + VERDICT_RETRY_SECONDS
+    while True:
+        try:
+            db.session.rollback()
+            return finish(run_id, status, error, counts, warnings, failure)
+        except sa.exc.OperationalError:
+            db.session.remove()
+            if time.monotonic() > deadline:
+                log.error("the verdict of run %s (%s) could not be stored", run_id, status)
+                return False
+            log.warning("storing the verdict of run %s failed; retrying", run_id)
+            time.sleep(1.0)
 
 
 def request_cancel(run_id: int) -> Run:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from database import db
-from jobs import engine, queue
+from jobs import engine, queue, shutdown
 from models import Run
 
 WORKERS = 8
@@ -144,7 +144,7 @@ def test_a_stopping_worker_hands_its_run_back_to_the_queue(queue_app, monkeypatc
         while True:
             ctx.reporter.checkpoint()
 
-    monkeypatch.setattr(engine, "_stopping", threading.Event())
+    monkeypatch.setattr(shutdown, "_stopping", threading.Event())
     try:
         job_id = engine.start("_test_long", "tests").id
         assert queue.claim(["_test_long"]) == job_id
