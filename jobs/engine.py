@@ -63,7 +63,17 @@ CANCEL_CHECK_INTERVAL = 0.25
 # What progress throttling, cancel checks and rate/ETA measure time by. A test swaps in a clock
 # its job advances, so the rate it asserts does not depend on how fast the machine is.
 clock: Callable[[], float] = time.monotonic
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs a run: host and pid
+
+
+def _name_this_process() -> None:
+    """A forked process (a gunicorn worker, forked from a master that imported this module)
+    is a worker of its own: runs must name its pid, not its parent's."""
+    global WORKER
+    WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+os.register_at_fork(after_in_child=_name_this_process)
 
 current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
 
@@ -377,9 +387,11 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
             raise
         finally:
             verdict = (error, context.counts, reporter.warnings, failure)
-            if status is not None and runs.finish_when_possible(run_id, status, *verdict):
-                alerts.after_run(app.config["SETTINGS"], run_id)
-            heartbeat.stopped.set()
+            try:
+                if status is not None and runs.finish_when_possible(run_id, status, *verdict):
+                    alerts.after_run(app.config["SETTINGS"], run_id)
+            finally:  # a run whose verdict could not be stored is left to the reapers
+                heartbeat.stopped.set()
             run_log.flush([run_id], final=True)
             db.session.remove()
             current_run_id.reset(token)

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # how often an idle worker looks for a queued run
 
 
-def claim(sources: Sequence[str], worker: str = engine.WORKER) -> int | None:
-    """Take the oldest claimable queued run of these sources for `worker`; its id, or None."""
+def claim(sources: Sequence[str], worker: str | None = None) -> int | None:
+    """Take the oldest claimable queued run of these sources for `worker` (this process by
+    default); its id, or None."""
     before = aliased(Run)
     waiting = sa.exists().where(
         before.id == Run.queued_after_id, before.status.in_(ACTIVE_RUN_STATUSES)
@@ -47,7 +48,7 @@ def claim(sources: Sequence[str], worker: str = engine.WORKER) -> int | None:
     run_id = db.session.scalar(
         sa.update(Run)
         .where(Run.id == oldest)
-        .values(worker=worker, heartbeat_at=sa.func.now())
+        .values(worker=worker or engine.WORKER, heartbeat_at=sa.func.now())
         .returning(Run.id)
     )
     db.session.commit()

@@ -108,7 +108,7 @@ def finish_when_possible(
         try:
             db.session.rollback()
             return finish(run_id, status, error, counts, warnings, failure)
-        except sa.exc.OperationalError:
+        except sa.exc.DBAPIError:  # the server gone, or this connection closed by it
             db.session.remove()
             if time.monotonic() > deadline:
                 log.error("the verdict of run %s (%s) could not be stored", run_id, status)
