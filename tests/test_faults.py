@@ -36,7 +36,7 @@ from tests.fixtures.processes import (
     Api,
     Process,
     gunicorn,
-    queue_worker,
+    queue_workers,
     rows,
     scalar,
     wait_until,
@@ -267,8 +267,7 @@ def test_two_queue_workers_never_share_a_run_and_a_killed_one_leaves_it_interrup
     env = sync_env(base_url)
     with (
         gunicorn(fresh_database.url, 1, JOBS_MODE="queue", **env) as web,
-        queue_worker(fresh_database.url, **env) as first,
-        queue_worker(fresh_database.url, **env) as second,
+        queue_workers(fresh_database.url, 2, **env) as (first, second),
     ):
         api = Api(web.url, fresh_database.token)
         job_id = trigger(api)

@@ -77,7 +77,8 @@ def test_each_process_pool_holds_a_connection_per_thread_and_the_background(make
 @pytest.mark.slow
 def test_the_embedded_postgres_starts_once_in_the_master_and_stops_with_it(tmp_path):
     instance = tmp_path / "instance"
-    with gunicorn("", 3, INSTANCE_PATH=str(instance)) as server:
+    # initdb first: a minute on a busy machine.
+    with gunicorn("", 3, boot_timeout=180, INSTANCE_PATH=str(instance)) as server:
         assert requests.get(f"{server.url}/health", timeout=10).json()["database"] == "connected"
     assert server.log().count("embedded PostgreSQL started") == 1
     assert not (instance / "pgdata" / "postmaster.pid").exists()  # stopped with the master
