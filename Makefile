@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 CHROME := $(or $(CHROME_BINARY),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(CHROMEDRIVER_PATH),$(shell command -v chromedriver 2>/dev/null),/usr/bin/chromedriver)
 
-.PHONY: run test lint typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
+.PHONY: run serve worker test lint typecheck lint-js lock lock-check format css css-check demo demo-sync demo-seed seed browser sandbox clean
 
 # The venv is installed from the locks: every package of the tree pinned and checked against its
 # hash. requirements*.txt are what people edit; `make lock` regenerates the locks from them.
@@ -38,6 +38,14 @@ lock-check:
 ## run: the app on FLASK_PORT (5000), on an embedded PostgreSQL unless DATABASE_URL is set
 run: $(VENV)/.runtime
 	$(PY) app.py
+
+## serve: gunicorn (gunicorn.conf.py: FLASK_HOST, FLASK_PORT, WEB_CONCURRENCY, WEB_THREADS)
+serve: $(VENV)/.runtime
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py "app:create_app()"
+
+## worker: execute queued runs (JOBS_MODE=queue); start as many as you like, on any host
+worker: $(VENV)/.runtime
+	$(VENV)/bin/flask --app app worker
 
 ## test: the whole suite (real PostgreSQL, real Chromium, real HTTP servers) on TEST_WORKERS
 ## processes (pytest-xdist; 0 = one), then the tests marked `alone` with nothing beside them

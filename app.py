@@ -26,12 +26,13 @@ from database import (
     DatabaseUnavailable,
     check_connection,
     db,
+    engine_options,
     limit_request_statements,
     migrate,
     start_embedded_postgres,
     upgrade_schema,
 )
-from jobs import engine, run_log, schedules
+from jobs import engine, run_log, runs, schedules
 from scraper.portal_profile import ProfileError, load_profile
 from web import login, pages
 
@@ -104,7 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.web_threads),
     )
     app.config.update(test_config)
     app.session_interface = SessionInterface()
@@ -148,6 +149,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             schedules.store_configured_crons()
         if recovered:
             log.warning("%d unfinished run(s) marked interrupted", recovered)
+    if _serving(command):
+        # Runs whose process was killed end interrupted within JOB_STALE_AFTER × 4/3.
+        app.extensions["medsync.reaper"] = runs.Reaper(app).start()
     if settings.scheduler_enabled and _serving(command):
         scheduler = schedules.Scheduler(app)
         scheduler.start()
@@ -203,4 +207,4 @@ if __name__ == "__main__":
     _exit_on_sigterm()
     application = create_app()
     port = application.config["SETTINGS"].flask_port
-    application.run(host="127.0.0.1", port=port)
+    application.run(host=application.config["SETTINGS"].flask_host, port=port)

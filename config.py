@@ -21,6 +21,7 @@ DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
 NOTIFY_EVENTS = ("failed", "needs_review")  # what NOTIFY_ON may choose (jobs/alerts.py)
+JOBS_MODES = ("threads", "queue")  # JOBS_MODE: who executes runs (README "Production")
 
 
 class ConfigError(ValueError):
@@ -57,6 +58,13 @@ def parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if value <= minimum:
         raise ConfigError(f"{name} must be greater than {minimum:g}, got {raw!r}")
+    return value
+
+
+def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
     return value
 
 
@@ -97,6 +105,28 @@ def parse_class_types(name: str, raw: str) -> tuple[str, ...]:
             f"choose from {', '.join(DAILYMED_CLASS_TYPE_CHOICES)}"
         )
     return wanted
+
+
+def parse_host(name: str, raw: str) -> str:
+    """An address to listen on: an IPv4/IPv6 address or a host name, no scheme, no port."""
+    value = raw.strip()
+    if not value or any(c in value for c in "/ ") or value.count(":") == 1:
+        raise ConfigError(
+            f"{name} must be an address to listen on (127.0.0.1, 0.0.0.0), got {raw!r}"
+        )
+    return value
+
+
+def default_web_concurrency(cpus: int | None = None) -> int:
+    """gunicorn worker processes when WEB_CONCURRENCY is unset: one per CPU plus one, 2 to 8
+    (each holds its own database pool; more processes past 8 mostly add connections)."""
+    return min(max((cpus or os.cpu_count() or 1) + 1, 2), 8)
+
+
+def default_web_threads(cpus: int | None = None) -> int:
+    """Threads per gunicorn worker when WEB_THREADS is unset: two per CPU, 4 to 8. Requests
+    mostly wait on PostgreSQL, so threads are cheap; they also size each worker's pool."""
+    return min(max(2 * (cpus or os.cpu_count() or 1), 4), 8)
 
 
 def parse_notify_on(name: str, raw: str) -> tuple[str, ...]:
@@ -169,6 +199,10 @@ class Settings:
     admin_username: str = "admin"
     admin_password: str | None = None
     flask_port: int = 5000
+    flask_host: str = "127.0.0.1"
+    web_concurrency: int = field(default_factory=default_web_concurrency)
+    web_threads: int = field(default_factory=default_web_threads)
+    jobs_mode: str = "threads"
     log_level: str = "INFO"
     dailymed_base_url: str = DEFAULT_DAILYMED_BASE_URL
     dailymed_class_types: tuple[str, ...] = DAILYMED_CLASS_TYPE_CHOICES
@@ -251,6 +285,18 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             else None
         ),
         flask_port=parse_int("FLASK_PORT", env.get("FLASK_PORT", "5000"), minimum=1, maximum=65535),
+        flask_host=parse_host("FLASK_HOST", env.get("FLASK_HOST", "127.0.0.1")),
+        web_concurrency=(
+            parse_int("WEB_CONCURRENCY", env["WEB_CONCURRENCY"], minimum=1, maximum=64)
+            if "WEB_CONCURRENCY" in env
+            else default_web_concurrency()
+        ),
+        web_threads=(
+            parse_int("WEB_THREADS", env["WEB_THREADS"], minimum=1, maximum=64)
+            if "WEB_THREADS" in env
+            else default_web_threads()
+        ),
+        jobs_mode=parse_choice("JOBS_MODE", env.get("JOBS_MODE", "threads"), JOBS_MODES),
         log_level=log_level,
         dailymed_base_url=parse_url(
             "DAILYMED_BASE_URL", env.get("DAILYMED_BASE_URL", DEFAULT_DAILYMED_BASE_URL)

@@ -44,6 +44,21 @@ else:
     Model = db.Model
 
 
+# Connections a process needs beside its request threads: a running job, its heartbeat, the
+# scheduler and the reaper, a follower starting.
+BACKGROUND_CONNECTIONS = 4
+
+
+def engine_options(request_threads: int) -> dict[str, Any]:
+    """SQLAlchemy pool settings for a process serving `request_threads` requests at once: one
+    connection each plus the background's, and as many again in a burst (returned when idle).
+    So a gunicorn worker never waits on its own pool, and the server sees at most
+    WEB_CONCURRENCY × 2 × (WEB_THREADS + 4) connections from the web tier (exports have a pool
+    of their own, EXPORT_CONCURRENCY)."""
+    size = request_threads + BACKGROUND_CONNECTIONS
+    return {"pool_pre_ping": True, "pool_size": size, "max_overflow": size, "pool_timeout": 10}
+
+
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by statement_timeout
 
 
@@ -75,10 +90,14 @@ def describe_target(url: str) -> str:
     return f"{host}{port}{parts.path}"
 
 
+_embedded_servers: list[Any] = []
+
+
 def start_embedded_postgres(instance_path: str) -> str:
     """Start (or reuse) the PostgreSQL kept under instance/pgdata; return its URL.
 
-    The server stops when the last process using it exits (embedded_postgres registers atexit).
+    The server stops when the last process using it exits (embedded_postgres registers atexit),
+    or at `stop_embedded_postgres()` (gunicorn's master, which started it for its workers).
     """
     try:
         with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
@@ -99,9 +118,16 @@ def start_embedded_postgres(instance_path: str) -> str:
         raise DatabaseUnavailable(
             f"Could not start the embedded PostgreSQL in {pgdata}: {exc}"
         ) from exc
+    _embedded_servers.append(server)
     uri = server.get_uri("postgres")
     _ensure_database(uri, "medsync")
     return "postgresql+psycopg2" + server.get_uri("medsync")[len("postgresql") :]
+
+
+def stop_embedded_postgres() -> None:
+    """Stop the embedded servers this process started (when no other process still uses them)."""
+    while _embedded_servers:
+        _embedded_servers.pop().cleanup()
 
 
 def _forget_dead_handles(pgdata: Path) -> None:

@@ -148,6 +148,10 @@ class Run(Model):
     duration_seconds: Mapped[float | None]
     heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     worker: Mapped[str | None] = mapped_column(sa.String(120))
+    # JOBS_MODE=queue: a run of a chain waits until this one has ended (jobs.queue).
+    queued_after_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scrape_runs.id", ondelete="SET NULL")
+    )
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int | None]

@@ -13,6 +13,7 @@ from cli.accounts import tokens_cli, users_cli
 from cli.analytics import analytics_cli
 from cli.dailymed import dailymed_cli
 from cli.sync import sync_cli
+from cli.worker import worker_command
 
 
 def init_app(app: Flask) -> None:
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(dailymed_cli)
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(worker_command)

@@ -10,6 +10,10 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
   queued together, run one after another).
 - `runs`: a run's verdict (status, counts, what failed in plain words), finding, cancelling and
   reaping runs — the rows, from any process (the engine re-exports its public names).
+- `registry`: the runners sources register and the followers (`follow`); `shutdown`: stopping a
+  process's jobs at their next checkpoint (SIGTERM, a recycled gunicorn worker).
+- `queue`: JOBS_MODE=queue, worker processes claiming queued runs (SELECT … FOR UPDATE SKIP
+  LOCKED) and executing them with the engine.
 - `schedules`: cron schedules (croniter), one claim row per fire time so one process fires it,
   pause and resume stored in the database, the scheduler thread.
 - `alerts`: after a run's verdict, a webhook message (NOTIFY_WEBHOOK_URL) about a failure or

@@ -3,7 +3,13 @@
 Sources plug in with `@register("portal")`; this module knows nothing about portals or DailyMed.
 One queued-or-running job per source is enforced by a partial unique index in PostgreSQL, not
 by a Python lock, so it holds across worker processes. A heartbeat thread keeps `heartbeat_at`
-fresh; a run whose heartbeat goes stale (its process died) is marked interrupted. A source may
+fresh; a run whose heartbeat goes stale (its process died) is marked interrupted.
+
+JOBS_MODE=threads (the default): the process that starts a run executes it in a thread of its
+own. JOBS_MODE=queue: `start` only inserts the run, queued and unclaimed; worker processes
+(`jobs.queue`, `flask --app app worker`) claim and execute it. When a process is told to stop
+(`stop_jobs`, gunicorn's worker exit, the worker's SIGTERM) its running jobs stop at their next
+checkpoint: interrupted in threads mode, handed back to the queue in queue mode. A source may
 follow another (`follow("dailymed", "analytics", when=…)`): each completed run of the one starts
 a run of the other, triggered by "after:<source> run <id>".
 """
@@ -16,9 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +31,17 @@ from flask import Flask, current_app
 from database import db
 from errors import Conflict, ValidationFailed
 from jobs import alerts, run_log, runs
+from jobs.registry import (  # noqa: F401  (the engine's public names; the registry is there)
+    JobContext,
+    JobRunner,
+    follow,
+    followers_of,
+    register,
+    registered,
+    runners,
+    sources,
+    unregister,
+)
 from jobs.runs import (  # noqa: F401  (the engine's public names; the work is in jobs.runs)
     get_run,
     plain_failure,
@@ -36,7 +51,7 @@ from jobs.runs import (  # noqa: F401  (the engine's public names; the work is i
     runs_query,
     stale_after,
 )
-from merge import MergeCounts
+from jobs.shutdown import ProcessStopping, stop_jobs, stopping  # noqa: F401  (re-exported)
 from models import ACTIVE_RUN_STATUSES, Run, utcnow
 from reporting import Cancelled, Reporter
 
@@ -48,7 +63,17 @@ CANCEL_CHECK_INTERVAL = 0.25
 # What progress throttling, cancel checks and rate/ETA measure time by. A test swaps in a clock
 # its job advances, so the rate it asserts does not depend on how fast the machine is.
 clock: Callable[[], float] = time.monotonic
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs a run: host and pid
+
+
+def _name_this_process() -> None:
+    """A forked process (a gunicorn worker, forked from a master that imported this module)
+    is a worker of its own: runs must name its pid, not its parent's."""
+    global WORKER
+    WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+os.register_at_fork(after_in_child=_name_this_process)
 
 current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
 
@@ -62,81 +87,17 @@ class RunIdLogFilter(logging.Filter):
         return True
 
 
-@dataclass
-class JobContext:
-    run_id: int
-    reporter: Reporter
-    settings: Any
-    counts: MergeCounts = field(default_factory=MergeCounts)
-
-
-JobRunner = Callable[[JobContext], None]
-_registry: dict[str, JobRunner] = {}
-
-
-@dataclass(frozen=True)
-class _Follower:
-    source: str
-    when: Callable[[Any], bool]  # the app's settings → start it this time?
-
-
-_followers: dict[str, list[_Follower]] = {}
-
-
-def register(source: str) -> Callable[[JobRunner], JobRunner]:
-    def decorator(runner: JobRunner) -> JobRunner:
-        _registry[source] = runner
-        return runner
-
-    return decorator
-
-
-def unregister(source: str) -> None:
-    """Forget a source's runner; a no-op for a source never registered (tests use this)."""
-    _registry.pop(source, None)
-
-
-@contextmanager
-def registered(source: str, runner: JobRunner) -> Iterator[None]:
-    """Run `source` with `runner` inside the block, then restore what was registered before
-    (tests stand in for a real source this way)."""
-    previous = _registry.get(source)
-    _registry[source] = runner
-    try:
-        yield
-    finally:
-        if previous is None:
-            _registry.pop(source, None)
-        else:
-            _registry[source] = previous
-
-
-def follow(after: str, source: str, *, when: Callable[[Any], bool] = lambda settings: True) -> None:
-    """After each completed run of `after`, start a run of `source` when `when(settings)` says
-    so, with `triggered_by` "after:<after> run <id>". In the background it starts in a thread of
-    its own; after a foreground run (the CLI) it runs next in the foreground. When `source` is
-    already running the follower is skipped (logged), like any second trigger."""
-    followers = _followers.setdefault(after, [])
-    followers[:] = [f for f in followers if f.source != source]
-    followers.append(_Follower(source, when))
-
-
-def followers_of(after: str, settings: Any) -> tuple[str, ...]:
-    """The sources a completed run of `after` starts under these settings."""
-    return tuple(f.source for f in _followers.get(after, ()) if f.when(settings))
-
-
 def _after(source: str, run_id: int) -> str:
     return f"after:{source} run {run_id}"
-
-
-def sources() -> tuple[str, ...]:
-    return tuple(sorted(_registry))
 
 
 class RunAbandoned(Cancelled):
     """The run was marked interrupted (its heartbeat looked dead) while this thread still ran:
     stop at once and leave the row as it is, since another run may already own the source."""
+
+
+def queue_mode() -> bool:
+    return current_app.config["SETTINGS"].jobs_mode == "queue"
 
 
 class JobAlreadyRunning(Conflict):
@@ -147,11 +108,14 @@ class JobAlreadyRunning(Conflict):
         self.job_id = job_id
 
 
-def _create_runs(wanted: Sequence[str], triggered_by: str, user_id: int | None) -> list[Run]:
+def _create_runs(
+    wanted: Sequence[str], triggered_by: str, user_id: int | None, *, enqueue: bool = False
+) -> list[Run]:
     """One queued run per source, in one transaction: all of them, or none and JobAlreadyRunning
-    naming the source that is already running."""
+    naming the source that is already running. With `enqueue` they wait unclaimed for a queue
+    worker (no worker named, so no heartbeat is expected), each after the one before it."""
     for source in wanted:
-        if source not in _registry:
+        if source not in runners:
             raise ValidationFailed(
                 f"Unknown source {source!r}; choose one of {', '.join(sources())}.",
                 field="source",
@@ -164,12 +128,17 @@ def _create_runs(wanted: Sequence[str], triggered_by: str, user_id: int | None) 
             triggered_by=triggered_by,
             triggered_by_user_id=user_id,
             heartbeat_at=sa.func.now(),  # the database's clock: every worker compares against it
-            worker=WORKER,
+            worker=None if enqueue else WORKER,
         )
         for source in wanted
     ]
-    db.session.add_all(runs)
     try:
+        previous: Run | None = None
+        for run in runs:
+            run.queued_after_id = previous.id if enqueue and previous else None
+            db.session.add(run)
+            db.session.flush()
+            previous = run
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -189,7 +158,10 @@ def _create_run(source: str, triggered_by: str, user_id: int | None) -> Run:
 
 
 def start(source: str, triggered_by: str, user_id: int | None = None) -> Run:
-    """Create the run row and start it in a background thread; returns at once."""
+    """Create the run row and start it in a background thread (queue mode: leave it queued for
+    a worker); returns at once."""
+    if queue_mode():
+        return _create_runs([source], triggered_by, user_id, enqueue=True)[0]
     run = _create_run(source, triggered_by, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     thread = threading.Thread(
@@ -203,6 +175,8 @@ def start_chain(chain: Sequence[str], triggered_by: str, user_id: int | None = N
     """Queue one run per source at once (all or none, see `_create_runs`) and run them one after
     another in one background thread. Each runs whatever the one before it did: the sources are
     independent and only take turns. The queued ones keep a heartbeat while they wait."""
+    if queue_mode():  # each waits for the one before it to end (queued_after_id)
+        return _create_runs(chain, triggered_by, user_id, enqueue=True)
     runs = _create_runs(chain, triggered_by, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy typed as Flask
     run_ids = [run.id for run in runs]
@@ -240,6 +214,11 @@ def run_in_foreground(source: str, triggered_by: str, watcher: Reporter | None =
                 log.info("%s not started after run %s: %s", follower, run_id, exc.message)
     db.session.expire_all()
     return db.session.get_one(Run, run_id)
+
+
+def execute_claimed(app: Flask, run_id: int) -> None:
+    """Execute a run a queue worker claimed (`jobs.queue`), then queue its followers."""
+    _execute_and_follow(app, run_id)
 
 
 def _execute_and_follow(app: Flask, run_id: int) -> None:
@@ -315,6 +294,8 @@ class RunReporter(Reporter):
         )
 
     def checkpoint(self) -> None:
+        if stopping().is_set():
+            raise ProcessStopping()
         now = clock()
         if now - self._last_cancel_check < CANCEL_CHECK_INTERVAL:
             return
@@ -362,6 +343,10 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
     token = current_run_id.set(run_id)
     with app.app_context():
         run = db.session.get_one(Run, run_id)
+        if run.status != "queued":  # reaped or cancelled before it could start
+            db.session.remove()
+            current_run_id.reset(token)
+            return None
         source = run.source
         started = utcnow()
         run.status, run.started_at, run.worker = "running", started, WORKER
@@ -376,12 +361,21 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
         error: str | None = None
         failure: str | None = None
         try:
+            if stopping().is_set():
+                raise ProcessStopping()
             if run.cancel_requested:
                 raise Cancelled()
-            _registry[source](context)
+            runners[source](context)
             status = "completed"
         except RunAbandoned:
             log.warning("%s job stopped: the run was marked interrupted meanwhile", source)
+        except ProcessStopping:
+            if app.config["SETTINGS"].jobs_mode == "queue" and runs.hand_back(run_id, WORKER):
+                log.warning("%s job handed back to the queue: %s is stopping", source, WORKER)
+            else:
+                status = "interrupted"
+                error = f"Stopped before it finished: its process ({WORKER}) was shut down."
+                log.warning("%s job interrupted: this process is shutting down", source)
         except Cancelled:
             status = "cancelled"
             log.info("%s job cancelled at a checkpoint", source)
@@ -392,12 +386,12 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
             status, error = "interrupted", f"Stopped before it finished ({type(exc).__name__})."
             raise
         finally:
-            heartbeat.stopped.set()
-            db.session.rollback()
-            if status is not None and runs.finish(
-                run_id, status, error, context.counts, reporter.warnings, failure
-            ):
-                alerts.after_run(app.config["SETTINGS"], run_id)
+            verdict = (error, context.counts, reporter.warnings, failure)
+            try:
+                if status is not None and runs.finish_when_possible(run_id, status, *verdict):
+                    alerts.after_run(app.config["SETTINGS"], run_id)
+            finally:  # a run whose verdict could not be stored is left to the reapers
+                heartbeat.stopped.set()
             run_log.flush([run_id], final=True)
             db.session.remove()
             current_run_id.reset(token)

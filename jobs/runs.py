@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from database import db, pid_alive
 from errors import Conflict, NotFound
@@ -87,12 +89,53 @@ def finish(
     return True
 
 
+VERDICT_RETRY_SECONDS = 60.0
+
+
+def finish_when_possible(
+    run_id: int,
+    status: str,
+    error: str | None,
+    counts: MergeCounts,
+    warnings: list[str],
+    failure: str | None = None,
+) -> bool:
+    """`runs.finish`, retried while the database is away (its heartbeat keeps beating once it is
+    back), so a run that failed because the database went down still ends "failed" with its
+    error. After VERDICT_RETRY_SECONDS the reaper marks it interrupted instead."""
+    deadline = time.monotonic() + VERDICT_RETRY_SECONDS
+    while True:
+        try:
+            db.session.rollback()
+            return finish(run_id, status, error, counts, warnings, failure)
+        except sa.exc.DBAPIError:  # the server gone, or this connection closed by it
+            db.session.remove()
+            if time.monotonic() > deadline:
+                log.error("the verdict of run %s (%s) could not be stored", run_id, status)
+                return False
+            log.warning("storing the verdict of run %s failed; retrying", run_id)
+            time.sleep(1.0)
+
+
 def request_cancel(run_id: int) -> Run:
     run = get_run(run_id)
     if run.status not in ACTIVE_RUN_STATUSES:
         raise Conflict(f"Job {run_id} is already {run.status}.", job_id=run_id, status=run.status)
+    # Waiting in the queue, unclaimed: no worker will see the request, so it ends here (unless
+    # a worker claims it this instant; then that worker sees the request at its start).
+    db.session.execute(
+        sa.update(Run)
+        .where(Run.id == run_id, Run.status == "queued", Run.worker.is_(None))
+        .values(
+            status="cancelled",
+            completed_at=sa.func.now(),
+            duration_seconds=0,
+            current_step="cancelled before it started",
+        )
+    )
     run.cancel_requested = True
     db.session.commit()
+    db.session.refresh(run)
     log.info("cancel requested for run %s", run_id)
     return run
 
@@ -113,11 +156,14 @@ def stale_after() -> timedelta:
 
 def reap_stale() -> int:
     """Mark runs whose heartbeat stopped as interrupted (their process died). Heartbeats and
-    this cutoff both use the database's clock, so clock skew between hosts cannot fake a death."""
+    this cutoff both use the database's clock, so clock skew between hosts cannot fake a death.
+    A run waiting unclaimed in the queue (JOBS_MODE=queue, no worker yet) has no heartbeat to
+    miss and is left to wait."""
     result = db.session.execute(
         sa.update(Run)
         .where(
             Run.status.in_(ACTIVE_RUN_STATUSES),
+            sa.or_(Run.status == "running", Run.worker.is_not(None)),
             sa.func.coalesce(Run.heartbeat_at, Run.created_at) < sa.func.now() - stale_after(),
         )
         .values(
@@ -133,6 +179,57 @@ def reap_stale() -> int:
         log.warning("run %s marked interrupted: its heartbeat stopped", run_id)
         alerts.after_run(current_app.config["SETTINGS"], run_id)
     return len(ids)
+
+
+def hand_back(run_id: int, worker: str) -> bool:
+    """Put a run `worker` was running back in the queue, unclaimed, as if it had never started
+    (its process is stopping: another worker runs it from the start). False when it is no
+    longer that worker's running run."""
+    handed = db.session.execute(
+        sa.update(Run)
+        .where(Run.id == run_id, Run.status == "running", Run.worker == worker)
+        .values(
+            status="queued",
+            worker=None,
+            started_at=None,
+            progress_done=0,
+            progress_total=None,
+            progress_details={},
+            current_step=f"handed back to the queue: worker {worker} stopped",
+            heartbeat_at=sa.func.now(),
+        )
+        .returning(Run.id)
+    ).first()
+    db.session.commit()
+    return handed is not None
+
+
+class Reaper:
+    """A thread that marks stale runs interrupted every JOB_STALE_AFTER / 3 seconds, so a run
+    whose process was killed is marked within JOB_STALE_AFTER × 4/3 even when nobody looks at
+    it (a poll of the run marks it at once, after JOB_STALE_AFTER)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.interval = app.config["SETTINGS"].job_stale_after / 3
+        self.stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reaper", daemon=True)
+
+    def start(self) -> Reaper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.app.app_context():
+                    reap_stale()
+                    db.session.remove()
+            except Exception:  # the database may be away; the next round tries again
+                log.warning("looking for stale runs failed; trying again in %.0f s", self.interval)
 
 
 def recover_on_startup() -> int:

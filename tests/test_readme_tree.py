@@ -21,7 +21,7 @@ def drawn_names() -> set[str]:
     after a space (sub-entries like `profiles/*.json` sit inside parentheses and are left out)."""
     names = set()
     for line in tree_block().splitlines():
-        for token in re.findall(r"(?:^|\s)([A-Za-z_][\w.-]*/|[A-Za-z_]\w*\.py)(?=\s|$)", line):
+        for token in re.findall(r"(?:^|\s)([A-Za-z_][\w.-]*/|[A-Za-z_][\w.]*\.py)(?=\s|$)", line):
             names.add(token.rstrip("/"))
     return names
 
