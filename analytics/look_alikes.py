@@ -1,5 +1,5 @@
 """Look-alike names: pairs of distinct names of one kind — generic names compared on their active
-moieties (`analytics.stems.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
+moieties (`drugs.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
 not look-alikes), brand names whole — whose pg_trgm similarity reaches LOOK_ALIKE_THRESHOLD
 (HYDROXYZINE and HYDRALAZINE: 0.41), found through a GIN trigram index, never by comparing every
 pair.
@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert
 
 from analytics.filters import Filters
-from analytics.stems import SEPARATOR, moieties
 from database import db
 from models import Drug
 
@@ -92,30 +91,17 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 
 def _names(filters: Filters) -> sa.Select:
-    """(kind, name, labels): each distinct name in scope and the labels naming it."""
-    generic = moieties(filters)
-    brand = sa.func.upper(
-        sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.brand_name, SEPARATOR)))
-    )
+    """(kind, name, labels): each distinct name in scope and the labels naming it, counted on
+    the distinct moieties and brand names the database keeps per label (`drugs.moieties`,
+    `drugs.brand_names`, migration 0014)."""
     named = sa.union_all(
         sa.select(
-            sa.literal("generic").label("kind"),
-            generic.c.moiety.label("name"),
-            generic.c.drug_id.label("id"),
-        ),
-        sa.select(sa.literal("brand"), brand, Drug.id).where(
-            filters.where(), Drug.brand_name.is_not(None)
-        ),
+            sa.literal("generic").label("kind"), sa.func.unnest(Drug.moieties).label("name")
+        ).where(filters.where()),
+        sa.select(sa.literal("brand"), sa.func.unnest(Drug.brand_names)).where(filters.where()),
     ).subquery("named")
-    # Distinct (kind, name, label) first, then counted: a hash, not a sort of every name.
-    labelled = (
-        sa.select(named.c.kind, named.c.name, named.c.id)
-        .where(sa.func.coalesce(named.c.name, "") != "")
-        .group_by(named.c.kind, named.c.name, named.c.id)
-        .subquery("labelled")
-    )
-    return sa.select(labelled.c.kind, labelled.c.name, sa.func.count()).group_by(
-        labelled.c.kind, labelled.c.name
+    return sa.select(named.c.kind, named.c.name, sa.func.count()).group_by(
+        named.c.kind, named.c.name
     )
 
 

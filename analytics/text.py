@@ -8,7 +8,8 @@ once per route its forms reach, and labels naming no form have no route. A label
 its active ingredients (`active_ingredients`, names compared upper-cased) are one distinct
 name, "combination" when several, "none" when it has none stored. Terms are the title's words
 (letters only, lower-cased) before the labeler in brackets, three letters or more and not in
-STOP_WORDS, each counted once per label."""
+STOP_WORDS, each counted once per label. Forms and terms are read off what the database keeps
+per label (`drugs.dosage_forms`, `drugs.title_terms`, migration 0014)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.filters import Filters
-from analytics.stems import SEPARATOR
 from database import db
 from models import ActiveIngredient, Drug
 
@@ -41,7 +41,6 @@ UNKNOWN_ROUTE = "unknown"
 STOP_WORDS = (
     "and", "the", "for", "with", "from", "into", "per", "each", "not", "usp", "mcg", "kit",
 )  # fmt: skip
-_LABELER = r"\s*\[[^]]*\]\s*$"  # the labeler in brackets ending a title
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
@@ -85,24 +84,16 @@ def analyze(filters: Filters) -> dict[str, Any]:
 
 
 def _forms(filters: Filters) -> sa.Subquery:
-    """(drug_id, form, route): each dosage form each label in scope names, upper-cased."""
+    """(drug_id, form, route): each distinct dosage form each label in scope names, upper-cased
+    (`drugs.dosage_forms`, migration 0014)."""
     named = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.upper(
-                sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.dosage_form, SEPARATOR)))
-            ).label("form"),
-        )
-        .where(filters.where(), Drug.dosage_form.is_not(None))
+        sa.select(Drug.id.label("drug_id"), sa.func.unnest(Drug.dosage_forms).label("form"))
+        .where(filters.where())
         .subquery("named")
     )
     head = sa.func.substring(named.c.form, "^[A-Z]+")
     route = sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE)
-    return (
-        sa.select(named.c.drug_id, named.c.form, route.label("route"))
-        .where(named.c.form != "")
-        .subquery("forms")
-    )
+    return sa.select(named.c.drug_id, named.c.form, route.label("route")).subquery("forms")
 
 
 def _top(
@@ -145,21 +136,19 @@ def _ingredient_mix(filters: Filters) -> dict[str, int]:
 
 
 def _top_terms(filters: Filters) -> list[dict[str, Any]]:
-    """The TOP words of titles (before the labeler) on most labels."""
-    letters_only = sa.func.regexp_replace(
-        sa.func.lower(sa.func.regexp_replace(Drug.title, _LABELER, "")), "[^a-z]+", " ", "g"
-    )
-    words = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.unnest(sa.func.string_to_array(letters_only, " ")).label("term"),
-        )
+    """The TOP words of titles (before the labeler) on most labels, counted on the distinct
+    terms the database keeps per label (`drugs.title_terms`, migration 0014)."""
+    terms = (
+        sa.select(sa.func.unnest(Drug.title_terms).label("term"))
         .where(filters.where())
-        .subquery("words")
+        .subquery("terms")
     )
-    kept = (
-        sa.select(words)
-        .where(sa.func.char_length(words.c.term) >= 3, words.c.term.not_in(STOP_WORDS))
-        .subquery("kept")
+    labels = sa.func.count()
+    rows = db.session.execute(
+        sa.select(terms.c.term, labels.label("labels"))
+        .where(terms.c.term.not_in(STOP_WORDS))
+        .group_by(terms.c.term)
+        .order_by(labels.desc(), terms.c.term)
+        .limit(TOP)
     )
-    return _top(kept.c.drug_id, kept.c.term, "term", TOP)[0]
+    return [{"term": row.term, "labels": row.labels} for row in rows]
