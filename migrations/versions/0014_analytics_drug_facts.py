@@ -26,8 +26,10 @@ so a sync rewriting every seen row parses nothing again. Archiving and restoring
 of these fields (the analyses leave archived drugs out by `archived_at`). Existing rows are
 filled here.
 
-Two partial indexes: `drugs_unarchived` (the ids of the drugs every analysis counts, so a count
-of them reads the index alone) and `ndc_codes_unrecognised` (the few codes that fit no NDC form,
+Three partial indexes: `drugs_unarchived` (the ids of the drugs every analysis counts, so a
+count of them reads the index alone), `drugs_archived` (the few archived ids every statement
+over codes, memberships and ingredients leaves out — `models.not_archived` — read from a tiny
+index instead of a scan of every drug) and `ndc_codes_unrecognised` (the few codes that fit no NDC form,
 listed by the ndc and quality analyses without scanning every code).
 """
 
@@ -173,6 +175,9 @@ def upgrade():
         "drugs_unarchived", "drugs", ["id"], postgresql_where=sa.text("archived_at IS NULL")
     )
     op.create_index(
+        "drugs_archived", "drugs", ["id"], postgresql_where=sa.text("archived_at IS NOT NULL")
+    )
+    op.create_index(
         "ndc_codes_unrecognised",
         "ndc_codes",
         ["ndc"],
@@ -182,6 +187,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ndc_codes_unrecognised", table_name="ndc_codes")
+    op.drop_index("drugs_archived", table_name="drugs")
     op.drop_index("drugs_unarchived", table_name="drugs")
     op.execute("DROP TRIGGER drugs_analytics_facts ON drugs")
     op.execute("DROP FUNCTION analytics_drug_facts()")
