@@ -45,25 +45,15 @@ STOP_WORDS = (
 
 def analyze(filters: Filters) -> dict[str, Any]:
     forms = _forms(filters)
-    ingredients = (
-        sa.select(
-            ActiveIngredient.drug_id,
-            sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("value"),
-        )
-        .where(filters.keeps(ActiveIngredient.drug_id))
-        .subquery("ingredients")
+    labels = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
     )
     dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
     routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
-    top_ingredients, ingredient_total = _top(
-        ingredients.c.drug_id, ingredients.c.value, "ingredient", TOP
-    )
-    mix = _ingredient_mix(filters)
+    top_ingredients, ingredient_total, mix = _ingredients(filters, labels)
     return {
         "summary": {
-            "labels": db.session.scalar(
-                sa.select(sa.func.count()).select_from(Drug).where(filters.where())
-            ),
+            "labels": labels,
             "dosage_forms": form_total,
             "ingredients": ingredient_total,
             "single": mix["single"],
@@ -113,26 +103,55 @@ def _top(
     return [{name: row.value, "labels": row.labels} for row in rows], rows[0].total if rows else 0
 
 
-def _ingredient_mix(filters: Filters) -> dict[str, int]:
-    """Labels with one distinct active ingredient, several, or none stored."""
-    name = sa.func.nullif(sa.func.upper(sa.func.trim(ActiveIngredient.name)), "")
+def _ingredients(filters: Filters, labels: int) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+    """The TOP active ingredients (names compared upper-cased) on most labels, how many there
+    are, and the labels with one distinct ingredient, several, or none stored: all from one
+    pass over the distinct (label, ingredient) pairs in scope."""
+    name = sa.func.upper(sa.func.trim(ActiveIngredient.name))
+    pairs = (
+        sa.select(ActiveIngredient.drug_id, name.label("value"))
+        .where(filters.keeps(ActiveIngredient.drug_id), name != "")
+        .distinct()
+        .cte("pairs")
+        .prefix_with("MATERIALIZED")
+    )
+    per_value = (
+        sa.select(pairs.c.value, sa.func.count().label("labels"))
+        .group_by(pairs.c.value)
+        .subquery("per_value")
+    )
+    top = (
+        sa.select(
+            sa.literal("top").label("kind"),
+            per_value.c.value,
+            per_value.c.labels.label("first"),
+            sa.func.count().over().label("second"),
+        )
+        .order_by(per_value.c.labels.desc(), per_value.c.value)
+        .limit(TOP)
+        .subquery("top")
+    )
     per_label = (
-        sa.select(sa.func.count(sa.distinct(name)).label("ingredients"))
-        .select_from(Drug)
-        .outerjoin(ActiveIngredient, ActiveIngredient.drug_id == Drug.id)
-        .where(filters.where())
-        .group_by(Drug.id)
+        sa.select(sa.func.count().label("ingredients"))
+        .select_from(pairs)
+        .group_by(pairs.c.drug_id)
         .subquery("per_label")
     )
     count = per_label.c.ingredients
-    row = db.session.execute(
-        sa.select(
-            sa.func.count().filter(count == 1).label("single"),
-            sa.func.count().filter(count > 1).label("combination"),
-            sa.func.count().filter(count == 0).label("none"),
-        )
-    ).one()
-    return {"single": row.single, "combination": row.combination, "none": row.none}
+    mix_row = sa.select(
+        sa.literal("mix"),
+        sa.literal(None, sa.Text),
+        sa.func.count().filter(count == 1),
+        sa.func.count().filter(count > 1),
+    )
+    items, total, mix = [], 0, {"single": 0, "combination": 0, "none": labels}
+    for kind, value, first, second in db.session.execute(sa.union_all(sa.select(top), mix_row)):
+        if kind == "top":
+            items.append({"ingredient": value, "labels": first})
+            total = second
+        else:
+            mix = {"single": first, "combination": second, "none": labels - first - second}
+    return items, total, mix
 
 
 def _top_terms(filters: Filters) -> list[dict[str, Any]]:
