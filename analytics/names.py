@@ -15,7 +15,7 @@ from database import db
 from models import Drug
 
 TOP_GENERIC_NAMES = 20
-_LENGTH_FIELDS = {
+_LENGTH_FIELDS: dict[str, sa.orm.InstrumentedAttribute[Any]] = {
     "title": Drug.title,
     "brand_name": Drug.brand_name,
     "generic_name": Drug.generic_name,
@@ -67,9 +67,7 @@ def _kinds_and_lengths(filters: Filters) -> tuple[dict[str, int], dict[str, dict
             sa.func.min(length).filter(named).label(f"{name}_min"),
             sa.func.max(length).filter(named).label(f"{name}_max"),
             sa.func.avg(length).filter(named).label(f"{name}_mean"),
-            sa.funcfilter(sa.func.percentile_cont(0.5).within_group(length), named).label(
-                f"{name}_median"
-            ),
+            sa.func.percentile_cont(0.5).within_group(length).filter(named).label(f"{name}_median"),
         ]
     row = db.session.execute(sa.select(*figures).where(filters.where())).one()._mapping
     kinds = {kind: row[kind] for kind in ("labels", "brand", "generic", "unnamed")}
