@@ -459,7 +459,7 @@ def readme_section(r: Results) -> str:
         + table
         + f"\nThe plain implementations and the analyzers {agree} on every headline figure and "
         "top list compared. `--explain N` adds the plans (EXPLAIN ANALYZE) of a run's N slowest "
-        "statements.\n"
+        "statements; `--keep` (with `DATABASE_URL`) keeps the filled database for the next run.\n"
     )
 
 
