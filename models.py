@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from database import Model, db
@@ -423,6 +423,12 @@ class DrugClass(TrackedRecord, Model):
     )
 
 
+def _derived_fact() -> Any:
+    return mapped_column(
+        ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'::text[]"), deferred=True
+    )
+
+
 class Drug(TrackedRecord, Model):
     """One DailyMed label (SPL), keyed by its set id."""
 
@@ -441,6 +447,14 @@ class Drug(TrackedRecord, Model):
     generic_name: Mapped[str | None] = mapped_column(sa.Text)
     dosage_form: Mapped[str | None] = mapped_column(sa.Text)
     labeler_name: Mapped[str | None] = mapped_column(sa.Text)
+    # What the analyses count, derived from the fields above by the database (a trigger,
+    # migration 0014): never written by the app, read only by `analytics` (deferred).
+    generic_names: Mapped[list[str]] = _derived_fact()
+    name_moieties: Mapped[list[str]] = _derived_fact()  # "NAME\tMOIETY"
+    brand_names: Mapped[list[str]] = _derived_fact()
+    dosage_forms: Mapped[list[str]] = _derived_fact()
+    moieties: Mapped[list[str]] = _derived_fact()
+    title_terms: Mapped[list[str]] = _derived_fact()
 
     classes: Mapped[list[DrugClass]] = relationship(
         secondary=drug_class_memberships, back_populates="drugs"
@@ -463,6 +477,10 @@ class Drug(TrackedRecord, Model):
         # The Drugs list's exact, case-insensitive filters (and the analytics' groups) (0006).
         sa.Index("drugs_labeler_name_lower", sa.func.lower(sa.text("labeler_name"))),
         sa.Index("drugs_dosage_form_lower", sa.func.lower(sa.text("dosage_form"))),
+        # The drugs the analyses count, read from the index alone (0014).
+        sa.Index("drugs_unarchived", "id", postgresql_where=sa.text("archived_at IS NULL")),
+        # The few archived ids `not_archived` leaves out, without a scan of every drug (0014).
+        sa.Index("drugs_archived", "id", postgresql_where=sa.text("archived_at IS NOT NULL")),
         # Room for heap-only updates: syncs rewrite every seen row (migration 0003).
         {"postgresql_with": {"fillfactor": 50}},
     )
@@ -486,6 +504,12 @@ class NdcCode(Model):
     package_description: Mapped[str | None] = mapped_column(sa.Text)
 
     drug: Mapped[Drug] = relationship(back_populates="ndc_codes")
+
+    __table_args__ = (  # the codes that fit no NDC form, listed by the analyses (0014)
+        sa.Index(
+            "ndc_codes_unrecognised", "ndc", postgresql_where=sa.text("ndc_format = 'unrecognised'")
+        ),
+    )
 
 
 class ActiveIngredient(Model):

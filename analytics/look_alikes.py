@@ -1,16 +1,18 @@
 """Look-alike names: pairs of distinct names of one kind — generic names compared on their active
-moieties (`analytics.stems.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
+moieties (`drugs.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
 not look-alikes), brand names whole — whose pg_trgm similarity reaches LOOK_ALIKE_THRESHOLD
 (HYDROXYZINE and HYDRALAZINE: 0.41), found through a GIN trigram index, never by comparing every
 pair.
 
 The names in scope, with their labels, go into a temporary table (dropped with the transaction).
-Under a filter they are few: they get a trigram index of their own and are paired there. An
-unfiltered analysis reads the pairs from a cache instead (`analytics_look_alike_names` with its
+An unfiltered analysis reads the pairs from a cache (`analytics_look_alike_names` with its
 trigram index, `analytics_look_alike_pairs`, migration 0011): pairs depend on the names alone,
 so the cache is brought in step first — names no longer stored are dropped with their pairs,
 new names are added and probed against the index — and probing costs only the names that
-changed since the last analysis (all of them the first time)."""
+changed since the last analysis (all of them the first time). A filtered analysis reads the
+cached pairs among its names when the cache holds every one of them; otherwise (a name new
+since the last unfiltered analysis) its names get a trigram index of their own and are paired
+there."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert
 
 from analytics.filters import Filters
-from analytics.stems import SEPARATOR, moieties
 from database import db
 from models import Drug
 
@@ -71,7 +72,7 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     previous = session.scalar(sa.text("SELECT current_setting('pg_trgm.similarity_threshold')"))
     _threshold(str(LOOK_ALIKE_THRESHOLD))
     if filters.active:
-        rows = _paired_in_scope()
+        rows = _paired_from_cache() if _cache_covers_scope() else _paired_in_scope()
     else:
         _bring_cache_in_step()
         rows = _paired_from_cache()
@@ -92,30 +93,17 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 
 def _names(filters: Filters) -> sa.Select:
-    """(kind, name, labels): each distinct name in scope and the labels naming it."""
-    generic = moieties(filters)
-    brand = sa.func.upper(
-        sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.brand_name, SEPARATOR)))
-    )
+    """(kind, name, labels): each distinct name in scope and the labels naming it, counted on
+    the distinct moieties and brand names the database keeps per label (`drugs.moieties`,
+    `drugs.brand_names`, migration 0014)."""
     named = sa.union_all(
         sa.select(
-            sa.literal("generic").label("kind"),
-            generic.c.moiety.label("name"),
-            generic.c.drug_id.label("id"),
-        ),
-        sa.select(sa.literal("brand"), brand, Drug.id).where(
-            filters.where(), Drug.brand_name.is_not(None)
-        ),
+            sa.literal("generic").label("kind"), sa.func.unnest(Drug.moieties).label("name")
+        ).where(filters.where()),
+        sa.select(sa.literal("brand"), sa.func.unnest(Drug.brand_names)).where(filters.where()),
     ).subquery("named")
-    # Distinct (kind, name, label) first, then counted: a hash, not a sort of every name.
-    labelled = (
-        sa.select(named.c.kind, named.c.name, named.c.id)
-        .where(sa.func.coalesce(named.c.name, "") != "")
-        .group_by(named.c.kind, named.c.name, named.c.id)
-        .subquery("labelled")
-    )
-    return sa.select(labelled.c.kind, labelled.c.name, sa.func.count()).group_by(
-        labelled.c.kind, labelled.c.name
+    return sa.select(named.c.kind, named.c.name, sa.func.count()).group_by(
+        named.c.kind, named.c.name
     )
 
 
@@ -183,6 +171,18 @@ def _bring_cache_in_step() -> None:
             sa.select(sa.func.gin_clean_pending_list(sa.text(f"'{_TRGM_INDEX}'::regclass")))
         )
     session.execute(sa.text(f"DROP TABLE {_NEW}"))
+
+
+def _cache_covers_scope() -> bool:
+    """Every name in scope is in the cache. The cache holds every pair among its names, so the
+    pairs among the names in scope are then the cached pairs whose two names are in scope
+    (`_listed` keeps those): a filtered analysis reads them instead of pairing its names
+    again. A name the cache lacks (new since the last unfiltered analysis) sends the filtered
+    analysis back to pairing its names itself; it never writes the cache."""
+    cached = sa.exists().where(
+        cached_names.c.kind == _scope.c.kind, cached_names.c.name == _scope.c.name
+    )
+    return not db.session.scalar(sa.select(sa.exists().select_from(_scope).where(~cached)))
 
 
 def _paired_from_cache() -> Sequence[sa.Row[Any]]:

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.filters import Filters
-from analytics.histogram import histogram
 from database import db
 from models import Drug, NdcCode
 from scraper.ndc import hyphenated
@@ -24,94 +23,111 @@ _FORMAT_NAMES = {"11-digit": "5-4-2"}
 
 def analyze(filters: Filters) -> dict[str, Any]:
     codes = sa.select(NdcCode).where(filters.keeps(NdcCode.drug_id)).subquery("codes")
-    top_labelers = _top_labelers(codes)
+    labelers, formats = _labelers_and_formats(codes)
     shared, shared_total = _shared(codes)
     unrecognised, unrecognised_total = _unrecognised(codes)
-    totals = db.session.execute(
-        sa.select(
-            sa.select(sa.func.count()).select_from(codes).scalar_subquery().label("ndcs"),
-            _distinct(codes.c.ndc11).label("packages"),
-            _distinct(codes.c.product_ndc9).label("products"),
-            _distinct(codes.c.labeler5).label("labelers"),
-        )
-    ).one()
+    per_label = _ndcs_per_label(filters)
     return {
         "summary": {
-            "labels": db.session.scalar(
-                sa.select(sa.func.count()).select_from(Drug).where(filters.keeps(Drug.id))
-            ),
-            "ndcs": totals.ndcs,
-            "packages": totals.packages,
-            "products": totals.products,
-            "labelers": totals.labelers,
+            "labels": sum(bucket["labels"] for bucket in per_label),
+            "ndcs": sum(formats.values()),
+            # A product or package code starts with its labeler's five digits (scraper.ndc):
+            # the labelers' distinct codes are distinct overall.
+            "packages": sum(labeler["packages"] for labeler in labelers),
+            "products": sum(labeler["products"] for labeler in labelers),
+            "labelers": len(labelers),
             "shared_ndcs": shared_total,
             "unrecognised_ndcs": unrecognised_total,
         },
         "data": {
-            "top_labelers": top_labelers,
+            "top_labelers": _top_labelers(codes, labelers),
             "shared": shared,
-            "ndcs_per_label": _ndcs_per_label(filters),
-            "formats": _formats(codes),
+            "ndcs_per_label": per_label,
+            "formats": [{"format": name, "ndcs": count} for name, count in formats.items()],
             "unrecognised": unrecognised,
         },
     }
 
 
-def _distinct(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[int]:
-    """How many distinct non-null values `column` holds: grouped (a hash) then counted, where
-    count(DISTINCT …) would sort every code."""
-    values = sa.select(column).where(column.is_not(None)).group_by(column).subquery()
-    return sa.select(sa.func.count()).select_from(values).scalar_subquery()
+def _labelers_and_formats(codes: sa.Subquery) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """In one pass over the codes (grouping sets, each a hash): every labeler (normalised
+    five-digit segment) with its distinct normalised product codes and package codes; and the
+    codes per printed format — the five of the analysis always, other stored kinds (product
+    NDCs printed 4-4, 5-3, 5-4) when present, in a stable order."""
+    sets = (
+        sa.select(
+            codes.c.labeler5,
+            codes.c.product_ndc9,
+            codes.c.ndc11,
+            codes.c.ndc_format,
+            sa.func.count().label("codes"),
+            sa.func.grouping(codes.c.ndc_format).label("not_format"),
+        )
+        .group_by(
+            sa.func.grouping_sets(
+                sa.tuple_(codes.c.labeler5, codes.c.product_ndc9),
+                sa.tuple_(codes.c.labeler5, codes.c.ndc11),
+                codes.c.ndc_format,
+            )
+        )
+        .cte("sets")
+    )
+    # In a (labeler, product) group the package is grouped out (NULL), and the other way round:
+    # count() of each counts that set's groups alone.
+    per_labeler = (
+        sa.select(
+            sa.literal("labeler").label("kind"),
+            sets.c.labeler5.label("key"),
+            sa.func.count(sets.c.product_ndc9).label("first"),
+            sa.func.count(sets.c.ndc11).label("second"),
+        )
+        .where(sets.c.not_format == 1, sets.c.labeler5.is_not(None))
+        .group_by(sets.c.labeler5)
+    )
+    per_format = sa.select(
+        sa.literal("format"), sets.c.ndc_format, sets.c.codes, sa.literal(0)
+    ).where(sets.c.not_format == 0)
+    labelers, formats = [], dict.fromkeys(FORMATS, 0)
+    for kind, key, first, second in db.session.execute(sa.union_all(per_labeler, per_format)):
+        if kind == "labeler":
+            labelers.append({"labeler": key, "products": first, "packages": second})
+        else:
+            name = _FORMAT_NAMES.get(key, key)
+            formats[name] = formats.get(name, 0) + first
+    extra = sorted(name for name in formats if name not in FORMATS)
+    return labelers, {name: formats[name] for name in (*FORMATS, *extra)}
 
 
-def _per_labeler(codes: sa.Subquery, column: sa.ColumnElement[Any], name: str) -> sa.Subquery:
-    """(labeler5, `name`): each labeler's distinct non-null values of `column`, hashed."""
+def _top_labelers(codes: sa.Subquery, labelers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The TOP_LABELERS labelers with most products (then packages), with their labels and
+    printed forms, gathered for those alone."""
+    ranked = sorted(labelers, key=lambda x: (-x["products"], -x["packages"], x["labeler"]))
+    top = ranked[:TOP_LABELERS]
+    if not top:
+        return []
+    # The distinct (labeler, label, printed labeler) triples first (a hash over the codes),
+    # then counted and gathered per labeler over those few.
     pairs = (
-        sa.select(codes.c.labeler5, column.label("value"))
-        .where(codes.c.labeler5.is_not(None))
-        .group_by(codes.c.labeler5, column)
-        .subquery()
-    )
-    return (
-        sa.select(pairs.c.labeler5, sa.func.count(pairs.c.value).label(name))
-        .group_by(pairs.c.labeler5)
-        .subquery(name)
-    )
-
-
-def _top_labelers(codes: sa.Subquery) -> list[dict[str, Any]]:
-    """The TOP_LABELERS labelers with most products (then packages), ranked on hashed counts;
-    their labels and printed forms are gathered for those alone."""
-    products = _per_labeler(codes, codes.c.product_ndc9, "products")
-    packages = _per_labeler(codes, codes.c.ndc11, "packages")
-    top = (
-        sa.select(products.c.labeler5, products.c.products, packages.c.packages)
-        .join(packages, packages.c.labeler5 == products.c.labeler5)
-        .order_by(products.c.products.desc(), packages.c.packages.desc(), products.c.labeler5)
-        .limit(TOP_LABELERS)
-        .subquery("top")
+        sa.select(codes.c.labeler5, codes.c.drug_id, codes.c.labeler)
+        .where(codes.c.labeler5.in_([labeler["labeler"] for labeler in top]))
+        .group_by(codes.c.labeler5, codes.c.drug_id, codes.c.labeler)
+        .subquery("pairs")
     )
     rows = db.session.execute(
         sa.select(
-            top.c.labeler5,
-            top.c.products,
-            top.c.packages,
-            sa.func.count(sa.distinct(codes.c.drug_id)).label("labels"),
-            sa.func.array_agg(sa.distinct(codes.c.labeler)).label("printed_as"),
-        )
-        .join(codes, codes.c.labeler5 == top.c.labeler5)
-        .group_by(top.c.labeler5, top.c.products, top.c.packages)
-        .order_by(top.c.products.desc(), top.c.packages.desc(), top.c.labeler5)
+            pairs.c.labeler5,
+            sa.func.count(sa.distinct(pairs.c.drug_id)).label("labels"),
+            sa.func.array_agg(sa.distinct(pairs.c.labeler)).label("printed_as"),
+        ).group_by(pairs.c.labeler5)
     )
+    found = {row.labeler5: row for row in rows}
     return [
         {
-            "labeler": row.labeler5,
-            "products": row.products,
-            "packages": row.packages,
-            "labels": row.labels,
-            "printed_as": sorted(row.printed_as),
+            **labeler,
+            "labels": found[labeler["labeler"]].labels,
+            "printed_as": sorted(found[labeler["labeler"]].printed_as),
         }
-        for row in rows
+        for labeler in top
     ]
 
 
@@ -153,31 +169,30 @@ def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
 
 
 def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:
-    """How many labels carry 0, 1, 2… stored codes (package and product, as printed)."""
+    """How many labels carry 0, 1, 2… stored codes (package and product, as printed), with
+    each bucket's share of the labels: the codes counted per label (a hash over the codes
+    alone), the labels without any the labels in scope the codes do not name."""
     per_label = (
-        sa.select(sa.func.count(NdcCode.id).label("ndcs"))
-        .select_from(Drug)
-        .outerjoin(NdcCode, NdcCode.drug_id == Drug.id)
-        .where(filters.where())
-        .group_by(Drug.id)
+        sa.select(sa.func.count().label("ndcs"))
+        .where(filters.keeps(NdcCode.drug_id))
+        .group_by(NdcCode.drug_id)
         .subquery("per_label")
     )
-    return histogram(per_label.c.ndcs, "ndcs")
-
-
-def _formats(codes: sa.Subquery) -> list[dict[str, Any]]:
-    """Codes per printed format: the five of the analysis always, other stored kinds (product
-    NDCs printed 4-4, 5-3, 5-4) when present."""
-    rows = db.session.execute(
-        sa.select(codes.c.ndc_format, sa.func.count().label("ndcs"))
-        .group_by(codes.c.ndc_format)
-        .order_by(codes.c.ndc_format)  # other stored kinds in a stable order
+    buckets: dict[int, int] = {
+        ndcs: count
+        for ndcs, count in db.session.execute(
+            sa.select(per_label.c.ndcs, sa.func.count()).group_by(per_label.c.ndcs)
+        )
+    }
+    labels = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
     )
-    counts = dict.fromkeys(FORMATS, 0)
-    for row in rows:
-        name = _FORMAT_NAMES.get(row.ndc_format, row.ndc_format)
-        counts[name] = counts.get(name, 0) + row.ndcs
-    return [{"format": name, "ndcs": count} for name, count in counts.items()]
+    if without := labels - sum(buckets.values()):
+        buckets[0] = without
+    return [
+        {"ndcs": ndcs, "labels": count, "share": round(count / labels, 4)}
+        for ndcs, count in sorted(buckets.items())
+    ]
 
 
 def _unrecognised(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:

@@ -3,7 +3,8 @@ prefixes alike — counted in SQL over the distinct generic names in scope.
 
 A name's stems are read on its active moieties: the first word of each ingredient it names
 (ingredients split at " AND " and commas; salts and esters follow the moiety: METOPROLOL
-TARTRATE → METOPROLOL, LISINOPRIL AND HYDROCHLOROTHIAZIDE → LISINOPRIL, HYDROCHLOROTHIAZIDE).
+TARTRATE → METOPROLOL, LISINOPRIL AND HYDROCHLOROTHIAZIDE → LISINOPRIL, HYDROCHLOROTHIAZIDE),
+as the database derives them (`analytics_moieties`, `drugs.moieties`, migration 0014).
 Every ending (or beginning) of STEM_LENGTHS letters leaving MIN_REST letters of the moiety is a
 candidate; a candidate is kept when at least two distinct moieties share it, and dropped when
 a longer stem containing it is shared by exactly the same names (so -OLOL is shown, not also
@@ -20,9 +21,6 @@ from analytics.filters import Filters
 from database import db
 from models import Drug
 
-INGREDIENT_SEPARATOR = r"\s+AND\s+|\s*,\s*"
-MOIETY = "^[A-Z]+"  # an ingredient's first word, letters only
-SEPARATOR = "; "  # how a title's several products' names are joined (migration 0006)
 STEM_LENGTHS = range(3, 8)  # letters in a stem
 MIN_REST = 3  # letters of the moiety a stem must leave: a stem is a part, not the name
 TOP_STEMS = 20
@@ -30,43 +28,29 @@ EXAMPLES = 5
 KINDS = ("prefix", "suffix")
 
 
-def generic_names(filters: Filters) -> sa.Subquery:
-    """(drug_id, name): each generic name of each label in scope, upper-cased and trimmed."""
-    named = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.upper(
-                sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.generic_name, SEPARATOR)))
-            ).label("name"),
-        )
-        .where(filters.where(), Drug.generic_name.is_not(None))
-        .subquery("named")
-    )
-    return sa.select(named).where(named.c.name != "").subquery("names")
-
-
-def moieties(filters: Filters) -> sa.Subquery:
-    """(drug_id, name, moiety): the active moiety of each ingredient each generic name names.
-    Names are split once per distinct name (few), not once per label."""
-    names = generic_names(filters).select().cte("label_names")
-    distinct_names = sa.select(names.c.name).distinct().subquery("distinct_names")
-    ingredients = sa.select(
-        distinct_names.c.name,
-        sa.func.regexp_split_to_table(distinct_names.c.name, INGREDIENT_SEPARATOR).label(
-            "ingredient"
-        ),
-    ).subquery("ingredients")
-    moiety = sa.func.substring(ingredients.c.ingredient, MOIETY)
-    split = (
-        sa.select(ingredients.c.name, moiety.label("moiety"))
-        .where(moiety.is_not(None))
-        .subquery("split")
-    )
+def label_moieties(filters: Filters) -> sa.Subquery:
+    """(drug_id, moiety): each distinct active moiety of each label in scope, as the database
+    keeps it per drug (`drugs.moieties`, migration 0014)."""
     return (
-        sa.select(names.c.drug_id, names.c.name, split.c.moiety)
-        .join(split, split.c.name == names.c.name)
-        .subquery("moieties")
+        sa.select(Drug.id.label("drug_id"), sa.func.unnest(Drug.moieties).label("moiety"))
+        .where(filters.where())
+        .subquery("label_moieties")
     )
+
+
+def name_moieties(filters: Filters) -> sa.Subquery:
+    """(name, moiety): each distinct generic name in scope with each of its moieties, read off
+    the pairs the database keeps per label (`drugs.name_moieties`, "NAME<tab>MOIETY")."""
+    pairs = (
+        sa.select(sa.func.unnest(Drug.name_moieties).label("pair"))
+        .where(filters.where())
+        .distinct()
+        .subquery("pairs")
+    )
+    return sa.select(
+        sa.func.split_part(pairs.c.pair, "\t", 1).label("name"),
+        sa.func.split_part(pairs.c.pair, "\t", 2).label("moiety"),
+    ).subquery("name_moieties")
 
 
 def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
@@ -78,8 +62,8 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     (stem, name) pair. Labels only break ties, so they (the costly part: every label of every
     moiety of a stem) and the examples are found for the candidates alone: the stems with at
     least as many names as the TOP_STEMS-th."""
-    found = moieties(filters).select().cte("found")
-    named = sa.select(found.c.name, found.c.moiety).distinct().cte("named")
+    found = label_moieties(filters).select().cte("found").prefix_with("MATERIALIZED")
+    named = name_moieties(filters).select().cte("named").prefix_with("MATERIALIZED")
     lengths = (
         sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
         .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])
@@ -110,12 +94,12 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
         .having(sa.func.count() >= 2)
         .subquery("two_moieties")
     )
-    name_moieties = (
+    grouped_names = (
         sa.select(named.c.name, sa.func.array_agg(named.c.moiety).label("moieties"))
         .group_by(named.c.name)
-        .subquery("name_moieties")
+        .subquery("grouped_names")
     )
-    each = sa.func.unnest(name_moieties.c.moieties).table_valued("moiety").render_derived("each")
+    each = sa.func.unnest(grouped_names.c.moieties).table_valued("moiety").render_derived("each")
     name_stems = (
         sa.select(lengths.c.kind, cut(each.c.moiety).label("stem"))
         .select_from(each)
@@ -125,7 +109,7 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     )
     names_per_stem = (
         sa.select(name_stems.c.kind, name_stems.c.stem, sa.func.count().label("names"))
-        .select_from(name_moieties)
+        .select_from(grouped_names)
         .join(name_stems, sa.true())
         .group_by(name_stems.c.kind, name_stems.c.stem)
         .subquery("names_per_stem")

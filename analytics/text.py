@@ -8,7 +8,8 @@ once per route its forms reach, and labels naming no form have no route. A label
 its active ingredients (`active_ingredients`, names compared upper-cased) are one distinct
 name, "combination" when several, "none" when it has none stored. Terms are the title's words
 (letters only, lower-cased) before the labeler in brackets, three letters or more and not in
-STOP_WORDS, each counted once per label."""
+STOP_WORDS, each counted once per label. Forms and terms are read off what the database keeps
+per label (`drugs.dosage_forms`, `drugs.title_terms`, migration 0014)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.filters import Filters
-from analytics.stems import SEPARATOR
 from database import db
 from models import ActiveIngredient, Drug
 
@@ -41,30 +41,19 @@ UNKNOWN_ROUTE = "unknown"
 STOP_WORDS = (
     "and", "the", "for", "with", "from", "into", "per", "each", "not", "usp", "mcg", "kit",
 )  # fmt: skip
-_LABELER = r"\s*\[[^]]*\]\s*$"  # the labeler in brackets ending a title
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
     forms = _forms(filters)
-    ingredients = (
-        sa.select(
-            ActiveIngredient.drug_id,
-            sa.func.upper(sa.func.trim(ActiveIngredient.name)).label("value"),
-        )
-        .where(filters.keeps(ActiveIngredient.drug_id))
-        .subquery("ingredients")
+    labels = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
     )
     dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
     routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
-    top_ingredients, ingredient_total = _top(
-        ingredients.c.drug_id, ingredients.c.value, "ingredient", TOP
-    )
-    mix = _ingredient_mix(filters)
+    top_ingredients, ingredient_total, mix = _ingredients(filters, labels)
     return {
         "summary": {
-            "labels": db.session.scalar(
-                sa.select(sa.func.count()).select_from(Drug).where(filters.where())
-            ),
+            "labels": labels,
             "dosage_forms": form_total,
             "ingredients": ingredient_total,
             "single": mix["single"],
@@ -85,24 +74,16 @@ def analyze(filters: Filters) -> dict[str, Any]:
 
 
 def _forms(filters: Filters) -> sa.Subquery:
-    """(drug_id, form, route): each dosage form each label in scope names, upper-cased."""
+    """(drug_id, form, route): each distinct dosage form each label in scope names, upper-cased
+    (`drugs.dosage_forms`, migration 0014)."""
     named = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.upper(
-                sa.func.trim(sa.func.unnest(sa.func.string_to_array(Drug.dosage_form, SEPARATOR)))
-            ).label("form"),
-        )
-        .where(filters.where(), Drug.dosage_form.is_not(None))
+        sa.select(Drug.id.label("drug_id"), sa.func.unnest(Drug.dosage_forms).label("form"))
+        .where(filters.where())
         .subquery("named")
     )
     head = sa.func.substring(named.c.form, "^[A-Z]+")
     route = sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE)
-    return (
-        sa.select(named.c.drug_id, named.c.form, route.label("route"))
-        .where(named.c.form != "")
-        .subquery("forms")
-    )
+    return sa.select(named.c.drug_id, named.c.form, route.label("route")).subquery("forms")
 
 
 def _top(
@@ -122,44 +103,71 @@ def _top(
     return [{name: row.value, "labels": row.labels} for row in rows], rows[0].total if rows else 0
 
 
-def _ingredient_mix(filters: Filters) -> dict[str, int]:
-    """Labels with one distinct active ingredient, several, or none stored."""
-    name = sa.func.nullif(sa.func.upper(sa.func.trim(ActiveIngredient.name)), "")
+def _ingredients(filters: Filters, labels: int) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
+    """The TOP active ingredients (names compared upper-cased) on most labels, how many there
+    are, and the labels with one distinct ingredient, several, or none stored: all from one
+    pass over the distinct (label, ingredient) pairs in scope."""
+    name = sa.func.upper(sa.func.trim(ActiveIngredient.name))
+    pairs = (
+        sa.select(ActiveIngredient.drug_id, name.label("value"))
+        .where(filters.keeps(ActiveIngredient.drug_id), name != "")
+        .distinct()
+        .cte("pairs")
+        .prefix_with("MATERIALIZED")
+    )
+    per_value = (
+        sa.select(pairs.c.value, sa.func.count().label("labels"))
+        .group_by(pairs.c.value)
+        .subquery("per_value")
+    )
+    top = (
+        sa.select(
+            sa.literal("top").label("kind"),
+            per_value.c.value,
+            per_value.c.labels.label("first"),
+            sa.func.count().over().label("second"),
+        )
+        .order_by(per_value.c.labels.desc(), per_value.c.value)
+        .limit(TOP)
+        .subquery("top")
+    )
     per_label = (
-        sa.select(sa.func.count(sa.distinct(name)).label("ingredients"))
-        .select_from(Drug)
-        .outerjoin(ActiveIngredient, ActiveIngredient.drug_id == Drug.id)
-        .where(filters.where())
-        .group_by(Drug.id)
+        sa.select(sa.func.count().label("ingredients"))
+        .select_from(pairs)
+        .group_by(pairs.c.drug_id)
         .subquery("per_label")
     )
     count = per_label.c.ingredients
-    row = db.session.execute(
-        sa.select(
-            sa.func.count().filter(count == 1).label("single"),
-            sa.func.count().filter(count > 1).label("combination"),
-            sa.func.count().filter(count == 0).label("none"),
-        )
-    ).one()
-    return {"single": row.single, "combination": row.combination, "none": row.none}
+    mix_row = sa.select(
+        sa.literal("mix"),
+        sa.literal(None, sa.Text),
+        sa.func.count().filter(count == 1),
+        sa.func.count().filter(count > 1),
+    )
+    items, total, mix = [], 0, {"single": 0, "combination": 0, "none": labels}
+    for kind, value, first, second in db.session.execute(sa.union_all(sa.select(top), mix_row)):
+        if kind == "top":
+            items.append({"ingredient": value, "labels": first})
+            total = second
+        else:
+            mix = {"single": first, "combination": second, "none": labels - first - second}
+    return items, total, mix
 
 
 def _top_terms(filters: Filters) -> list[dict[str, Any]]:
-    """The TOP words of titles (before the labeler) on most labels."""
-    letters_only = sa.func.regexp_replace(
-        sa.func.lower(sa.func.regexp_replace(Drug.title, _LABELER, "")), "[^a-z]+", " ", "g"
-    )
-    words = (
-        sa.select(
-            Drug.id.label("drug_id"),
-            sa.func.unnest(sa.func.string_to_array(letters_only, " ")).label("term"),
-        )
+    """The TOP words of titles (before the labeler) on most labels, counted on the distinct
+    terms the database keeps per label (`drugs.title_terms`, migration 0014)."""
+    terms = (
+        sa.select(sa.func.unnest(Drug.title_terms).label("term"))
         .where(filters.where())
-        .subquery("words")
+        .subquery("terms")
     )
-    kept = (
-        sa.select(words)
-        .where(sa.func.char_length(words.c.term) >= 3, words.c.term.not_in(STOP_WORDS))
-        .subquery("kept")
+    labels = sa.func.count()
+    rows = db.session.execute(
+        sa.select(terms.c.term, labels.label("labels"))
+        .where(terms.c.term.not_in(STOP_WORDS))
+        .group_by(terms.c.term)
+        .order_by(labels.desc(), terms.c.term)
+        .limit(TOP)
     )
-    return _top(kept.c.drug_id, kept.c.term, "term", TOP)[0]
+    return [{"term": row.term, "labels": row.labels} for row in rows]

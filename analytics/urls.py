@@ -47,19 +47,16 @@ def analyze(filters: Filters) -> dict[str, Any]:
     set_id = sa.func.trim(Drug.set_id)
     missing = set_id == ""
     malformed = sa.and_(~missing, sa.not_(set_id.regexp_match(f"^{UUID}$")))
-    drugs = db.session.execute(
-        sa.select(
-            sa.func.count().label("records"),
-            sa.func.count().filter(missing).label("missing"),
-            sa.func.count().filter(malformed).label("malformed"),
-        ).where(filters.where())
-    ).one()
-    well_formed = drugs.records - drugs.missing - drugs.malformed
+    records = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
+    )
+    listed, problems = _drugs_listed(filters, missing, malformed)
+    missing_total, malformed_total = problems["missing"], problems["malformed"]
     links: Counter[tuple[str, str]] = Counter()
     for template in LINK_TEMPLATES:
-        links[host_and_pattern(template.format(set_id="{set_id}"))] += well_formed
-    records, missing_total, malformed_total = drugs.records, drugs.missing, drugs.malformed
-    listed = _drugs_listed(filters, missing, malformed)
+        links[host_and_pattern(template.format(set_id="{set_id}"))] += (
+            records - missing_total - malformed_total
+        )
     if not filters.as_json():
         pages = _portal_pages()
         kept = unarchived(Authorization)
@@ -114,10 +111,10 @@ def host_and_pattern(link: str) -> tuple[str, str]:
 
 def _drugs_listed(
     filters: Filters, missing: sa.ColumnElement[bool], malformed: sa.ColumnElement[bool]
-) -> dict[str, list[dict[str, Any]]]:
-    """The first LISTED labels (by title) whose link is missing, and whose link is malformed.
-    The few such labels are found first (MATERIALIZED), then sorted: never a walk of the
-    whole title index looking for them."""
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """The first LISTED labels (by title) whose link is missing, and whose link is malformed;
+    and how many there are of each. The few such labels are found in one pass (MATERIALIZED),
+    then sorted: never a walk of the whole title index looking for them."""
     problems = (
         sa.select(
             Drug.id,
@@ -132,16 +129,19 @@ def _drugs_listed(
     rank = sa.func.row_number().over(
         partition_by=problems.c.problem, order_by=(problems.c.title, problems.c.id)
     )
-    ranked = sa.select(problems, rank.label("rank")).subquery("ranked")
+    total = sa.func.count().over(partition_by=problems.c.problem)
+    ranked = sa.select(problems, rank.label("rank"), total.label("total")).subquery("ranked")
     rows = db.session.execute(
         sa.select(ranked).where(ranked.c.rank <= LISTED).order_by(ranked.c.rank)
     )
     listed: dict[str, list[dict[str, Any]]] = {"missing": [], "malformed": []}
+    totals = {"missing": 0, "malformed": 0}
     for row in rows:
+        totals[row.problem] = row.total
         listed[row.problem].append(
             {"dataset": "drugs", "id": row.id, "name": row.title, "link": _label_page(row.set_id)}
         )
-    return listed
+    return listed, totals
 
 
 def _label_page(set_id: str) -> str | None:

@@ -14,17 +14,20 @@ load is not timed), then VACUUM ANALYZE as autovacuum would have by then:
 
     python -m bench.analytics                  # 100,000 labels; writes bench/README.md
     python -m bench.analytics --labels 5000 --no-write
+    DATABASE_URL=… python -m bench.analytics --keep   # reuse the filled database next time
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +41,9 @@ from analytics.runs import compute_and_store
 from bench.analytics_baseline import BASELINES, same_figures
 from bench.analytics_data import generate
 from bench.common import benchmark_app, machine, write_readme_section
+from config import normalize_database_url
 from database import db
-from models import NdcCode, Run, drug_class_memberships, utcnow
+from models import Drug, NdcCode, Run, User, drug_class_memberships, utcnow
 from reporting import Reporter
 
 SECTION_TITLE = "## Analytics (#9)"
@@ -151,7 +155,9 @@ def chosen_filters(labels: int) -> dict[str, dict[str, str]]:
 
 
 def live(app: Flask, filters: dict[str, dict[str, str]], repeats: int) -> list[Latencies]:
-    user = accounts.create_user("bench-analytics", "bench-password-123", "viewer")
+    name = "bench-analytics"
+    user = db.session.scalar(sa.select(User).where(User.username == name))
+    user = user or accounts.create_user(name, "bench-password-123", "viewer")
     headers = {"Authorization": f"Bearer {accounts.create_token(user, 'bench').plaintext}"}
     db.session.commit()
     client = app.test_client()
@@ -269,9 +275,16 @@ class Results:
         return statistics.median(sum(run.values()) for run in self.runs)
 
 
-def measure(app: Flask, labels: int, *, runs: int = 3, repeats: int = 20, **sizes: int) -> Results:
-    """Fill the app's empty tables with `labels` labels and take every measure."""
-    rows = generate(labels, **sizes).rows
+def measure(
+    app: Flask, labels: int, *, runs: int = 3, repeats: int = 20, keep: bool = False, **sizes: int
+) -> Results:
+    """Fill the app's empty tables with `labels` labels and take every measure. With `keep`, a
+    database already holding `labels` labels (from an earlier run with `--keep`) is measured
+    as it is."""
+    if keep and db.session.scalar(sa.select(sa.func.count()).select_from(Drug)) == labels:
+        rows = _row_counts()
+    else:
+        rows = generate(labels, **sizes).rows
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
     timed = [stored_run() for _ in range(runs)]
@@ -281,6 +294,46 @@ def measure(app: Flask, labels: int, *, runs: int = 3, repeats: int = 20, **size
     latencies = live(app, chosen_filters(labels), repeats)
     memory = memory_of_a_run(db.engine.url.render_as_string(hide_password=False))
     return Results(labels, rows, timed, comparison, latencies, memory)
+
+
+_COUNTED = ("drug_classes", "drugs", "drug_class_memberships", "ndc_codes", "active_ingredients",
+            "record_changes")  # fmt: skip
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0
+        for table in _COUNTED
+    }
+
+
+@contextmanager
+def _kept_app(database: str) -> Iterator[Flask]:
+    """The app on `database` of DATABASE_URL's server, created when missing, never dropped."""
+    from app import create_app
+    from config import load_settings
+
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        raise SystemExit("--keep needs DATABASE_URL: a server whose database outlives the run")
+    url = sa.engine.make_url(normalize_database_url("DATABASE_URL", server))
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    engine.dispose()
+    settings = load_settings(
+        {"ADMIN_PASSWORD": "bench-password-123", "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+    )
+    uri = url.set(database=database).render_as_string(hide_password=False)
+    app = create_app({"SETTINGS": settings, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -294,17 +347,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--explain", type=int, default=0, help="print the N slowest statements' plans"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="use the database medsync_bench_analytics on DATABASE_URL's server, keep it after "
+        "the run, and skip the load when it already holds --labels labels",
+    )
     parser.add_argument("--memory-child", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
         _memory_child(args.memory_child)
         return
-    with benchmark_app("medsync_bench_analytics") as app:
+    database = "medsync_bench_analytics"
+    with _kept_app(database) if args.keep else benchmark_app(database) as app:
         results = measure(
             app,
             args.labels,
             runs=args.runs,
             repeats=args.repeats,
+            keep=args.keep,
             classes=args.classes,
             labelers=args.labelers,
         )
@@ -398,7 +459,7 @@ def readme_section(r: Results) -> str:
         + table
         + f"\nThe plain implementations and the analyzers {agree} on every headline figure and "
         "top list compared. `--explain N` adds the plans (EXPLAIN ANALYZE) of a run's N slowest "
-        "statements.\n"
+        "statements; `--keep` (with `DATABASE_URL`) keeps the filled database for the next run.\n"
     )
 
 

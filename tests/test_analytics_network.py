@@ -268,3 +268,30 @@ def test_a_filtered_analysis_pairs_the_names_in_scope_without_touching_the_cache
     assert total == 1 and (items[0]["name"], items[0]["other"]) == ("HYDRALAZINE", "HYDROXYZINE")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(cached_names)) == 0
+
+
+def test_a_filtered_analysis_agrees_whether_or_not_the_cache_holds_its_names(app):
+    """Once an unfiltered analysis has filled the cache, a filtered one reads the cached pairs
+    among its names; a name new since then is still paired (the filtered analysis pairs its
+    names itself), and neither writes the cache."""
+    names = ("HYDROXYZINE", "HYDRALAZINE", "METOPROLOL", "METOPROLIN")
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=n, generic_name=n) for i, n in enumerate(names)
+    )
+    db.session.commit()
+    _cached_look_alikes()
+    cached = db.session.scalar(sa.select(sa.func.count()).select_from(cached_names))
+
+    def filtered() -> set[tuple[str, str]]:
+        items, total = look_alike_names(Filters.from_args({"q": "HYDR"}).resolve())
+        db.session.commit()
+        stored = _stored_names()
+        want = expected_look_alikes(stored, {row[0] for row in stored if "HYDR" in row[3]})
+        assert items == want[:50] and total == len(want)
+        return {(p["name"], p["other"]) for p in items}
+
+    assert filtered() == {("HYDRALAZINE", "HYDROXYZINE")}
+    db.session.add(Drug(set_id="set-9", title="HYDROXYZINA", generic_name="HYDROXYZINA"))
+    db.session.commit()
+    assert ("HYDROXYZINA", "HYDROXYZINE") in filtered()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(cached_names)) == cached

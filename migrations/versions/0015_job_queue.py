@@ -1,7 +1,7 @@
 """scrape_runs.queued_after_id: chains of runs in the PostgreSQL job queue
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 
 With JOBS_MODE=queue a schedule's runs (DailyMed, then the portal) are queued together and
@@ -11,8 +11,8 @@ claimed by any worker: each one waits until the run it names here has ended.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,152 @@
+"""The per-drug facts the analyses count (`drugs.generic_names`, `name_moieties`, `moieties`,
+`brand_names`, `dosage_forms`, `title_terms`; migration 0014) always say what the drug's own
+fields say: after a sync stores labels, after a sync brings a new title, after a person corrects
+a label, and across an archive and a restore. Each is checked against the same facts derived in
+plain Python, and the live analyses follow them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from database import db
+from models import Drug
+from tests.fixtures.app import if_match
+from tests.fixtures.dailymed_sync import run_sync
+from tests.test_analytics import analysis, sync_sandbox
+from tests.test_analytics_names import moieties_of
+
+
+def names_of(value: str | None) -> set[str]:
+    return {name.strip().upper() for name in (value or "").split("; ") if name.strip()}
+
+
+def terms_of(title: str) -> set[str]:
+    before_labeler = re.sub(r"\s*\[[^]]*\]\s*$", "", title).lower()
+    return {word for word in re.split(r"[^a-z]+", before_labeler) if len(word) >= 3}
+
+
+def expected_facts(drug: Drug) -> dict[str, set[str]]:
+    pairs = moieties_of(drug.generic_name)
+    return {
+        "generic_names": names_of(drug.generic_name),
+        "name_moieties": {f"{name}\t{moiety}" for name, moiety in pairs},
+        "moieties": {moiety for _name, moiety in pairs},
+        "brand_names": names_of(drug.brand_name),
+        "dosage_forms": names_of(drug.dosage_form),
+        "title_terms": terms_of(drug.title),
+    }
+
+
+FACTS = ("generic_names", "name_moieties", "moieties", "brand_names", "dosage_forms", "title_terms")
+
+
+def stored_facts(drug_id: int) -> dict[str, list[str]]:
+    db.session.expire_all()
+    row = db.session.execute(
+        sa.select(*(getattr(Drug, fact) for fact in FACTS)).where(Drug.id == drug_id)
+    ).one()
+    return dict(zip(FACTS, row, strict=True))
+
+
+def assert_facts_follow_fields(drug: Drug) -> None:
+    facts = stored_facts(drug.id)
+    for fact, values in expected_facts(drug).items():
+        assert len(facts[fact]) == len(set(facts[fact])), (fact, facts[fact])  # distinct
+        assert set(facts[fact]) == values, (drug.set_id, fact)
+
+
+@pytest.fixture
+def synced(dailymed_app, start_sandbox_dailymed) -> Any:
+    """The sandbox catalogue, synced; its state, so a test can publish changes to it."""
+    started: list[Any] = []
+
+    def start(catalogue: Any) -> tuple[str, Any]:
+        base_url, state = start_sandbox_dailymed(catalogue)
+        started.append(state)
+        return base_url, state
+
+    sync_sandbox(dailymed_app, start)
+    return started[0]
+
+
+def test_a_sync_stores_every_labels_facts_as_its_fields_say(synced):
+    drugs = db.session.scalars(sa.select(Drug)).all()
+    assert drugs
+    for drug in drugs:
+        assert_facts_follow_fields(drug)
+    combination = [d for d in drugs if len(moieties_of(d.generic_name)) > 1]
+    assert combination, "the sandbox has combination labels, so moieties are really split"
+
+
+def test_a_sync_bringing_a_new_title_brings_its_facts(synced):
+    label = synced.catalogue.labels[3]
+    label.title = "NEWBRAND (ZORBLAXINE SODIUM AND QUIXOTIDE) TABLET, FILM COATED [ACME LABS]"
+    label.spl_version += 1
+    label.published = date.today()
+    catalogue = synced.catalogue
+    catalogue.last_published = max(catalogue.last_published, label.published)
+    run = run_sync()
+    assert run.status == "completed", run.error_message
+    drug = db.session.scalars(sa.select(Drug).where(Drug.set_id == label.set_id)).one()
+    assert drug.generic_name == "ZORBLAXINE SODIUM AND QUIXOTIDE"
+    assert_facts_follow_fields(drug)
+    assert set(stored_facts(drug.id)["moieties"]) == {"ZORBLAXINE", "QUIXOTIDE"}
+
+
+def test_a_persons_correction_changes_the_facts_and_the_live_analyses(client, bearer, synced):
+    editor, viewer = bearer("editor"), bearer("viewer")
+    drug = db.session.scalars(sa.select(Drug).order_by(Drug.set_id).limit(1)).one()
+    path = f"/api/drugs/{drug.id}"
+    corrected = {
+        "title": "GLIMMERA (ZORBLAXINE SODIUM) CREAM [ACME LABS]",
+        "generic_name": "ZORBLAXINE SODIUM",
+        "brand_name": "GLIMMERA",
+        "dosage_form": "CREAM",
+    }
+    response = client.put(path, json=corrected, headers=if_match(client, path, editor))
+    assert response.status_code == 200, response.json
+    drug = db.session.get(Drug, drug.id)
+    assert_facts_follow_fields(drug)
+
+    names = analysis(client, viewer, "names", q="zorblaxine")["data"]
+    assert names["top_generic_names"] == [{"name": "ZORBLAXINE SODIUM", "labels": 1}]
+    text = analysis(client, viewer, "text", q="zorblaxine")["data"]
+    assert {"term": "zorblaxine", "labels": 1} in text["top_terms"]
+    assert text["dosage_forms"] == [{"dosage_form": "CREAM", "labels": 1}]
+
+
+def test_archive_and_restore_leave_the_facts_as_they_were(client, bearer, synced):
+    admin, viewer = bearer("admin"), bearer("viewer")
+    drug = db.session.scalars(sa.select(Drug).order_by(Drug.set_id).limit(1)).one()
+    facts, path = stored_facts(drug.id), f"/api/drugs/{drug.id}"
+    generic = sorted(facts["generic_names"])[0]
+    q = generic.split()[0].lower()
+
+    def labels_named(name: str) -> int:
+        top = analysis(client, viewer, "names", q=q)["data"]["top_generic_names"]
+        return next((item["labels"] for item in top if item["name"] == name), 0)
+
+    before = labels_named(generic)
+    assert before >= 1
+    archived = client.delete(path, headers=if_match(client, path, admin))
+    assert archived.status_code == 200, archived.json
+    assert stored_facts(drug.id) == facts
+    assert labels_named(generic) == before - 1
+    restored = client.post(path + "/restore", headers=if_match(client, path, admin))
+    assert restored.status_code == 200, restored.json
+    assert stored_facts(drug.id) == facts
+    assert labels_named(generic) == before
+
+
+def test_a_write_of_a_fact_itself_is_recomputed_from_the_fields(synced):
+    drug = db.session.scalars(sa.select(Drug).order_by(Drug.set_id).limit(1)).one()
+    db.session.execute(
+        sa.update(Drug).where(Drug.id == drug.id).values(title_terms=["wrong"], moieties=[])
+    )
+    db.session.commit()
+    assert_facts_follow_fields(db.session.get(Drug, drug.id))
