@@ -277,5 +277,5 @@ def test_a_bad_changed_by_run_is_refused_naming_it(client, bearer, value):
     response = client.get(
         "/api/drugs", query_string={"changed_by_run": value}, headers=bearer("viewer")
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == "changed_by_run"

@@ -1,0 +1,93 @@
+"""The OpenAPI document is made from the code and covers every /api route: its parameters,
+bodies, answers (the one error shape for every failure) and both ways to sign in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from api.openapi import CSRF_HEADER, ERRORS, PUBLIC_API_PATHS
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def api_operations(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+@pytest.fixture
+def document(client, bearer):
+    response = client.get("/api/openapi.json", headers=bearer("viewer"))
+    assert response.status_code == 200
+    return response.json
+
+
+def test_every_api_route_is_in_the_document_and_every_documented_one_exists(app, document):
+    documented = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in METHODS
+    }
+    assert api_operations(app) == documented
+
+
+def test_every_operation_answers_errors_in_the_one_shape(document):
+    shape = document["components"]["schemas"]["Error"]
+    assert set(shape["properties"]) == {"success", "error"}
+    for status in ERRORS:
+        response = document["components"]["responses"][str(status)]
+        assert response["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "422", "429", "500"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method != "get":
+                assert {"403", "409", "413", "415"} <= codes, (method, path)
+
+
+def test_both_ways_to_sign_in_are_documented(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
+    assert schemes["session"]["in"] == "cookie"
+    assert schemes["csrf"] == {**schemes["csrf"], "in": "header", "name": CSRF_HEADER}
+    patch = document["paths"]["/api/drugs/{record_id}"]["patch"]
+    assert {"session": [], "csrf": []} in patch["security"]
+    assert {"bearer": []} in patch["security"]
+
+
+def test_query_parameters_and_bodies_come_from_the_validating_models(document):
+    listing = document["paths"]["/api/drugs"]["get"]
+    parameters = {p["name"]: p for p in listing["parameters"]}
+    assert parameters["per_page"]["schema"]["maximum"] == 200
+    assert parameters["drug_class_id"]["schema"]["type"] == "integer"
+    assert "-title" in parameters["sort"]["schema"]["enum"]
+    assert parameters["name"]["schema"]["maxLength"] == 200
+    create = document["paths"]["/api/users"]["post"]["requestBody"]
+    body = create["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(document["components"]["schemas"][body]["required"]) == {"username", "password"}
+    assert document["paths"]["/api/drugs/export.csv"]["get"]["responses"]["200"]["content"][
+        "text/csv"
+    ]
+
+
+def test_the_document_and_the_docs_page_need_a_sign_in(client):
+    assert client.get("/api/openapi.json").status_code == 401
+    assert client.get("/api/docs").status_code == 401
+    assert not PUBLIC_API_PATHS
