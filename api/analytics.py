@@ -11,8 +11,9 @@ from werkzeug.datastructures import MultiDict
 from accounts.access import require_role
 from analytics import compare, job, results
 from api import bp, params, schemas
-from api.openapi import valid_body, validate
+from api.openapi import validate
 from api.pagination import paginate, sort_clause
+from api.validation import json_body
 from models import AnalyticsResult
 
 RESULT_SORTS = {
@@ -54,7 +55,7 @@ def get_result(result_id: int):
 @validate(json=schemas.NoteBody, answer=schemas.Answer)
 def update_result(result_id: int):
     """Body `{"note": text or null}`."""
-    result = results.set_note(result_id, valid_body().model_dump())
+    result = results.set_note(result_id, json_body())
     return jsonify({"success": True, **results.result_json(result)})
 
 

@@ -20,7 +20,7 @@ from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 
 from api import bp
-from api.schemas import Error
+from api.schemas import Answer, Error
 from api.validation import json_body
 from errors import ValidationFailed
 
@@ -63,12 +63,20 @@ class MedSyncPlugin(FlaskPlugin):
     ) -> Any:
         request.context = Context(  # type: ignore[attr-defined]
             _validated(query, request.args.to_dict()) if query else None,
-            _validated(json, json_body()) if json else None,
+            _body(json),
             None,
             None,
             None,
         )
         return func(*args, **kwargs)
+
+
+def _body(model: type[BaseModel] | None) -> BaseModel | None:
+    """The JSON body, validated by `model` unless the service checks it (checked_by_service)."""
+    if model is None:
+        return None
+    body = json_body()  # 400 for malformed JSON, 415 for a body not declared as JSON
+    return None if getattr(model, "checked_by_service", False) else _validated(model, body)
 
 
 def _validated(model: type[BaseModel], values: dict[str, Any]) -> BaseModel:
@@ -154,6 +162,7 @@ ERRORS: dict[int, str] = {
     503: "The database took too long (the request's statement timeout): narrow the search.",
 }
 ALWAYS = (400, 401, 422, 429, 500, 503)
+NAMES_OTHERS = ("compare_runs", "create_token")  # 404: a run or user named in the query or body
 RECORD_WRITES = ("update", "replace", "review", "revert", "delete", "restore")
 NOT_JSON = {
     "export": ("text/csv", "The list as CSV, same filters and sort."),
@@ -177,6 +186,7 @@ def _complete(generated: dict[str, Any]) -> dict[str, Any]:
     schemas = doc["components"]["schemas"]
     schemas["Error"] = Error.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(schemas["Error"].pop("$defs", {}))
+    schemas["Answer"] = Answer.model_json_schema()
     error = {"$ref": "#/components/schemas/Error"}
     doc["components"]["responses"] = {
         str(status): {
@@ -244,7 +254,7 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
         codes |= {403, 409, 413, 415}
     else:
         codes |= {403}
-    if "{" in path:
+    if "{" in path or name in NAMES_OTHERS or name.startswith("bulk_"):
         codes.add(404)
     if name.split("_")[0] in RECORD_WRITES:
         codes |= {409, 428}

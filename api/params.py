@@ -32,6 +32,15 @@ def _refuse(reason: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError("invalid", "{reason}", {"reason": reason, **context})
 
 
+BLANK = {"type": "string", "pattern": r"^\s*$", "description": "Blank: not given."}
+
+
+def _or_blank(schema: dict[str, Any]) -> WithJsonSchema:
+    """A typed parameter's schema, saying that a blank value means "not given" (as the parsers
+    read it): `?drug_class_id=` is no filter, not a 422."""
+    return WithJsonSchema({"anyOf": [schema, BLANK]})
+
+
 def _parsing(parse: Callable[..., Any], *rules: Any) -> PlainValidator:
     """A pydantic validator from one of datasets/listing.py's parsers (the one place a query
     value's text is read), its refusal kept word for word."""
@@ -64,26 +73,26 @@ def whole_number(minimum: int = 1, maximum: int = MAX_ID, default: int | None = 
     if default is not None:
         schema["default"] = default
     validator = _parsing(listing.parse_whole_number, minimum, maximum)
-    return Annotated[int | None, validator, WithJsonSchema(schema)]
+    return Annotated[int | None, validator, _or_blank(schema)]
 
 
 def choice(*choices: str) -> Any:
     """One of `choices`, exactly as written."""
     schema = {"type": "string", "enum": list(choices)}
     validator = _parsing(listing.parse_choice, choices)
-    return Annotated[str | None, validator, WithJsonSchema(schema)]
+    return Annotated[str | None, validator, _or_blank(schema)]
 
 
-Flag = Annotated[bool | None, _parsing(listing.parse_flag), WithJsonSchema({"type": "boolean"})]
+Flag = Annotated[bool | None, _parsing(listing.parse_flag), _or_blank({"type": "boolean"})]
 Day = Annotated[
     date | None,
     _parsing(listing.parse_day),
-    WithJsonSchema({"type": "string", "format": "date"}),
+    _or_blank({"type": "string", "format": "date"}),
 ]
 Ids = Annotated[
     list[int] | None,
     _parsing(listing.parse_ids),
-    WithJsonSchema(
+    _or_blank(
         {
             "type": "string",
             "pattern": r"^[0-9]{1,9}(,[0-9]{1,9}){0,999}$",
@@ -110,7 +119,7 @@ def sort(allowed: tuple[str, ...]) -> Any:
         return found
 
     schema = {"type": "string", "enum": [*keys, *(f"-{key}" for key in keys)]}
-    return Annotated[str | None, PlainValidator(parse), WithJsonSchema(schema)]
+    return Annotated[str | None, PlainValidator(parse), _or_blank(schema)]
 
 
 class Query(BaseModel):
@@ -268,10 +277,10 @@ AnalysisQuery = create_model(
     run_id=(whole_number(), Field(None, description="A stored run's result.")),
     class_id=(whole_number(), None),
     class_type=(choice(*DAILYMED_CLASS_TYPE_CHOICES), None),
-    labeler=(text(500), None),
+    labeler=(text(), None),
     published_from=(Day, None),
     published_to=(Day, None),
-    q=(text(500), None),
+    q=(text(), None),
 )
 assert set(ANALYSIS_FILTERS) <= set(AnalysisQuery.model_fields)
 

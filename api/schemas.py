@@ -6,10 +6,12 @@ only, required on creation, a duplicate natural key)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from datasets import bulk
 from datasets.listing import MAX_ID
 from datasets.records import RecordService
 from models import ROLES
@@ -19,6 +21,9 @@ from models import ROLES
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # True: the model documents a body that the service checks itself, with the record in hand
+    # and in the words of the field rules; api/openapi.py then reads the body without it.
+    checked_by_service: ClassVar[bool] = False
 
 
 class ScrapeBody(Body):
@@ -47,6 +52,7 @@ class TokenCreateBody(Body):
 
 
 class NoteBody(Body):
+    checked_by_service = True  # analytics.results.set_note
     note: str | None = Field(description="A note on the stored result; null or empty clears it.")
 
 
@@ -55,6 +61,7 @@ class DailymedCheckBody(Body):
 
 
 class VersionBody(Body):
+    model_config = ConfigDict(extra="ignore")  # a DELETE's body may carry the record read
     version: int | None = Field(
         None, ge=0, le=MAX_ID, description="The version read (or ?version=, or If-Match)."
     )
@@ -82,7 +89,9 @@ class BulkItem(BaseModel):
 
 
 class BulkBody(Body):
-    action: str = Field(description="update, review, archive or restore.")
+    action: Literal[tuple(bulk.ACTIONS)] = Field(  # type: ignore[valid-type]
+        description="What to do with the records chosen."
+    )
     items: list[BulkItem] | None = Field(None, description="The records chosen, with versions.")
     filter: dict[str, str] | None = Field(
         None, description="Or the records a list filter selects (the list's query parameters)."
@@ -90,38 +99,52 @@ class BulkBody(Body):
     values: dict[str, Any] | None = Field(None, description="update: the fields to set.")
 
 
-_FIELD_TYPES: dict[str, Any] = {"number": int, "date": str, "text": str, "choice": str}
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot store NUL (a body holding one is a 400)
+SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # and a required text is not only blanks
 
 
 def record_body(service: RecordService, purpose: str, *, with_version: bool) -> type[BaseModel]:
     """The body of a record write, field by field from the dataset's rules: `purpose` "create"
-    (with the create-only fields) or "edit"; every field optional here (PATCH sends some)."""
+    (with the create-only fields; the required ones must be there) or "edit" (PATCH sends only
+    what changes; a required field may not be emptied)."""
     fields: dict[str, Any] = {}
-    # The rules as declared (a portal profile may hide some at run time; the document has all).
     for rule in RecordService.field_rules(service, purpose):
-        kind = rule.get("type", "text")
-        python_type: Any = _FIELD_TYPES.get(kind, str)
-        if rule.get("choices"):
-            python_type = Literal[tuple(rule["choices"])]
-        if rule.get("type") == "list":
-            python_type = list[str]
-        extra: dict[str, Any] = {}
-        if rule.get("max_length") and python_type is str:
-            extra["max_length"] = rule["max_length"]
-        if kind == "date":
-            extra["json_schema_extra"] = {"format": "date"}
-        fields[rule["name"]] = (
-            python_type | None,
-            Field(None, description=rule.get("label"), **extra),
-        )
+        fields[rule["name"]] = _record_field(rule, must_be_sent=purpose == "create")
     if with_version:
         fields["version"] = (
             int | None,
             Field(None, ge=0, le=MAX_ID, description="The version read (or If-Match)."),
         )
     noun = "".join(part.capitalize() for part in service.model.dataset.split("_"))
-    name = f"{noun}{purpose.capitalize()}Body"
-    return create_model(name, __config__=ConfigDict(extra="allow"), **fields)
+    return create_model(f"{noun}{purpose.capitalize()}Body", __base__=_RecordBody, **fields)
+
+
+class _RecordBody(Body):
+    checked_by_service = True  # RecordService.validate: the same field rules, with labels
+
+
+def _record_field(rule: dict[str, Any], *, must_be_sent: bool) -> tuple[Any, Any]:
+    """(type, Field) of one field rule (datasets/field_rules.py: text, choice, date, number)."""
+    required = bool(rule.get("required"))
+    extra: dict[str, Any] = {"description": rule.get("label")}
+    kind: Any
+    if rule["type"] == "choice":
+        kind = Literal[tuple(rule["choices"])]
+    elif rule["type"] == "number":
+        kind = int
+        extra.update(ge=rule.get("minimum", 0), le=MAX_ID)
+    elif rule["type"] == "date":
+        kind = date
+    else:
+        kind = str
+        extra["pattern"] = SOME_TEXT if required else NO_NUL
+        if rule.get("max_length"):
+            extra["max_length"] = rule["max_length"]
+    if not required:
+        return kind | None, Field(None, **extra)
+    if must_be_sent:
+        return kind, Field(**extra)
+    return kind, Field(None, **extra)  # may be left out, not emptied
 
 
 # -- answers -----------------------------------------------------------------------------------

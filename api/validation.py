@@ -89,7 +89,10 @@ LONG_QUERY_TEXT = {"ids": 12_000}  # a selection of up to 1,000 record ids, comm
 def check_query_text() -> None:
     """Before every request: PostgreSQL cannot store NUL, so refuse it up front (400); and no
     query parameter is longer than MAX_QUERY_TEXT (422 naming it): a 60,000-character search
-    would keep the database busy for seconds."""
+    would keep the database busy for seconds. A request for no route (404) or a method the
+    route does not take (405) gets that answer instead."""
+    if request.routing_exception is not None:
+        return
     sources = [request.args]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)

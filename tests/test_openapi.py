@@ -75,9 +75,9 @@ def test_both_ways_to_sign_in_are_documented(document):
 def test_query_parameters_and_bodies_come_from_the_validating_models(document):
     listing = document["paths"]["/api/drugs"]["get"]
     parameters = {p["name"]: p for p in listing["parameters"]}
-    assert parameters["per_page"]["schema"]["maximum"] == 200
-    assert parameters["drug_class_id"]["schema"]["type"] == "integer"
-    assert "-title" in parameters["sort"]["schema"]["enum"]
+    assert parameters["per_page"]["schema"]["anyOf"][0]["maximum"] == 200
+    assert parameters["drug_class_id"]["schema"]["anyOf"][0]["type"] == "integer"
+    assert "-title" in parameters["sort"]["schema"]["anyOf"][0]["enum"]
     assert parameters["name"]["schema"]["maxLength"] == 200
     create = document["paths"]["/api/users"]["post"]["requestBody"]
     body = create["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
@@ -91,3 +91,25 @@ def test_the_document_and_the_docs_page_need_a_sign_in(client):
     assert client.get("/api/openapi.json").status_code == 401
     assert client.get("/api/docs").status_code == 401
     assert not PUBLIC_API_PATHS
+
+
+def test_every_documented_operation_needs_a_token_or_a_session(client, document):
+    for path, operations in document["paths"].items():
+        concrete = re.sub(r"\{[a-z_]+\}", "1", path)
+        for method, operation in operations.items():
+            assert operation["security"], (method, path)
+            assert {"session": []} not in operation["security"] or method == "get"
+            response = client.open(concrete, method=method.upper())
+            assert response.status_code == 401, (method, path)
+            assert response.json["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/api/analytics/compare", "get"), ("/api/tokens", "post")]
+)
+def test_an_operation_that_names_a_run_or_user_in_its_query_or_body_documents_404(
+    document, path, method
+):
+    """Found by schemathesis: compare (a run without results) and a token for an unknown user
+    answered a 404 the document did not list."""
+    assert "404" in document["paths"][path][method]["responses"]

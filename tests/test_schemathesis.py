@@ -1,7 +1,12 @@
 """schemathesis against the live app: every /api operation of /api/openapi.json, with an
 admin's token, over real HTTP, on a real PostgreSQL holding a record of each dataset. Every check
-schemathesis has (no 500, status codes, content types, headers and bodies as documented, invalid
-input refused, valid input accepted, …) must pass.
+schemathesis has must pass — no 500, status codes, content types, headers and bodies as
+documented, input the document calls invalid refused, authentication not ignored, methods not
+documented refused with 405 — but one: `positive_data_acceptance` (every input the document
+allows gets a 2xx). Some rules are not JSON Schema's to say: two spellings of a version that
+disagree, an admin removing their own admin role, a username that looks like another, items
+*or* a filter in a bulk request, a version that is stale by the time it arrives. Those answers
+(422, 409) are documented and checked for shape; they are not "valid input refused".
 
 Left out (`EXCLUDED`): the operations that start background work — syncs (POST /api/scrape, a
 rerun, running a schedule now), an analytics run, and the DailyMed contract check (which calls
@@ -20,7 +25,7 @@ import pytest
 from tests.test_record_archive import SYNCED
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_EXAMPLES = 8  # per operation and phase; the whole run stays under four minutes
+MAX_EXAMPLES = 5  # per operation and phase; the whole run stays under four minutes
 EXCLUDED = {  # operationId: the operation
     "trigger_scrape": "POST /api/scrape",
     "rerun": "POST /api/scrape-runs/{run_id}/rerun",
@@ -46,6 +51,8 @@ def run_schemathesis(url: str, token_headers: dict[str, str], tmp_path: Path):
         f"{url}/api/openapi.json",
         "--checks",
         "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
@@ -64,6 +71,6 @@ def run_schemathesis(url: str, token_headers: dict[str, str], tmp_path: Path):
 def test_schemathesis_finds_nothing_outside_the_contract(live_server, seeded, bearer, tmp_path):
     finished = run_schemathesis(live_server, bearer("admin"), tmp_path)
     output = finished.stdout + finished.stderr
-    print(output[-6000:])
+    print(output)
     assert finished.returncode == 0, output[-20000:]
     assert "No issues found" in output or "passed" in output
