@@ -223,7 +223,19 @@ def _complete(generated: dict[str, Any]) -> dict[str, Any]:
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             _complete_operation(path, method, operation)
+            _body_optional_unless_it_requires(operation, schemas)
     return doc
+
+
+def _body_optional_unless_it_requires(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A body none of whose fields is required may be left out (json_body reads none as {}):
+    a DELETE with If-Match, a PATCH of a user that changes nothing."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return
+    name = content["schema"].get("$ref", "").rsplit("/", 1)[-1]
+    if not schemas.get(name, {}).get("required"):
+        operation["requestBody"]["required"] = False
 
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ import pytest
 from tests.test_record_archive import SYNCED
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_EXAMPLES = 5  # per operation and phase; the whole run stays under four minutes
+MAX_EXAMPLES = 3  # per operation and phase; the whole run stays under four minutes
 EXCLUDED = {  # operationId: the operation
     "trigger_scrape": "POST /api/scrape",
     "rerun": "POST /api/scrape-runs/{run_id}/rerun",
@@ -58,7 +58,7 @@ def run_schemathesis(url: str, token_headers: dict[str, str], tmp_path: Path):
         "--seed",
         "11",
         "--workers",
-        "1",
+        "2",
         *(arg for name in EXCLUDED for arg in ("--exclude-operation-id", name)),
         "--header",
         f"Authorization:{token_headers['Authorization']}",
