@@ -116,10 +116,10 @@ def add_record_routes(
     # archive checks admin itself
     route("/bulk", "bulk", bulk_action, "POST", "editor", json=schemas.BulkBody, answer=schemas.One)
     if full_crud:
-        _add_replace_route(route, service)
+        _add_replace_route(route, service, models)
 
 
-def _add_replace_route(route: Callable[..., None], service: RecordService) -> None:
+def _add_replace_route(route: Callable[..., None], service: RecordService, models: _Models) -> None:
     """PUT (every editable field at once), for datasets whose records are replaced whole."""
 
     def replace_record(record_id: int):
@@ -129,7 +129,7 @@ def _add_replace_route(route: Callable[..., None], service: RecordService) -> No
             service.replace(record_id, body, _version(service, record_id, body), current_user.id),
         )
 
-    route("/<int:record_id>", "replace", replace_record, "PUT", "editor", **_Models(service).edit)
+    route("/<int:record_id>", "replace", replace_record, "PUT", "editor", **models.edit)
 
 
 SEARCH_ARGS = ("q", "name", "ndc")  # the costly filters: pattern matches over whole tables

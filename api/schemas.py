@@ -89,6 +89,7 @@ class BulkItem(BaseModel):
 
 
 class BulkBody(Body):
+    checked_by_service = True  # datasets.bulk.parse: each item's fault listed, 413 beyond the cap
     action: Literal[tuple(bulk.ACTIONS)] = Field(  # type: ignore[valid-type]
         description="What to do with the records chosen."
     )
