@@ -100,7 +100,7 @@ css:
 	npm ci --no-audit --no-fund
 	npm run build:css
 
-## css-check: the committed CSS and vendored Chart.js are what the locked packages build (CI)
+## css-check: the committed CSS, vendored Chart.js and Swagger UI are what the locked packages build (CI)
 css-check:
 	@npm ci --no-audit --no-fund --loglevel=error
 	@built=$$(mktemp --suffix=.css); \
@@ -110,7 +110,9 @@ css-check:
 	rm -f $$built
 	@cmp -s node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js || \
 		{ echo "static/vendor/chart.umd.min.js differs from the locked chart.js: run 'npm run vendor'" >&2; exit 1; }
-	@echo "static/css/app.css and static/vendor/chart.umd.min.js are current"
+	@for f in swagger-ui-bundle.js swagger-ui.css; do cmp -s node_modules/swagger-ui-dist/$$f static/vendor/swagger-ui/$$f || \
+		{ echo "static/vendor/swagger-ui/$$f differs from the locked swagger-ui-dist: run 'npm run vendor'" >&2; exit 1; }; done
+	@echo "static/css/app.css, static/vendor/chart.umd.min.js and static/vendor/swagger-ui are current"
 
 ## seed: sample run history for a demo (python seed_scrape_runs.py), in make run's data
 seed: $(VENV)/.runtime

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from database import db
-from errors import BadRequest
+from errors import ValidationFailed
 from models import AuditEvent, RecordChange, User
 
 ACCOUNT_DATASETS = {"user": "users", "token": "api_tokens"}
@@ -103,7 +103,7 @@ def _account_entries() -> sa.Select:
 def _text(args: Mapping[str, str], name: str) -> str | None:
     value = (args.get(name) or "").strip()
     if len(value) > _MAX_TEXT:
-        raise BadRequest(f"{name} is too long (at most {_MAX_TEXT} characters).", field=name)
+        raise ValidationFailed(f"{name} is too long (at most {_MAX_TEXT} characters).", field=name)
     return value or None
 
 
@@ -114,7 +114,7 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(
+        raise ValidationFailed(
             f"{name} must be a date (YYYY-MM-DD), got {value!r}.", field=name
         ) from None
 
@@ -124,22 +124,22 @@ def entries_query(args: Mapping[str, str], *, oldest_first: bool = False) -> sa.
     `entry`)."""
     unknown = sorted(set(args) - {*FILTERS, "page", "per_page", "format", "sort"})
     if unknown:
-        raise BadRequest(
+        raise ValidationFailed(
             f"Unknown filter {unknown[0]!r}; the filters are {', '.join(FILTERS)}.",
             field=unknown[0],
         )
     user, dataset, field, action = (_text(args, n) for n in ("user", "dataset", "field", "action"))
     if dataset is not None and dataset not in DATASETS:
-        raise BadRequest(f"dataset must be one of {', '.join(DATASETS)}.", field="dataset")
+        raise ValidationFailed(f"dataset must be one of {', '.join(DATASETS)}.", field="dataset")
     run_text = _text(args, "run_id")
     if run_text is not None and not (
         run_text.isascii() and run_text.isdigit() and len(run_text) < 10
     ):
-        raise BadRequest(f"run_id must be a run's number, got {run_text!r}.", field="run_id")
+        raise ValidationFailed(f"run_id must be a run's number, got {run_text!r}.", field="run_id")
     run_id = int(run_text) if run_text is not None else None
     since, until = _day(args, "from"), _day(args, "to")
     if since and until and since > until:
-        raise BadRequest("to must not be before from.", field="to")
+        raise ValidationFailed("to must not be before from.", field="to")
 
     log = sa.union_all(_record_entries(), _account_entries()).subquery("log")
     conditions: list[sa.ColumnElement[bool]] = []

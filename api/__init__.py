@@ -18,6 +18,7 @@ from api import (  # noqa: E402,F401  (routes register on bp)
     dailymed,
     drug_classes,
     drugs,
+    openapi,
     runs,
     schedules,
     stats,

@@ -10,7 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from accounts.access import require_role
 from analytics import compare, job, results
-from api import bp
+from api import bp, params, schemas
+from api.openapi import validate
 from api.pagination import paginate, sort_clause
 from api.validation import json_body
 from models import AnalyticsResult
@@ -24,6 +25,7 @@ RESULT_SORTS = {
 
 @bp.post("/analytics/run")
 @require_role("editor")
+@validate(answer=schemas.JobStarted, status=202)
 def run_analytics():
     """202 `{"job_id"}`; 409 with `details.job_id` while an analytics run is running."""
     run = job.start(f"user:{current_user.username}", current_user.id)
@@ -31,6 +33,7 @@ def run_analytics():
 
 
 @bp.get("/analytics/results")
+@validate(query=params.ResultListQuery, answer=schemas.Page)
 def list_results():
     """Stored results, newest first (`sort`); `analysis` and `run_id` narrow them (422 when
     bad)."""
@@ -41,12 +44,15 @@ def list_results():
 
 
 @bp.get("/analytics/results/<int:result_id>")
+@validate(answer=schemas.Answer)
 def get_result(result_id: int):
+    """One stored result: the analysis, its run, summary, data and note."""
     return jsonify({"success": True, **results.result_json(results.get(result_id))})
 
 
 @bp.put("/analytics/results/<int:result_id>")
 @require_role("editor")
+@validate(json=schemas.NoteBody, answer=schemas.Answer)
 def update_result(result_id: int):
     """Body `{"note": text or null}`."""
     result = results.set_note(result_id, json_body())
@@ -55,12 +61,15 @@ def update_result(result_id: int):
 
 @bp.delete("/analytics/results/<int:result_id>")
 @require_role("admin")
+@validate(answer=schemas.Answer)
 def delete_result(result_id: int):
+    """Delete one stored result (admin)."""
     results.delete(result_id)
     return jsonify({"success": True, "deleted": result_id})
 
 
 @bp.get("/analytics/compare")
+@validate(query=params.CompareQuery, answer=schemas.Answer)
 def compare_runs():
     """`?from=<run>&to=<run>`: headline figures and top lists with their deltas."""
     answer = compare.compare(request.args.get("from"), request.args.get("to"))
@@ -68,6 +77,7 @@ def compare_runs():
 
 
 @bp.get("/analytics/<analysis>")
+@validate(query=params.AnalysisQuery, answer=schemas.Answer)
 def analysis(analysis: str):
     """`{"analysis", "run_id" (null: computed live), "computed_at", "filters", "summary",
     "data", "result_id", "note"}`: the latest stored run's result without filters (live while

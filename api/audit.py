@@ -11,10 +11,10 @@ from flask import request
 
 from accounts import audit
 from accounts.access import require_role
-from api import bp
+from api import bp, params, schemas
 from api.export import csv_response
+from api.openapi import valid_query, validate
 from api.pagination import paginate, sort_arg
-from errors import BadRequest
 
 
 def _csv_row(row: sa.Row[Any]) -> dict[str, Any]:
@@ -27,12 +27,12 @@ def _csv_row(row: sa.Row[Any]) -> dict[str, Any]:
 
 @bp.get("/audit")
 @require_role("admin")
+@validate(query=params.AuditQuery, answer=schemas.Page)
 def audit_log():
+    """The audit log (admin), newest first: user, dataset, field, run_id, action, from, to;
+    format=csv downloads it."""
     _, newest_first = sort_arg(("at",), "-at")
     query = audit.entries_query(request.args, oldest_first=not newest_first)
-    fmt = request.args.get("format", "json")
-    if fmt == "csv":
+    if valid_query().format == "csv":
         return csv_response(query, audit.CSV_COLUMNS, _csv_row, "audit.csv")
-    if fmt != "json":
-        raise BadRequest("format must be json or csv.", field="format")
     return paginate(query, audit.entry_json)

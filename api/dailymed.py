@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from accounts.access import require_role
-from api import bp
-from api.validation import json_body
+from api import bp, schemas
+from api.openapi import valid_body, validate
 from errors import ValidationFailed
 from scraper.dailymed_check import check_contract
 
@@ -16,8 +16,10 @@ CHECK_TIMEOUT = 10.0  # seconds per request: the check runs while the admin wait
 
 @bp.post("/dailymed/check")
 @require_role("admin")
+@validate(json=schemas.DailymedCheckBody, answer=schemas.One)
 def check_dailymed_contract():
-    set_id = json_body().get("set_id")
+    """Check DailyMed still answers as the sync expects (admin)."""
+    set_id = valid_body().set_id
     if set_id is not None and (not isinstance(set_id, str) or not set_id.strip()):
         raise ValidationFailed("set_id must be a label's set id.", field="set_id")
     settings = current_app.config["SETTINGS"]

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import jsonify, request
 
-from api.validation import whole_number
 from database import db
+from datasets.listing import Unparsable, parse_whole_number
 from errors import ValidationFailed
 
 DEFAULT_PER_PAGE = 25
@@ -21,13 +21,22 @@ MAX_PAGE = 1_000_000
 
 
 def page_args() -> tuple[int, int]:
-    """`page` and `per_page` (422 naming the one that is not a whole number in bounds)."""
-    page = request.args.get("page") or "1"
-    per_page = request.args.get("per_page") or str(DEFAULT_PER_PAGE)
+    """`page` and `per_page`, as the route's query model (api/params.Paged) validated them;
+    read with the same parser when a route has none (422 naming the one out of bounds)."""
+    validated = getattr(getattr(request, "context", None), "query", None)
+    if validated is not None and hasattr(validated, "per_page"):
+        return validated.page or 1, validated.per_page or DEFAULT_PER_PAGE
     return (
-        whole_number("page", page, minimum=1, maximum=MAX_PAGE),
-        whole_number("per_page", per_page, minimum=1, maximum=MAX_PER_PAGE),
+        _bounded("page", MAX_PAGE) or 1,
+        _bounded("per_page", MAX_PER_PAGE) or DEFAULT_PER_PAGE,
     )
+
+
+def _bounded(name: str, maximum: int) -> int | None:
+    try:
+        return parse_whole_number(request.args.get(name), 1, maximum)
+    except Unparsable as exc:
+        raise ValidationFailed(f"{name} {exc}.", field=name) from None
 
 
 def page_links(page: int, pages: int | None, has_next: bool) -> dict[str, str]:

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 import accounts
 from accounts.access import require_role
-from api import bp
+from api import bp, params, schemas
+from api.openapi import valid_body, validate
 from api.pagination import paginate, sort_clause
 from api.serializers import token_json, user_json
-from api.validation import int_field, json_body
 from models import ApiToken, User
 
 USER_SORTS = {
@@ -27,7 +27,9 @@ TOKEN_SORTS = {
 
 
 @bp.get("/me")
+@validate(answer=schemas.One)
 def me():
+    """Who is asking: id, username and role."""
     return jsonify(
         {
             "success": True,
@@ -42,19 +44,23 @@ def me():
 
 @bp.get("/users")
 @require_role("admin")
+@validate(query=params.list_query("UserListQuery", tuple(USER_SORTS)), answer=schemas.Page)
 def list_users():
+    """The users (admin)."""
     order = sort_clause(USER_SORTS, "username")
     return paginate(accounts.list_users_query().order_by(None).order_by(*order), user_json)
 
 
 @bp.post("/users")
 @require_role("admin")
+@validate(json=schemas.UserCreateBody, answer=schemas.One, status=201)
 def create_user():
-    body = json_body()
+    """Add a user (admin): username, password, role."""
+    body = valid_body()
     user = accounts.create_user(
-        body.get("username"),
-        body.get("password"),
-        body.get("role", "viewer"),
+        body.username,
+        body.password,
+        body.role,
         acting_user=current_user,
     )
     return jsonify({"success": True, "data": user_json(user)}), 201
@@ -62,30 +68,39 @@ def create_user():
 
 @bp.get("/users/<int:user_id>")
 @require_role("admin")
+@validate(answer=schemas.One)
 def get_user(user_id: int):
+    """One user (admin)."""
     return jsonify({"success": True, "data": user_json(accounts.get_user(user_id))})
 
 
 @bp.patch("/users/<int:user_id>")
 @require_role("admin")
+@validate(json=schemas.UserUpdateBody, answer=schemas.One)
 def update_user(user_id: int):
-    user = accounts.update_user(accounts.get_user(user_id), json_body(), acting_user=current_user)
+    """Change a user's role, password or is_active (admin); each ends their sessions."""
+    changes = valid_body().model_dump(exclude_unset=True)
+    user = accounts.update_user(accounts.get_user(user_id), changes, acting_user=current_user)
     return jsonify({"success": True, "data": user_json(user)})
 
 
 @bp.get("/tokens")
 @require_role("admin")
+@validate(query=params.list_query("TokenListQuery", tuple(TOKEN_SORTS)), answer=schemas.Page)
 def list_tokens():
+    """The API tokens (admin); never their secrets."""
     order = sort_clause(TOKEN_SORTS, "-created_at")
     return paginate(accounts.list_tokens_query().order_by(None).order_by(*order), token_json)
 
 
 @bp.post("/tokens")
 @require_role("admin")
+@validate(json=schemas.TokenCreateBody, answer=schemas.One, status=201)
 def create_token():
-    body = json_body()
-    owner = accounts.get_user(int_field(body, "user_id")) if body.get("user_id") else current_user
-    issued = accounts.create_token(owner, body.get("name"), acting_user=current_user)
+    """Issue an API token (admin): the secret is in this answer only."""
+    body = valid_body()
+    owner = accounts.get_user(body.user_id) if body.user_id else current_user
+    issued = accounts.create_token(owner, body.name, acting_user=current_user)
     return jsonify(
         {"success": True, "data": {**token_json(issued.token), "token": issued.plaintext}}
     ), 201
@@ -93,6 +108,8 @@ def create_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @require_role("admin")
+@validate(answer=schemas.One)
 def revoke_token(token_id: int):
+    """Revoke a token (admin): it stops working at once."""
     token = accounts.revoke_token(accounts.get_token(token_id), acting_user=current_user)
     return jsonify({"success": True, "data": token_json(token)})

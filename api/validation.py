@@ -1,4 +1,5 @@
-"""Reading request input: JSON objects, whole numbers, text PostgreSQL can store."""
+"""Reading request input: JSON objects and text PostgreSQL can store. (Query parameters and
+body fields are validated by their route's models: api/openapi.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from flask import request
 
-from errors import AppError, BadRequest, UnsupportedMediaType, ValidationFailed
+from errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
 NUL_MESSAGE = "Text may not contain NUL characters."
 
@@ -54,34 +55,6 @@ def _holds_nul(body: Any) -> bool:
     return False
 
 
-def whole_number(
-    name: str,
-    value: object,
-    *,
-    minimum: int | None = None,
-    maximum: int | None = None,
-    error: type[AppError] = ValidationFailed,
-) -> int:
-    """An int from JSON or a query string ("12"), within bounds, or `error` naming the field."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise error(f"{name} must be a whole number.", field=name)
-    text = str(value).strip()
-    digits = text[1:] if text.startswith("-") else text
-    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 18:
-        raise error(f"{name} must be a whole number, got {str(value)[:40]!r}.", field=name)
-    number = int(text)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        low = f" at least {minimum}" if minimum is not None else ""
-        high = f" at most {maximum}" if maximum is not None else ""
-        both = " and" if low and high else ""
-        raise error(f"{name} must be{low}{both}{high}.", field=name)
-    return number
-
-
-def int_field(body: dict[str, Any], name: str) -> int:
-    return whole_number(name, body.get(name), minimum=1)
-
-
 MAX_QUERY_TEXT = 200  # characters in one query parameter's value
 LONG_QUERY_TEXT = {"ids": 12_000}  # a selection of up to 1,000 record ids, comma-separated
 
@@ -89,7 +62,10 @@ LONG_QUERY_TEXT = {"ids": 12_000}  # a selection of up to 1,000 record ids, comm
 def check_query_text() -> None:
     """Before every request: PostgreSQL cannot store NUL, so refuse it up front (400); and no
     query parameter is longer than MAX_QUERY_TEXT (422 naming it): a 60,000-character search
-    would keep the database busy for seconds."""
+    would keep the database busy for seconds. A request for no route (404) or a method the
+    route does not take (405) gets that answer instead."""
+    if request.routing_exception is not None:
+        return
     sources = [request.args]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         sources.append(request.form)

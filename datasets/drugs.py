@@ -19,7 +19,7 @@ import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
 from datasets import field_rules, listing, records
-from errors import BadRequest, ValidationFailed
+from errors import ValidationFailed
 from models import ActiveIngredient, Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.dailymed import LABEL_PAGE_URL
 from scraper.ndc import hyphenated, labeler_code, ndc_search_keys
@@ -81,7 +81,7 @@ def labeler_filter(text: str) -> sa.ColumnElement[bool]:
         codes = sa.select(NdcCode.drug_id).where(NdcCode.labeler5 == code)
         return Drug.id.in_(codes)
     if text.isdigit():
-        raise BadRequest(
+        raise ValidationFailed(
             f"labeler must be a labeler's name or its NDC labeler code (4 or 5 digits), "
             f"got {text!r}.",
             field="labeler",

@@ -148,3 +148,38 @@ def test_a_version_that_is_not_a_whole_number_is_422(editor, body, headers):
     )
     assert response.status_code == 422, response.json
     assert response.json["error"]["details"]["field"] == "version"
+
+
+@pytest.mark.parametrize("dataset", list(NEW_RECORDS))
+def test_a_write_without_a_version_to_a_record_that_does_not_exist_is_404(admin, dataset):
+    for method, rule in WRITES:
+        call = admin.delete if method == "delete" else getattr(admin, method)
+        response = call(f"/api/{dataset}/999999{rule}", json={})
+        assert response.status_code == 404, (method, rule, response.json)
+        assert response.json["error"]["code"] == "not_found"
+
+
+def test_a_method_a_route_does_not_take_is_405_even_with_a_long_query(client, bearer):
+    """Found by schemathesis: the query-length check answered a TRACE with a 422."""
+    response = client.open(
+        "/api/analytics/ndc", method="TRACE", query_string={"labeler": "x" * 500}, headers=bearer()
+    )
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "args", [{"published_to": ""}, {"ids": " "}, {"drug_class_id": ""}, {"edited": ""}]
+)
+def test_a_blank_typed_parameter_means_not_given(client, bearer, args):
+    """Found by schemathesis: the document said a date or an id list; a blank one is no filter,
+    as it always was, and the document now says so."""
+    response = client.get("/api/drugs", query_string=args, headers=bearer("viewer"))
+    assert response.status_code == 200, response.json
+    document = client.get("/api/openapi.json", headers=bearer("viewer")).json
+    parameters = document["paths"]["/api/drugs"]["get"]["parameters"]
+    (name,) = args
+    schema = next(p["schema"] for p in parameters if p["name"] == name)
+    assert {"type": "string", "pattern": r"^\s*$", "description": "Blank: not given."} in (
+        schema["anyOf"]
+    )

@@ -162,7 +162,7 @@ def test_only_admins_read_the_log(client, bearer):
 )
 def test_bad_filters_are_refused_naming_them(client, admin, args, field):
     response = client.get("/api/audit", query_string=args, headers=admin)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == field
 
 

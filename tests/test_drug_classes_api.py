@@ -38,7 +38,7 @@ def test_the_list_filters_by_name_and_class_type(client, bearer, catalogue):
         "Cyclooxygenase Inhibitors"
     ]
     bad = client.get("/api/drug-classes?class_type=moa", headers=headers)
-    assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "class_type"
+    assert bad.status_code == 422 and bad.json["error"]["details"]["field"] == "class_type"
 
 
 def test_an_editor_creates_and_renames_a_class_and_an_admin_deletes_it(client, bearer, catalogue):

@@ -170,7 +170,7 @@ def test_the_list_filters_by_published_date_range_inclusive(client, editor_heade
 )
 def test_a_bad_published_date_filter_is_refused_naming_it(client, bearer, catalogue, query, field):
     refused = client.get("/api/drugs", query_string=query, headers=bearer("viewer"))
-    assert refused.status_code == 400, refused.json
+    assert refused.status_code == 422, refused.json
     assert refused.json["error"]["details"]["field"] == field
     assert field in refused.json["error"]["message"]
 

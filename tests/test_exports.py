@@ -87,7 +87,7 @@ def test_one_row_per_ndc_for_pharmacy_systems_under_the_lists_filter(client, bea
 @pytest.mark.parametrize(("path", "form"), [("drugs", "pdf"), ("drug-classes", "ndcs")])
 def test_an_unknown_export_form_is_refused_naming_form(client, bearer, path, form):
     response = client.get(f"/api/{path}/export.csv?form={form}", headers=bearer("viewer"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == "form"
 
 

@@ -124,7 +124,7 @@ def test_the_success_rate_counts_the_last_30_days_only(viewer):
 
 def test_include_samples_must_be_true_or_false(viewer):
     response = viewer.get("/api/stats?include_samples=perhaps")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == "include_samples"
 
 

@@ -251,7 +251,7 @@ def test_run_history_filters_sorts_and_pages(client, bearer):
     failed = client.get("/api/scrape-runs?status=failed", headers=headers).json
     assert [r["status"] for r in failed["data"]] == ["failed"]
     bad = client.get("/api/scrape-runs?status=exploded", headers=headers)
-    assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "status"
+    assert bad.status_code == 422 and bad.json["error"]["details"]["field"] == "status"
 
 
 def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(

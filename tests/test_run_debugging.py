@@ -150,12 +150,12 @@ def test_a_running_job_shows_its_lines_before_it_ends(client, bearer, jobs, monk
     jobs.set()
 
 
-def test_the_log_of_an_unknown_run_is_404_and_a_bad_format_is_400(client, bearer):
+def test_the_log_of_an_unknown_run_is_404_and_a_bad_format_is_422(client, bearer):
     headers = bearer("viewer")
     assert client.get("/api/scrape-runs/999999/log", headers=headers).status_code == 404
     run = engine.run_in_foreground(CHATTY, "tests")
     bad = client.get(f"/api/scrape-runs/{run.id}/log?format=xml", headers=headers)
-    assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "format"
+    assert bad.status_code == 422 and bad.json["error"]["details"]["field"] == "format"
 
 
 def test_deleting_a_run_deletes_its_log(app):
@@ -277,5 +277,5 @@ def test_a_bad_changed_by_run_is_refused_naming_it(client, bearer, value):
     response = client.get(
         "/api/drugs", query_string={"changed_by_run": value}, headers=bearer("viewer")
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == "changed_by_run"

@@ -82,5 +82,5 @@ def test_the_run_history_lists_real_or_sample_runs_on_request(viewer):
 
 def test_the_sample_filter_must_be_true_or_false(viewer):
     response = viewer.get("/api/scrape-runs?sample=maybe")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json["error"]["details"]["field"] == "sample"
