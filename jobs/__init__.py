@@ -8,8 +8,10 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
 - `engine`: start, run in the foreground, progress, cancel, heartbeat, interrupted runs, with a
   `Reporter` (root module `reporting`, the seam the scrapers also speak) per run; chains (jobs
   queued together, run one after another).
-- `runs`: a run's verdict (status, counts, what failed in plain words), finding, cancelling and
-  reaping runs — the rows, from any process (the engine re-exports its public names).
+- `runs`: a run's verdict (`Verdict`: status, counts, what failed in plain words), finding,
+  cancelling and reaping runs — the rows, from any process (the engine re-exports its public
+  names). `heartbeat`: the thread keeping a run's heartbeat fresh while it executes.
+- `run_log`: each run's own log lines, and the run id in every line logged while it runs.
 - `registry`: the runners sources register and the followers (`follow`); `shutdown`: stopping a
   process's jobs at their next checkpoint (SIGTERM, a recycled gunicorn worker).
 - `queue`: JOBS_MODE=queue, worker processes claiming queued runs (SELECT … FOR UPDATE SKIP

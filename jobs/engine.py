@@ -16,7 +16,6 @@ a run of the other, triggered by "after:<source> run <id>".
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import socket
@@ -31,6 +30,7 @@ from flask import Flask, current_app
 from database import db
 from errors import Conflict, ValidationFailed
 from jobs import alerts, run_log, runs
+from jobs.heartbeat import Heartbeat
 from jobs.registry import (  # noqa: F401  (the engine's public names; the registry is there)
     JobContext,
     JobRunner,
@@ -42,6 +42,7 @@ from jobs.registry import (  # noqa: F401  (the engine's public names; the regis
     sources,
     unregister,
 )
+from jobs.run_log import RunIdLogFilter, current_run_id  # noqa: F401  (re-exported)
 from jobs.runs import (  # noqa: F401  (the engine's public names; the work is in jobs.runs)
     get_run,
     plain_failure,
@@ -74,17 +75,6 @@ def _name_this_process() -> None:
 
 
 os.register_at_fork(after_in_child=_name_this_process)
-
-current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
-
-
-class RunIdLogFilter(logging.Filter):
-    """Puts `[run N]` into every log line written while a job runs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        run_id = current_run_id.get()
-        record.run = f"[run {run_id}] " if run_id is not None else ""
-        return True
 
 
 def _after(source: str, run_id: int) -> str:
@@ -188,7 +178,7 @@ def start_chain(chain: Sequence[str], triggered_by: str, user_id: int | None = N
 
 
 def _execute_chain(app: Flask, run_ids: list[int]) -> None:
-    waiting = _Heartbeat(app, run_ids[1:])
+    waiting = Heartbeat(app, run_ids[1:], HEARTBEAT_SECONDS)
     waiting.start()
     try:
         for run_id in run_ids:
@@ -316,28 +306,6 @@ class RunReporter(Reporter):
             self.watcher.warn(message)
 
 
-class _Heartbeat(threading.Thread):
-    """Keeps `heartbeat_at` of the given runs fresh while they are queued or running."""
-
-    def __init__(self, app: Flask, run_ids: list[int]) -> None:
-        super().__init__(name=f"heartbeat-{'-'.join(map(str, run_ids))}", daemon=True)
-        self.app, self.run_ids, self.stopped = app, run_ids, threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(HEARTBEAT_SECONDS):
-            try:
-                with self.app.app_context(), db.engine.begin() as conn:
-                    conn.execute(
-                        sa.update(Run)
-                        .where(Run.id.in_(self.run_ids), Run.status.in_(ACTIVE_RUN_STATUSES))
-                        .values(heartbeat_at=sa.func.now())
-                    )
-                with self.app.app_context():
-                    run_log.flush(self.run_ids)
-            except Exception:  # a missed beat is not fatal; the next one may get through
-                log.warning("heartbeat for run(s) %s failed", self.run_ids)
-
-
 def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
     """Run one queued run in this thread; its final status (None: it was abandoned)."""
     token = current_run_id.set(run_id)
@@ -353,7 +321,7 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
         run.heartbeat_at = sa.func.now()
         db.session.commit()
         log.info("%s job started (triggered by %s)", source, run.triggered_by)
-        heartbeat = _Heartbeat(app, [run_id])
+        heartbeat = Heartbeat(app, [run_id], HEARTBEAT_SECONDS)
         heartbeat.start()
         reporter = RunReporter(app, run_id, watcher)
         context = JobContext(run_id, reporter, app.config["SETTINGS"])
@@ -386,9 +354,11 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
             status, error = "interrupted", f"Stopped before it finished ({type(exc).__name__})."
             raise
         finally:
-            verdict = (error, context.counts, reporter.warnings, failure)
             try:
-                if status is not None and runs.finish_when_possible(run_id, status, *verdict):
+                verdict = runs.Verdict(
+                    status or "interrupted", error, context.counts, reporter.warnings, failure
+                )
+                if status is not None and runs.finish_when_possible(run_id, verdict):
                     alerts.after_run(app.config["SETTINGS"], run_id)
             finally:  # a run whose verdict could not be stored is left to the reapers
                 heartbeat.stopped.set()

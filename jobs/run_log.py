@@ -14,6 +14,7 @@ kept. A message is cut at MAX_MESSAGE characters.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ import sqlalchemy as sa
 
 from database import db
 from models import RunLogLine
+
+# The run the current thread executes (set by the engine): its log lines carry its id.
+current_run_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("run_id", default=None)
 
 MAX_LINES = 2000
 EXTRA_WARNINGS = 200
@@ -46,8 +50,6 @@ class RunLogHandler(logging.Handler):
         self._guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        from jobs.engine import current_run_id
-
         run_id = current_run_id.get()
         if run_id is None:
             return
@@ -103,6 +105,17 @@ def _dropped_line(run_id: int, dropped: int) -> dict[str, Any]:
             f"then up to {EXTRA_WARNINGS} warnings and errors."
         ),
     }
+
+
+class RunIdLogFilter(logging.Filter):
+    """Puts the current run's id into every log line written while a job runs: `run_id` (for
+    JSON logs) and `run`, `[run N] ` for the text format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        run_id = current_run_id.get()
+        record.run_id = run_id
+        record.run = f"[run {run_id}] " if run_id is not None else ""
+        return True
 
 
 handler = RunLogHandler()

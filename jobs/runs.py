@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -44,25 +45,30 @@ def one_line(exc: Exception) -> str:
     return text.splitlines()[0][:1000]
 
 
-def finish(
-    run_id: int,
-    status: str,
-    error: str | None,
-    counts: MergeCounts,
-    warnings: list[str],
-    failure: str | None = None,
-) -> bool:
+@dataclass(frozen=True)
+class Verdict:
+    """How a run ended, as the engine hands it to `finish`: named once, stored as one."""
+
+    status: str  # completed, failed, cancelled, interrupted
+    error: str | None = None
+    counts: MergeCounts = field(default_factory=MergeCounts)
+    warnings: list[str] = field(default_factory=list)
+    failure: str | None = None  # what failed, in plain words (`plain_failure`)
+
+
+def finish(run_id: int, verdict: Verdict) -> bool:
     """Store the run's verdict; False when it was marked interrupted meanwhile (that stands)."""
     run = db.session.scalars(sa.select(Run).where(Run.id == run_id).with_for_update()).one()
     if run.status != "running":
         db.session.rollback()
         return False
     now = utcnow()
+    status, counts, warnings = verdict.status, verdict.counts, verdict.warnings
     run.status = status
     run.completed_at = now
     run.duration_seconds = round((now - (run.started_at or now)).total_seconds(), 3)
-    run.error_message = error
-    run.failure = failure
+    run.error_message = verdict.error
+    run.failure = verdict.failure
     run.warnings = warnings
     run.records_found = counts.found
     run.records_inserted = counts.inserted
@@ -92,14 +98,7 @@ def finish(
 VERDICT_RETRY_SECONDS = 60.0
 
 
-def finish_when_possible(
-    run_id: int,
-    status: str,
-    error: str | None,
-    counts: MergeCounts,
-    warnings: list[str],
-    failure: str | None = None,
-) -> bool:
+def finish_when_possible(run_id: int, verdict: Verdict) -> bool:
     """`runs.finish`, retried while the database is away (its heartbeat keeps beating once it is
     back), so a run that failed because the database went down still ends "failed" with its
     error. After VERDICT_RETRY_SECONDS the reaper marks it interrupted instead."""
@@ -107,11 +106,11 @@ def finish_when_possible(
     while True:
         try:
             db.session.rollback()
-            return finish(run_id, status, error, counts, warnings, failure)
+            return finish(run_id, verdict)
         except sa.exc.DBAPIError:  # the server gone, or this connection closed by it
             db.session.remove()
             if time.monotonic() > deadline:
-                log.error("the verdict of run %s (%s) could not be stored", run_id, status)
+                log.error("the verdict of run %s (%s) could not be stored", run_id, verdict.status)
                 return False
             log.warning("storing the verdict of run %s failed; retrying", run_id)
             time.sleep(1.0)
