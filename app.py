@@ -33,6 +33,7 @@ from database import (
     upgrade_schema,
 )
 from jobs import engine, run_log, runs, schedules
+from observability import logs, metrics
 from scraper.portal_profile import ProfileError, load_profile
 from web import login, pages
 
@@ -67,18 +68,16 @@ def _secret_key(settings: Settings, instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def _configure_logging(level: str) -> None:
+def _configure_logging(level: str, log_format: str) -> None:
     root = logging.getLogger()
     if not any(isinstance(h, _ConsoleHandler) for h in root.handlers):
         handler = _ConsoleHandler(sys.stderr)
         handler.addFilter(engine.RunIdLogFilter())
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(run)s%(message)s")
-        )
         root.addHandler(handler)
     for existing in root.handlers:
         if isinstance(existing, _ConsoleHandler):
             existing.setLevel(level)
+            existing.setFormatter(logs.formatter(log_format))  # LOG_FORMAT: text or json
     # Runs keep their INFO lines (jobs/run_log.py) whatever the console shows.
     root.setLevel(min(logging.getLevelName(level), logging.INFO))
     run_log.install()
@@ -97,7 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         load_profile(settings.portal_profile)
     except ProfileError as exc:
         raise SystemExit(f"medsync: configuration error: PORTAL_PROFILE: {exc}") from None
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
 
     app.config.update(
         SETTINGS=settings,
@@ -136,6 +135,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(login.bp)
     app.register_blueprint(api_bp)
+    metrics.init_app(app)
     cli.init_app(app)
     schedules.init_app(app)
 

@@ -22,6 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
 NOTIFY_EVENTS = ("failed", "needs_review")  # what NOTIFY_ON may choose (jobs/alerts.py)
 JOBS_MODES = ("threads", "queue")  # JOBS_MODE: who executes runs (README "Production")
+LOG_FORMATS = ("text", "json")  # LOG_FORMAT: console lines for people, or one JSON object each
 
 
 class ConfigError(ValueError):
@@ -204,6 +205,7 @@ class Settings:
     web_threads: int = field(default_factory=default_web_threads)
     jobs_mode: str = "threads"
     log_level: str = "INFO"
+    log_format: str = "text"
     dailymed_base_url: str = DEFAULT_DAILYMED_BASE_URL
     dailymed_class_types: tuple[str, ...] = DAILYMED_CLASS_TYPE_CHOICES
     dailymed_max_classes: int | None = None
@@ -238,6 +240,10 @@ class Settings:
     export_concurrency: int = 4
     export_per_user: int = 2
     search_concurrency: int = 4
+    run_retention_days: int = 0  # 0: keep every run (jobs/retention.py)
+    run_log_retention_days: int = 90  # 0: keep every run's log lines
+    retention_schedule: str = "30 3 * * *"
+    prometheus_multiproc_dir: str | None = None  # gunicorn sets one when unset (gunicorn.conf.py)
     instance_path: str | None = None  # None: instance/ beside app.py
 
     def __repr__(self) -> str:  # secrets never reach a log line through a stray repr
@@ -298,6 +304,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         ),
         jobs_mode=parse_choice("JOBS_MODE", env.get("JOBS_MODE", "threads"), JOBS_MODES),
         log_level=log_level,
+        log_format=parse_choice("LOG_FORMAT", env.get("LOG_FORMAT", "text"), LOG_FORMATS),
         dailymed_base_url=parse_url(
             "DAILYMED_BASE_URL", env.get("DAILYMED_BASE_URL", DEFAULT_DAILYMED_BASE_URL)
         ),
@@ -391,6 +398,19 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         search_concurrency=parse_int(
             "SEARCH_CONCURRENCY", env.get("SEARCH_CONCURRENCY", "4"), minimum=1, maximum=50
         ),
+        run_retention_days=parse_int(
+            "RUN_RETENTION_DAYS", env.get("RUN_RETENTION_DAYS", "0"), minimum=0, maximum=36500
+        ),
+        run_log_retention_days=parse_int(
+            "RUN_LOG_RETENTION_DAYS",
+            env.get("RUN_LOG_RETENTION_DAYS", "90"),
+            minimum=0,
+            maximum=36500,
+        ),
+        retention_schedule=parse_cron(
+            "RETENTION_SCHEDULE", env.get("RETENTION_SCHEDULE", "30 3 * * *")
+        ),
+        prometheus_multiproc_dir=opt("PROMETHEUS_MULTIPROC_DIR"),
         instance_path=(
             str(Path(env["INSTANCE_PATH"]).expanduser().resolve())
             if "INSTANCE_PATH" in env

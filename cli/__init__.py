@@ -12,6 +12,7 @@ from flask import Flask
 from cli.accounts import tokens_cli, users_cli
 from cli.analytics import analytics_cli
 from cli.dailymed import dailymed_cli
+from cli.runs import runs_cli
 from cli.sync import sync_cli
 from cli.worker import worker_command
 
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(dailymed_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(runs_cli)

@@ -32,13 +32,14 @@ from sqlalchemy.dialects.postgresql import insert
 
 from database import db
 from errors import Conflict, NotFound
-from jobs import engine
+from jobs import engine, retention
 from models import Run, Schedule, ScheduleFire
 
 log = logging.getLogger(__name__)
 
 MAX_SLEEP_SECONDS = 60.0  # look again at least this often: another process may change a cron
 RETRY_SECONDS = 30.0  # after a tick failed (the database away, say)
+RETENTION = "retention"  # the claim rows' schedule name of the daily clean-up (`tidy`)
 
 
 @dataclass(frozen=True)
@@ -240,12 +241,12 @@ def run_now(name: str, username: str, user_id: int | None) -> Fired:
     return fired
 
 
-def _claim(spec: ScheduleSpec, fire_at: datetime, paused: bool) -> int | None:
+def _claim(name: str, fire_at: datetime, paused: bool) -> int | None:
     """Insert the claim row of this fire time; its id, or None when another process has it."""
     claim_id = db.session.scalar(
         insert(ScheduleFire)
         .values(
-            schedule=spec.name,
+            schedule=name,
             fire_at=fire_at,
             claimed_by=engine.WORKER,
             outcome="paused" if paused else "claimed",
@@ -268,7 +269,7 @@ def tick(now: datetime | None = None) -> list[Fired]:
         fire_at = latest_fire_time(row.cron, now)
         if not available(spec) or now - fire_at > grace():
             continue
-        claim_id = _claim(spec, fire_at, row.paused)
+        claim_id = _claim(spec.name, fire_at, row.paused)
         if claim_id is None:
             continue
         if row.paused:
@@ -288,8 +289,48 @@ def tick(now: datetime | None = None) -> list[Fired]:
     return fired
 
 
+def tidy(now: datetime | None = None) -> Fired | None:
+    """The retention clean-up (`jobs.retention`) at RETENTION_SCHEDULE's fire times, fired by
+    the one process that inserts the fire time's claim row, like a schedule's; a fire time
+    missed while everything was down runs once at start-up within SCHEDULE_GRACE_MINUTES.
+    What this process pruned, or None (nothing due, retention off, or another process has it).
+    Not a schedule of the Schedules panel: nothing to pause, and no run of its own."""
+    settings = current_app.config["SETTINGS"]
+    now = now or datetime.now(UTC)
+    if not retention.enabled(settings):
+        return None
+    fire_at = latest_fire_time(settings.retention_schedule, now)
+    if now - fire_at > grace():
+        return None
+    db.session.execute(  # the claim rows' parent row (not among `specs()`: never listed)
+        insert(Schedule)
+        .values(name=RETENTION, cron=settings.retention_schedule)
+        .on_conflict_do_nothing()
+    )
+    db.session.commit()
+    claim_id = _claim(RETENTION, fire_at, paused=False)
+    if claim_id is None:
+        return None
+    try:
+        fired = Fired(RETENTION, fire_at, "done", message=retention.prune(settings, now).summary())
+    except Exception as exc:
+        db.session.rollback()
+        fired = Fired(RETENTION, fire_at, "failed", message=f"Retention failed: {exc}"[:1000])
+        log.exception("retention, fire time %s, failed", fire_at)
+    db.session.execute(
+        sa.update(ScheduleFire)
+        .where(ScheduleFire.id == claim_id)
+        .values(outcome=fired.outcome, message=fired.message)
+    )
+    _record(fired)
+    return fired
+
+
 def seconds_to_next_fire(now: datetime) -> float:
     waits = [(s.next_fire_at - now).total_seconds() for s in states(now) if s.available]
+    settings = current_app.config["SETTINGS"]
+    if retention.enabled(settings):
+        waits.append((next_fire_time(settings.retention_schedule, now) - now).total_seconds())
     return max(0.0, min([MAX_SLEEP_SECONDS, *waits]))
 
 
@@ -323,6 +364,7 @@ class Scheduler:
             try:
                 with self.app.app_context():
                     tick(self.clock())
+                    tidy(self.clock())
                     wait = seconds_to_next_fire(self.clock()) + 0.5  # land past the minute
                     db.session.remove()
             except Exception:
