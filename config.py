@@ -8,9 +8,11 @@ clear line instead of failing later somewhere deep inside a sync.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 from scraper.portal_profile import builtin_profile_names
@@ -21,6 +23,7 @@ DAILYMED_CLASS_TYPE_CHOICES = ("EPC", "MOA", "PE", "CI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_PASSWORD_LENGTH = 8
 NOTIFY_EVENTS = ("failed", "needs_review")  # what NOTIFY_ON may choose (jobs/alerts.py)
+T = TypeVar("T")
 JOBS_MODES = ("threads", "queue")  # JOBS_MODE: who executes runs (README "Production")
 LOG_FORMATS = ("text", "json")  # LOG_FORMAT: console lines for people, or one JSON object each
 
@@ -263,6 +266,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     def opt(name: str) -> str | None:
         return env.get(name)
 
+    def given(name: str, parse: Callable[[str, str], T]) -> T | None:
+        """The parsed value of a setting that has no default, or None when it is not set."""
+        return parse(name, env[name]) if name in env else None
+
+    def days(name: str, default: str) -> int:  # a retention period; 0 keeps forever
+        return parse_int(name, env.get(name, default), minimum=0, maximum=36500)
+
     database_url = opt("DATABASE_URL")
     if database_url:
         database_url = normalize_database_url("DATABASE_URL", database_url)
@@ -285,11 +295,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         database_url=database_url,
         secret_key=opt("SECRET_KEY"),
         admin_username=parse_admin_username("ADMIN_USERNAME", env.get("ADMIN_USERNAME", "admin")),
-        admin_password=(
-            parse_admin_password("ADMIN_PASSWORD", env["ADMIN_PASSWORD"])
-            if "ADMIN_PASSWORD" in env
-            else None
-        ),
+        admin_password=given("ADMIN_PASSWORD", parse_admin_password),
         flask_port=parse_int("FLASK_PORT", env.get("FLASK_PORT", "5000"), minimum=1, maximum=65535),
         flask_host=parse_host("FLASK_HOST", env.get("FLASK_HOST", "127.0.0.1")),
         web_concurrency=(
@@ -311,11 +317,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         dailymed_class_types=parse_class_types(
             "DAILYMED_CLASS_TYPES", env.get("DAILYMED_CLASS_TYPES", "EPC,MOA,PE,CI")
         ),
-        dailymed_max_classes=(
-            parse_int("DAILYMED_MAX_CLASSES", env["DAILYMED_MAX_CLASSES"], minimum=1)
-            if "DAILYMED_MAX_CLASSES" in env
-            else None
-        ),
+        dailymed_max_classes=given("DAILYMED_MAX_CLASSES", partial(parse_int, minimum=1)),
         dailymed_concurrency=parse_int(
             "DAILYMED_CONCURRENCY", env.get("DAILYMED_CONCURRENCY", "4"), minimum=1, maximum=64
         ),
@@ -328,19 +330,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "DAILYMED_RETRY_BACKOFF", env.get("DAILYMED_RETRY_BACKOFF", "0.5")
         ),
         portal_profile=profile,
-        portal_base_url=(
-            parse_url("PORTAL_BASE_URL", env["PORTAL_BASE_URL"])
-            if "PORTAL_BASE_URL" in env
-            else None
-        ),
+        portal_base_url=given("PORTAL_BASE_URL", parse_url),
         portal_username=opt("PORTAL_USERNAME"),
         portal_password=opt("PORTAL_PASSWORD"),
         selenium_headless=parse_boolean("SELENIUM_HEADLESS", env.get("SELENIUM_HEADLESS", "true")),
-        selenium_remote_url=(
-            parse_url("SELENIUM_REMOTE_URL", env["SELENIUM_REMOTE_URL"])
-            if "SELENIUM_REMOTE_URL" in env
-            else None
-        ),
+        selenium_remote_url=given("SELENIUM_REMOTE_URL", parse_url),
         chrome_binary=opt("CHROME_BINARY"),
         chromedriver_path=opt("CHROMEDRIVER_PATH"),
         scrape_schedule=parse_cron("SCRAPE_SCHEDULE", env.get("SCRAPE_SCHEDULE", "0 0 * * *")),
@@ -361,11 +355,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         job_stale_after=parse_float(
             "JOB_STALE_AFTER", env.get("JOB_STALE_AFTER", "30"), minimum=10.0
         ),
-        notify_webhook_url=(
-            parse_url("NOTIFY_WEBHOOK_URL", env["NOTIFY_WEBHOOK_URL"])
-            if "NOTIFY_WEBHOOK_URL" in env
-            else None
-        ),
+        notify_webhook_url=given("NOTIFY_WEBHOOK_URL", parse_url),
         notify_on=parse_notify_on("NOTIFY_ON", env.get("NOTIFY_ON", "failed,needs_review")),
         notify_retries=parse_int(
             "NOTIFY_RETRIES", env.get("NOTIFY_RETRIES", "3"), minimum=0, maximum=10
@@ -398,22 +388,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         search_concurrency=parse_int(
             "SEARCH_CONCURRENCY", env.get("SEARCH_CONCURRENCY", "4"), minimum=1, maximum=50
         ),
-        run_retention_days=parse_int(
-            "RUN_RETENTION_DAYS", env.get("RUN_RETENTION_DAYS", "0"), minimum=0, maximum=36500
-        ),
-        run_log_retention_days=parse_int(
-            "RUN_LOG_RETENTION_DAYS",
-            env.get("RUN_LOG_RETENTION_DAYS", "90"),
-            minimum=0,
-            maximum=36500,
-        ),
+        run_retention_days=days("RUN_RETENTION_DAYS", "0"),
+        run_log_retention_days=days("RUN_LOG_RETENTION_DAYS", "90"),
         retention_schedule=parse_cron(
             "RETENTION_SCHEDULE", env.get("RETENTION_SCHEDULE", "30 3 * * *")
         ),
         prometheus_multiproc_dir=opt("PROMETHEUS_MULTIPROC_DIR"),
-        instance_path=(
-            str(Path(env["INSTANCE_PATH"]).expanduser().resolve())
-            if "INSTANCE_PATH" in env
-            else None
-        ),
+        instance_path=given("INSTANCE_PATH", lambda _, raw: str(Path(raw).expanduser().resolve())),
     )

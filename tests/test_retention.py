@@ -4,10 +4,7 @@ and their history name stays, and so do active runs and each source's latest com
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +15,8 @@ from database import db
 from jobs import retention, schedules
 from models import DrugClass, RecordChange, Run, RunLogLine, ScheduleFire
 from tests.fixtures.app import settings_for_tests
+from tests.fixtures.together import run_together
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 3, 30, 5, tzinfo=UTC)
 
 
@@ -246,25 +243,7 @@ def test_two_processes_at_one_fire_time_clean_up_once(app, history, database_url
         "LOG_LEVEL": "WARNING",
         "PATH": "/usr/bin:/bin",
     }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", TIDY_PROCESS, now.isoformat()],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.flush()
-    outputs = [process.communicate(timeout=120)[0].split() for process in processes]
-    assert [p.returncode for p in processes] == [0, 0]
+    outputs = [out.split() for out in run_together(TIDY_PROCESS, [now.isoformat()], env)]
     assert sorted(" ".join(out) for out in outputs) == ["fired", "not mine"]
     db.session.expire_all()
     assert [f.outcome for f in db.session.scalars(sa.select(ScheduleFire))] == ["done"]
