@@ -70,11 +70,10 @@ def naming_columns() -> Iterator[sa.Column[Any]]:
                 yield key.parent
 
 
-def _named() -> sa.ColumnElement[bool]:
-    """The run is named by a record, a membership or a line of history."""
-    return sa.or_(
-        *(sa.exists().where(column == Run.id) for column in naming_columns()),
-    )
+def _unnamed() -> sa.ColumnElement[bool]:
+    """No record, membership or line of history names the run. One NOT EXISTS per column, ANDed,
+    so PostgreSQL answers each with an anti-join (an OR of EXISTS would probe every run)."""
+    return sa.and_(*(~sa.exists().where(column == Run.id) for column in naming_columns()))
 
 
 def _latest_completed() -> sa.Select[Any]:
@@ -111,9 +110,11 @@ def prune(settings: Any, now: datetime | None = None) -> Pruned:
     if settings.run_retention_days:
         cutoff = now - timedelta(days=settings.run_retention_days)
         old = _finished_before(cutoff)
-        deletable = sa.select(Run.id).where(old, ~_named(), Run.id.not_in(_latest_completed()))
+        deletable = sa.select(Run.id).where(old, _unnamed(), Run.id.not_in(_latest_completed()))
         runs = _delete_in_batches(deletable, lambda ids: sa.delete(Run).where(Run.id.in_(ids)))
-        kept = db.session.scalar(sa.select(sa.func.count()).where(old, _named())) or 0
+        count = sa.select(sa.func.count()).select_from(Run)
+        left = db.session.scalar(count.where(old)) or 0
+        kept = left - (db.session.scalar(count.where(old, _unnamed())) or 0)
     db.session.commit()
     pruned = Pruned(runs, log_lines, kept)
     log.info("retention: %s", pruned.summary())
