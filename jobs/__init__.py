@@ -18,6 +18,8 @@ timings, heartbeat, progress, counts, warnings. The public API keeps the seed's 
   LOCKED) and executing them with the engine.
 - `schedules`: cron schedules (croniter), one claim row per fire time so one process fires it,
   pause and resume stored in the database, the scheduler thread.
+- `retention`: old runs and run logs pruned (RUN_RETENTION_DAYS, RUN_LOG_RETENTION_DAYS), never
+  a run that records or their history name; `schedules.tidy` fires it daily, once.
 - `alerts`: after a run's verdict, a webhook message (NOTIFY_WEBHOOK_URL) about a failure or
   records left for review, sent from its own thread with retries.
 

@@ -13,6 +13,9 @@ fire time missed while the app was down, once. A fire time that comes while a sc
 is claimed as "paused", and one that comes while one of its jobs is running as "skipped": neither
 runs later. A schedule whose jobs are not all registered (analytics, until its job exists) is
 never claimed, so it fires from the first fire time after they are.
+
+The retention clean-up (`tidy`, RETENTION_SCHEDULE) rides on the same thread and claim rows, as
+the schedule "retention"; it starts no run and is not listed with the schedules.
 """
 
 from __future__ import annotations
