@@ -28,10 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # config, database and jobs, whatever directory gunicorn runs in
 
-from gunicorn.glogging import Logger  # noqa: E402
-
 from config import ConfigError, load_settings  # noqa: E402  (after the path above)
-from observability.logs import JsonFormatter  # noqa: E402
 
 try:
     settings = load_settings()
@@ -62,35 +59,35 @@ loglevel = settings.log_level.lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" %(p)s'
 
 
-class JsonLogger(Logger):
-    """gunicorn's error and access logs as JSON lines, the fields of observability/logs.py."""
-
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        for handler in [*self.error_log.handlers, *self.access_log.handlers]:
-            handler.setFormatter(JsonFormatter())
-
-
 if settings.log_format == "json":  # LOG_FORMAT: the app's lines and gunicorn's alike
-    logger_class = JsonLogger
+    logger_class = "observability.gunicorn_logs.JsonLogger"  # imported by the master only
 
 # Prometheus' request figures from every worker (observability/metrics.py): each worker writes
-# its own files here, a scrape of any worker adds them up, a dead worker's gauges go (child_exit).
-# Set before the master imports the app, so prometheus-client starts in multiprocess mode.
-if settings.prometheus_multiproc_dir:
-    METRICS_DIR, _metrics_dir_is_ours = Path(settings.prometheus_multiproc_dir), False
-    METRICS_DIR.mkdir(parents=True, exist_ok=True)
-    for stale in METRICS_DIR.glob("*.db"):  # a previous server's figures would add up wrongly
-        stale.unlink()
-else:
-    METRICS_DIR, _metrics_dir_is_ours = Path(tempfile.mkdtemp(prefix="medsync-metrics-")), True
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+# its own files in this directory, a scrape of any worker adds them up (see on_starting).
+METRICS_DIR: Path | None = None
+_metrics_dir_is_ours = False
+
+
+def _share_metrics() -> None:
+    """PROMETHEUS_MULTIPROC_DIR: the one given, emptied (a previous server's figures would add
+    up wrongly), or a temporary one; set before the app (and prometheus-client) is imported, so
+    prometheus-client starts in multiprocess mode in the master and every worker."""
+    global METRICS_DIR, _metrics_dir_is_ours
+    if settings.prometheus_multiproc_dir:
+        METRICS_DIR = Path(settings.prometheus_multiproc_dir)
+        METRICS_DIR.mkdir(parents=True, exist_ok=True)
+        for stale in METRICS_DIR.glob("*.db"):
+            stale.unlink()
+    else:
+        METRICS_DIR, _metrics_dir_is_ours = Path(tempfile.mkdtemp(prefix="medsync-metrics-")), True
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 
 
 def on_starting(server: Any) -> None:
     """Once, in the master: the application's code imported (not built: no connections, no
     threads), so every worker forks with it loaded and boots in a fraction of the time; and
     the embedded PostgreSQL, when no database is configured."""
+    _share_metrics()
     import app  # noqa: F401
 
     if settings.database_url:
@@ -136,12 +133,13 @@ def child_exit(server: Any, worker: Any) -> None:
     histograms stay, as Prometheus expects of counters)."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))
+    if METRICS_DIR is not None:
+        multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))
 
 
 def on_exit(server: Any) -> None:
     from database import stop_embedded_postgres
 
     stop_embedded_postgres()
-    if _metrics_dir_is_ours:
+    if METRICS_DIR is not None and _metrics_dir_is_ours:
         shutil.rmtree(METRICS_DIR, ignore_errors=True)
