@@ -4,11 +4,14 @@ add up, whichever worker answers the scrape."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from jobs import engine
-from tests.fixtures.processes import Api, admin_token, gunicorn, worker_pids
+from tests.fixtures.processes import ROOT, Api, admin_token, base_env, gunicorn, worker_pids
 
 PROMETHEUS_ACCEPT = (
     "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1"
@@ -132,3 +135,20 @@ def test_under_gunicorn_the_workers_latency_counts_add_up(app, database_url):
 
     for after in scrapes:  # whichever worker answered, it counts every worker's requests
         assert latency_count(after, "/health") - latency_count(before, "/health") == 30
+
+
+def test_reading_the_gunicorn_config_changes_nothing_in_the_reading_process():
+    """Tests and tools read gunicorn.conf.py: that must not make the process look like a server
+    (a gunicorn import starts reapers) nor switch /metrics to multiprocess mode; only a gunicorn
+    master's on_starting does that."""
+    probe = (
+        "import os, runpy, sys; config = runpy.run_path('gunicorn.conf.py'); "
+        "print('gunicorn' in sys.modules, 'PROMETHEUS_MULTIPROC_DIR' in os.environ, "
+        "config.get('logger_class'))"
+    )
+    env = {**base_env("postgresql://unused@127.0.0.1/unused"), "LOG_FORMAT": "json"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["False", "False", "observability.gunicorn_logs.JsonLogger"]
