@@ -103,7 +103,8 @@ def test_a_worker_recycled_after_max_requests_ends_its_running_job_interrupted(
     with gunicorn(url, 1, **env) as server:
         api = Api(server.url, token)
         job_id = api.post("/api/scrape", {"source": "dailymed"}).json()["job_id"]
-        assert api.status(job_id)["status"] == "running"
+        # (a run is "queued" for the moment before its thread starts)
+        wait_until(lambda: api.status(job_id)["status"] == "running", 10, "the run to start")
         recycling_at = time.monotonic()
         for _ in range(12):  # polls count towards --max-requests: the worker recycles mid-job
             with contextlib.suppress(requests.RequestException):
