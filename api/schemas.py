@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from config import MIN_PASSWORD_LENGTH
 from datasets import bulk
 from datasets.listing import MAX_ID
 from datasets.records import RecordService
@@ -34,13 +35,13 @@ class ScrapeBody(Body):
 
 class UserCreateBody(Body):
     username: str = Field(description="Letters, digits, . _ - (normalised NFKC, ASCII only).")
-    password: str = Field(description="At least 8 characters.")
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, description="At least 8 characters.")
     role: Literal[ROLES] = "viewer"  # type: ignore[valid-type]
 
 
 class UserUpdateBody(Body):
     role: Literal[ROLES] | None = None  # type: ignore[valid-type]
-    password: str | None = None
+    password: str | None = Field(None, min_length=MIN_PASSWORD_LENGTH)
     is_active: bool | None = None
 
 
@@ -215,7 +216,7 @@ class JobsStarted(Answer):
 
 
 class JobStatus(Answer):
-    """Valer-Sync's keys: job_id, status (completed when done), count, data."""
+    """Valer-Sync's keys: job_id, status (completed when done); api/answers names the rest."""
 
     job_id: int
     status: str
