@@ -20,6 +20,7 @@ from spectree import Response, SpecTree
 from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 
+from analytics import registry
 from api import bp
 from api.answers import ANSWERS
 from api.links import link
@@ -306,6 +307,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "path" and not parameter.get("description"):
             parameter["description"] = f"The {parameter['name'].replace('_', ' ')}."
+        if parameter.get("in") == "path" and parameter["name"] == "analysis":
+            parameter["schema"] = {"type": "string", "enum": sorted(registry.ANALYZERS)}
 
 
 # -- the routes ----------------------------------------------------------------------------------
