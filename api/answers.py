@@ -1,173 +1,25 @@
 """The answers, field by field, as /api/openapi.json documents them (api/openapi.py puts each
 operation's model, by operationId, into the document; schemathesis then checks every answer
 against it). The views declare only an answer's kind (api/schemas: One, Page, …); the fields
-each one holds are named here, from the serializers that write them. Keys are required where
-every answer has them; objects stay open (`additionalProperties`) so a key added later breaks
-no script."""
+each one holds are named here (the record routes' in api/record_answers.py), from the
+serializers that write them. Keys are required where every answer has them; objects stay open
+(`additionalProperties`) so a key added later breaks no script."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field
 
-from api.schemas import Answer, Page
+from api.record_answers import (
+    AuthorizationRecord,
+    DrugClassRecord,
+    DrugDetail,
+    DrugRecord,
+    record_answers,
+)
+from api.schemas import Answer, Open, Timestamp, many, one, page
 from models import ROLES, RUN_STATUSES
-
-
-class Open(BaseModel):
-    """An object whose keys are named below; more may come (additionalProperties): scripts
-    read the named ones, and a key added later breaks no one."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-Timestamp = Annotated[str, Field(description="ISO 8601, with its offset.")]
-Day = Annotated[str, Field(description="YYYY-MM-DD.")]
-
-
-# -- records (datasets/*.to_json, datasets/records.bookkeeping_json) --
-
-
-class ReviewField(Open):
-    field: str
-    yours: Any = Field(description="The value a person set.")
-    source: Any = Field(description="The value the source sends now.")
-
-
-class Tracked(Open):
-    """What every record of a synced dataset carries."""
-
-    id: int
-    version: int = Field(description="Send it back on a write (or as If-Match).")
-    origin: Literal["manual", "source"]
-    archived: bool
-    archived_at: Timestamp | None
-    archived_by: int | None
-    is_manually_edited: bool
-    edited_fields: list[str]
-    needs_review: bool
-    review: list[ReviewField]
-    missing_from_source: bool
-    last_seen_run_id: int | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class AuthorizationRecord(Tracked):
-    source: str | None
-    source_key: str | None
-    patient_name: str | None
-    authorization_number: str | None
-    status: str | None
-    payer: str | None
-    service_start: Day | None
-    service_end: Day | None
-    amount: str | None
-    extra: dict[str, Any]
-
-
-class DrugClassRecord(Tracked):
-    code: str
-    coding_system: str | None
-    class_type: str
-    name: str
-    drug_count: int
-
-
-class DrugClassBrief(Open):
-    id: int
-    code: str
-    name: str
-    class_type: str
-
-
-class DrugRecord(Tracked):
-    """A drug as lists show it."""
-
-    set_id: str
-    title: str
-    brand_name: str | None
-    generic_name: str | None
-    dosage_form: str | None
-    labeler_name: str | None
-    spl_version: int | None
-    published_date: Day | None
-    details_version: int | None
-    label_url: str | None
-    classes: list[DrugClassBrief]
-
-
-class DrugNdc(Open):
-    ndc: str
-    kind: str
-    format: str | None
-    ndc11: str | None
-    ndc11_hyphenated: str | None
-    normalized: str | None
-    product_ndc: str | None
-    labeler: str | None
-    package_description: str | None
-
-
-class DrugIngredient(Open):
-    product_name: str | None
-    name: str
-    strength: str | None
-
-
-class DrugDetail(DrugRecord):
-    """A drug whole: with its NDCs and active ingredients."""
-
-    ndcs: list[DrugNdc]
-    ingredients: list[DrugIngredient]
-
-
-class Change(Open):
-    """One entry of a record's history (api/serializers.change_json)."""
-
-    id: int
-    field: str | None
-    action: str
-    old_value: Any
-    new_value: Any
-    actor_type: Literal["user", "sync", "system"]
-    user_id: int | None
-    username: str | None
-    run_id: int | None
-    changed_at: Timestamp
-
-
-class FieldRule(Open):
-    name: str
-    label: str
-    type: Literal["text", "choice", "date", "number"]
-    required: bool | None = None
-    max_length: int | None = None
-    choices: list[str] | None = None
-    minimum: int | None = None
-    bulk: bool
-    in_profile: bool | None = None
-
-
-class Removed(Open):
-    id: int
-    outcome: Literal["archived", "deleted"]
-
-
-class BulkOutcome(Open):
-    id: int
-    outcome: str
-
-
-class BulkDone(Open):
-    action: str
-    matched: int
-    changed: int
-    unchanged: int
-    ids: list[int]
-    outcomes: list[BulkOutcome]
-
 
 # -- runs, schedules (api/serializers.run_json, api/schedules.schedule_json) --
 
@@ -391,35 +243,6 @@ class OpenApiDocument(Open):
     info: dict[str, Any]
     paths: dict[str, Any]
     components: dict[str, Any]
-
-
-def one(item: type[BaseModel]) -> type[BaseModel]:
-    """`{"success": true, "data": <item>}`."""
-    return create_model(f"One{item.__name__}", __base__=Answer, data=(item, ...))
-
-
-def many(item: type[BaseModel]) -> type[BaseModel]:
-    """`{"success": true, "data": [<item>, …]}`."""
-    return create_model(f"Many{item.__name__}", __base__=Answer, data=(list[item], ...))  # type: ignore[valid-type]
-
-
-def page(item: type[BaseModel]) -> type[BaseModel]:
-    """One page of a list of <item>."""
-    return create_model(f"PageOf{item.__name__}", __base__=Page, data=(list[item], ...))  # type: ignore[valid-type]
-
-
-def record_answers(dataset: str, item: type[BaseModel], whole: type[BaseModel]) -> dict[str, Any]:
-    """The answers of a dataset's routes (api/records.add_record_routes), by operationId."""
-    answers: dict[str, Any] = {
-        "list": page(item),
-        "history": page(Change),
-        "fields": many(FieldRule),
-        "delete": one(Removed),
-        "bulk": one(BulkDone),
-    }
-    for writes_one in ("get", "create", "update", "replace", "review", "revert", "restore"):
-        answers[writes_one] = one(whole)
-    return {f"{kind}_{dataset}": model for kind, model in answers.items()}
 
 
 # The answer of each operation, by operationId: what api/openapi.py puts in the document. The

@@ -7,7 +7,7 @@ only, required on creation, a duplicate natural key)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -220,3 +220,29 @@ class JobStatus(Answer):
 
     job_id: int
     status: str
+
+
+class Open(BaseModel):
+    """An answer's object, its keys named by each subclass (api/answers.py); more may come
+    (additionalProperties): scripts read the named ones, and a key added later breaks no one."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+Timestamp = Annotated[str, Field(description="ISO 8601, with its offset.")]
+Day = Annotated[str, Field(description="YYYY-MM-DD.")]
+
+
+def one(item: type[BaseModel]) -> type[BaseModel]:
+    """`{"success": true, "data": <item>}`."""
+    return create_model(f"One{item.__name__}", __base__=Answer, data=(item, ...))
+
+
+def many(item: type[BaseModel]) -> type[BaseModel]:
+    """`{"success": true, "data": [<item>, …]}`."""
+    return create_model(f"Many{item.__name__}", __base__=Answer, data=(list[item], ...))  # type: ignore[valid-type]
+
+
+def page(item: type[BaseModel]) -> type[BaseModel]:
+    """One page of a list of <item>."""
+    return create_model(f"PageOf{item.__name__}", __base__=Page, data=(list[item], ...))  # type: ignore[valid-type]
