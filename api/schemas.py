@@ -33,15 +33,19 @@ class ScrapeBody(Body):
     )
 
 
+# Documented, checked by accounts.validate_password (its message says what a person must type).
+PASSWORD: dict[str, Any] = {"minLength": MIN_PASSWORD_LENGTH}
+
+
 class UserCreateBody(Body):
     username: str = Field(description="Letters, digits, . _ - (normalised NFKC, ASCII only).")
-    password: str = Field(min_length=MIN_PASSWORD_LENGTH, description="At least 8 characters.")
+    password: str = Field(description="At least 8 characters.", json_schema_extra=PASSWORD)
     role: Literal[ROLES] = "viewer"  # type: ignore[valid-type]
 
 
 class UserUpdateBody(Body):
     role: Literal[ROLES] | None = None  # type: ignore[valid-type]
-    password: str | None = Field(None, min_length=MIN_PASSWORD_LENGTH)
+    password: str | None = Field(None, json_schema_extra=PASSWORD)
     is_active: bool | None = None
 
 
