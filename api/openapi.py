@@ -15,11 +15,15 @@ from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 from spectree import Response, SpecTree
 from spectree.plugins.base import Context
 from spectree.plugins.flask_plugin import FlaskPlugin
 
+from analytics import registry
 from api import bp
+from api.answers import ANSWERS
+from api.links import link
 from api.schemas import Answer, Error
 from api.validation import json_body
 from errors import ValidationFailed
@@ -220,11 +224,37 @@ def _complete(generated: dict[str, Any]) -> dict[str, Any]:
         },
     }
     doc["security"] = [{"bearer": []}, {"session": []}]
+    answers = _answer_schemas(schemas)
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             _complete_operation(path, method, operation)
             _body_optional_unless_it_requires(operation, schemas)
+            _name_the_answer_fields(operation, answers)
+            link(operation)
     return doc
+
+
+def _answer_schemas(schemas: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Every answer model of api/answers.ANSWERS into components.schemas: {operationId: $ref}."""
+    models = list(dict.fromkeys(ANSWERS.values()))
+    refs, defs = models_json_schema(
+        [(model, "validation") for model in models],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas.update(defs.get("$defs", {}))
+    by_model = {model: refs[(model, "validation")] for model in models}
+    return {operation: by_model[model] for operation, model in ANSWERS.items()}
+
+
+def _name_the_answer_fields(operation: dict[str, Any], answers: dict[str, Any]) -> None:
+    """The success answer's schema, field by field (the views declare only One, Page, …)."""
+    ref = answers.get(operation["operationId"])
+    if ref is None:
+        return
+    for code, response in operation["responses"].items():
+        content = response.get("content", {})
+        if code.startswith("2") and "application/json" in content:
+            content["application/json"]["schema"] = dict(ref)
 
 
 def _body_optional_unless_it_requires(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -277,6 +307,8 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> No
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "path" and not parameter.get("description"):
             parameter["description"] = f"The {parameter['name'].replace('_', ' ')}."
+        if parameter.get("in") == "path" and parameter["name"] == "analysis":
+            parameter["schema"] = {"type": "string", "enum": sorted(registry.ANALYZERS)}
 
 
 # -- the routes ----------------------------------------------------------------------------------

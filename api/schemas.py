@@ -7,10 +7,11 @@ only, required on creation, a duplicate natural key)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from config import MIN_PASSWORD_LENGTH
 from datasets import bulk
 from datasets.listing import MAX_ID
 from datasets.records import RecordService
@@ -32,15 +33,19 @@ class ScrapeBody(Body):
     )
 
 
+# Documented, checked by accounts.validate_password (its message says what a person must type).
+PASSWORD: dict[str, Any] = {"minLength": MIN_PASSWORD_LENGTH}
+
+
 class UserCreateBody(Body):
     username: str = Field(description="Letters, digits, . _ - (normalised NFKC, ASCII only).")
-    password: str = Field(description="At least 8 characters.")
+    password: str = Field(description="At least 8 characters.", json_schema_extra=PASSWORD)
     role: Literal[ROLES] = "viewer"  # type: ignore[valid-type]
 
 
 class UserUpdateBody(Body):
     role: Literal[ROLES] | None = None  # type: ignore[valid-type]
-    password: str | None = None
+    password: str | None = Field(None, json_schema_extra=PASSWORD)
     is_active: bool | None = None
 
 
@@ -215,7 +220,33 @@ class JobsStarted(Answer):
 
 
 class JobStatus(Answer):
-    """Valer-Sync's keys: job_id, status (completed when done), count, data."""
+    """Valer-Sync's keys: job_id, status (completed when done); api/answers names the rest."""
 
     job_id: int
     status: str
+
+
+class Open(BaseModel):
+    """An answer's object, its keys named by each subclass (api/answers.py); more may come
+    (additionalProperties): scripts read the named ones, and a key added later breaks no one."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+Timestamp = Annotated[str, Field(description="ISO 8601, with its offset.")]
+Day = Annotated[str, Field(description="YYYY-MM-DD.")]
+
+
+def one(item: type[BaseModel]) -> type[BaseModel]:
+    """`{"success": true, "data": <item>}`."""
+    return create_model(f"One{item.__name__}", __base__=Answer, data=(item, ...))
+
+
+def many(item: type[BaseModel]) -> type[BaseModel]:
+    """`{"success": true, "data": [<item>, …]}`."""
+    return create_model(f"Many{item.__name__}", __base__=Answer, data=(list[item], ...))  # type: ignore[valid-type]
+
+
+def page(item: type[BaseModel]) -> type[BaseModel]:
+    """One page of a list of <item>."""
+    return create_model(f"PageOf{item.__name__}", __base__=Page, data=(list[item], ...))  # type: ignore[valid-type]

@@ -1,0 +1,9 @@
+"""What every table module shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now().astimezone()
