@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from analytics.facts import unnested
 from analytics.filters import Filters
 from database import db
-from models import ActiveIngredient, Drug
+from models import ActiveIngredient
 
 TOP = 20  # forms, ingredients and terms listed; the summary counts forms and ingredients
 ROUTES = {
@@ -46,9 +46,7 @@ STOP_WORDS = (
 
 def analyze(filters: Filters) -> dict[str, Any]:
     forms = _forms(filters)
-    labels = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
-    )
+    labels = filters.labels()
     dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
     routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
     top_ingredients, ingredient_total, mix = _ingredients(filters, labels)
