@@ -77,7 +77,7 @@ def test_a_scope_from_codes_and_memberships_holds_each_kept_drug_once_and_no_arc
     # the drugs: "a" has two codes of the labeler, "b" is archived, "c" is in no class.
     _drugs(("a", "ALPHA", "12345"), ("b", "BETA", "12345"), ("c", "GAMMA", "12345"))
     _drugs(("d", "DELTA", "54321"))
-    ids = dict(db.session.execute(sa.select(Drug.set_id, Drug.id)))
+    ids = {set_id: id_ for set_id, id_ in db.session.execute(sa.select(Drug.set_id, Drug.id))}
     db.session.add(
         NdcCode(
             drug_id=ids["a"],
