@@ -161,3 +161,48 @@ def test_every_drug_has_one_row_of_facts_and_a_deleted_drug_takes_its_row(synced
     db.session.execute(sa.delete(Drug).where(Drug.id == drug.id))
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(drug_facts)) == drugs - 1
+
+
+def test_migration_0016_moves_the_facts_to_their_table_and_back(make_app, pg_server_url):
+    """Upgraded from 0015, a drug's facts are in `drug_facts` as 0014's trigger computed them,
+    and the new triggers keep them; downgraded, they are `drugs` columns again, values kept."""
+    from flask_migrate import downgrade, upgrade
+
+    from database import MIGRATIONS_DIR
+    from tests.fixtures.app import recreate_database, settings_for_tests
+
+    url = recreate_database(pg_server_url, "medsync_facts_migration_test")
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=url, SETTINGS=settings_for_tests(MIGRATE_ON_START="false")
+    )
+    engine = sa.create_engine(url)
+    insert = (
+        "INSERT INTO drugs (set_id, title, generic_name, brand_name, dosage_form, version, "
+        "source_values, manual_fields, is_manually_edited, needs_review, missing_from_source, "
+        "created_at, updated_at) VALUES (:set_id, 'GLIMMERA (ZORBLAXINE SODIUM) CREAM [ACME]', "
+        "'ZORBLAXINE SODIUM', 'GLIMMERA', 'CREAM', 1, '{}', '{}', false, false, false, now(), "
+        "now())"
+    )
+    facts = ", ".join(FACTS)
+    read = f"SELECT {facts} FROM drugs JOIN drug_facts ON drug_id = id WHERE set_id = :set_id"
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0015")
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert), {"set_id": "before"})
+            before = conn.execute(sa.text(f"SELECT {facts} FROM drugs")).one()
+        assert before.moieties == ["ZORBLAXINE"] and before.dosage_forms == ["CREAM"]
+        upgrade(directory=MIGRATIONS_DIR, revision="0016")
+        with engine.begin() as conn:
+            assert conn.execute(sa.text(read), {"set_id": "before"}).one() == before
+            conn.execute(sa.text(insert), {"set_id": "after"})
+            assert conn.execute(sa.text(read), {"set_id": "after"}).one() == before
+        downgrade(directory=MIGRATIONS_DIR, revision="0015")
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(f"SELECT {facts} FROM drugs ORDER BY set_id")).all()
+            assert rows == [before, before]
+            conn.execute(
+                sa.text("UPDATE drugs SET dosage_form = 'GEL' WHERE set_id = 'after'")
+            )  # 0014's trigger is back
+            forms = conn.execute(sa.text("SELECT dosage_forms FROM drugs ORDER BY set_id"))
+            assert forms.scalars().all() == [["GEL"], ["CREAM"]]
+    engine.dispose()
