@@ -49,7 +49,6 @@ def unnested(fact: str, label: str, filters: Filters) -> sa.Select:
         return sa.select(
             drug_facts.c.drug_id.label("drug_id"), sa.func.unnest(column).label(label)
         ).where(filters.keeps(drug_facts.c.drug_id))
-    ids = filters.drug_ids().subquery("ids")
-    drug_id = ids.c[ids.c.keys()[0]]
+    (drug_id,) = filters.drug_ids().subquery("ids").c
     of_drug = sa.select(column).where(drug_facts.c.drug_id == drug_id).scalar_subquery()
     return sa.select(drug_id.label("drug_id"), sa.func.unnest(of_drug).label(label))

@@ -142,8 +142,7 @@ class Filters:
         if not sets or self._on_drugs():
             return sa.select(Drug.id).where(self.where())
         ids = sets[0] if len(sets) == 1 else sa.intersect(*sets)
-        found = ids.subquery("found")
-        drug_id = found.c[found.c.keys()[0]]
+        (drug_id,) = ids.subquery("found").c
         return sa.select(drug_id.label("id")).distinct().where(not_archived(drug_id, Drug))
 
     def labels(self) -> int:
@@ -163,8 +162,8 @@ class Filters:
         session.execute(
             sa.text(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (id integer PRIMARY KEY) ON COMMIT DROP")
         )
-        ids = self.drug_ids().subquery("ids")
-        in_order = sa.select(ids.c[ids.c.keys()[0]]).order_by(ids.c[ids.c.keys()[0]])
+        (drug_id,) = self.drug_ids().subquery("ids").c
+        in_order = sa.select(drug_id).order_by(drug_id)
         # In id order, as the drugs lie: the statements' lookups by id then walk the indexes
         # and tables forward instead of jumping about (a hash gives the ids in any order).
         session.execute(sa.insert(_scope).from_select(["id"], in_order))
