@@ -1,5 +1,5 @@
 """Look-alike names: pairs of distinct names of one kind — generic names compared on their active
-moieties (`drugs.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
+moieties (`drug_facts.moieties`: METOPROLOL TARTRATE → METOPROLOL, so salts of one drug are
 not look-alikes), brand names whole — whose pg_trgm similarity reaches LOOK_ALIKE_THRESHOLD
 (HYDROXYZINE and HYDRALAZINE: 0.41), found through a GIN trigram index, never by comparing every
 pair.
@@ -22,9 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert
 
+from analytics.facts import unnested
 from analytics.filters import Filters
 from database import db
-from models import Drug
 
 LISTED = 50  # look-alike pairs listed; the summary counts them all
 LOOK_ALIKE_THRESHOLD = 0.4
@@ -94,13 +94,13 @@ def look_alike_names(filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 def _names(filters: Filters) -> sa.Select:
     """(kind, name, labels): each distinct name in scope and the labels naming it, counted on
-    the distinct moieties and brand names the database keeps per label (`drugs.moieties`,
-    `drugs.brand_names`, migration 0014)."""
+    the distinct moieties and brand names the database keeps per label
+    (`drug_facts.moieties`, `drug_facts.brand_names`, `analytics.facts`)."""
+    generic = unnested("moieties", "name", filters).subquery("generic")
+    brand = unnested("brand_names", "name", filters).subquery("brand")
     named = sa.union_all(
-        sa.select(
-            sa.literal("generic").label("kind"), sa.func.unnest(Drug.moieties).label("name")
-        ).where(filters.where()),
-        sa.select(sa.literal("brand"), sa.func.unnest(Drug.brand_names)).where(filters.where()),
+        sa.select(sa.literal("generic").label("kind"), generic.c.name),
+        sa.select(sa.literal("brand"), brand.c.name),
     ).subquery("named")
     return sa.select(named.c.kind, named.c.name, sa.func.count()).group_by(
         named.c.kind, named.c.name

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics.facts import unnested
 from analytics.filters import Filters
 from analytics.stems import stems
 from database import db
@@ -86,12 +87,8 @@ def _kinds_and_lengths(filters: Filters) -> tuple[dict[str, int], dict[str, dict
 
 def _top_generic_names(filters: Filters) -> list[dict[str, Any]]:
     """Each generic name (upper-cased, trimmed) and the number of labels naming it, counted on
-    the distinct names the database keeps per label (`drugs.generic_names`)."""
-    names = (
-        sa.select(sa.func.unnest(Drug.generic_names).label("name"))
-        .where(filters.where())
-        .subquery("names")
-    )
+    the distinct names the database keeps per label (`drug_facts.generic_names`)."""
+    names = unnested("generic_names", "name", filters).subquery("names")
     labels = sa.func.count()
     rows = db.session.execute(
         sa.select(names.c.name, labels.label("labels"))

@@ -184,9 +184,7 @@ def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:
             sa.select(per_label.c.ndcs, sa.func.count()).group_by(per_label.c.ndcs)
         )
     }
-    labels = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
-    )
+    labels = filters.labels()
     if without := labels - sum(buckets.values()):
         buckets[0] = without
     return [

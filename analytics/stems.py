@@ -4,7 +4,7 @@ prefixes alike — counted in SQL over the distinct generic names in scope.
 A name's stems are read on its active moieties: the first word of each ingredient it names
 (ingredients split at " AND " and commas; salts and esters follow the moiety: METOPROLOL
 TARTRATE → METOPROLOL, LISINOPRIL AND HYDROCHLOROTHIAZIDE → LISINOPRIL, HYDROCHLOROTHIAZIDE),
-as the database derives them (`analytics_moieties`, `drugs.moieties`, migration 0014).
+as the database derives them (`drug_facts.moieties`, `analytics.facts`).
 Every ending (or beginning) of STEM_LENGTHS letters leaving MIN_REST letters of the moiety is a
 candidate; a candidate is kept when at least two distinct moieties share it, and dropped when
 a longer stem containing it is shared by exactly the same names (so -OLOL is shown, not also
@@ -17,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from analytics.facts import unnested
 from analytics.filters import Filters
 from database import db
-from models import Drug
 
 STEM_LENGTHS = range(3, 8)  # letters in a stem
 MIN_REST = 3  # letters of the moiety a stem must leave: a stem is a part, not the name
@@ -30,23 +30,15 @@ KINDS = ("prefix", "suffix")
 
 def label_moieties(filters: Filters) -> sa.Subquery:
     """(drug_id, moiety): each distinct active moiety of each label in scope, as the database
-    keeps it per drug (`drugs.moieties`, migration 0014)."""
-    return (
-        sa.select(Drug.id.label("drug_id"), sa.func.unnest(Drug.moieties).label("moiety"))
-        .where(filters.where())
-        .subquery("label_moieties")
-    )
+    keeps it per drug (`drug_facts.moieties`, `analytics.facts`)."""
+    return unnested("moieties", "moiety", filters).subquery("label_moieties")
 
 
 def name_moieties(filters: Filters) -> sa.Subquery:
     """(name, moiety): each distinct generic name in scope with each of its moieties, read off
-    the pairs the database keeps per label (`drugs.name_moieties`, "NAME<tab>MOIETY")."""
-    pairs = (
-        sa.select(sa.func.unnest(Drug.name_moieties).label("pair"))
-        .where(filters.where())
-        .distinct()
-        .subquery("pairs")
-    )
+    the pairs the database keeps per label (`drug_facts.name_moieties`, "NAME<tab>MOIETY")."""
+    each = unnested("name_moieties", "pair", filters).subquery("each")
+    pairs = sa.select(each.c.pair).distinct().subquery("pairs")
     return sa.select(
         sa.func.split_part(pairs.c.pair, "\t", 1).label("name"),
         sa.func.split_part(pairs.c.pair, "\t", 2).label("moiety"),

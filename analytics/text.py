@@ -9,7 +9,7 @@ its active ingredients (`active_ingredients`, names compared upper-cased) are on
 name, "combination" when several, "none" when it has none stored. Terms are the title's words
 (letters only, lower-cased) before the labeler in brackets, three letters or more and not in
 STOP_WORDS, each counted once per label. Forms and terms are read off what the database keeps
-per label (`drugs.dosage_forms`, `drugs.title_terms`, migration 0014)."""
+per label (`drug_facts.dosage_forms`, `drug_facts.title_terms`, `analytics.facts`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics.facts import unnested
 from analytics.filters import Filters
 from database import db
-from models import ActiveIngredient, Drug
+from models import ActiveIngredient
 
 TOP = 20  # forms, ingredients and terms listed; the summary counts forms and ingredients
 ROUTES = {
@@ -45,9 +46,7 @@ STOP_WORDS = (
 
 def analyze(filters: Filters) -> dict[str, Any]:
     forms = _forms(filters)
-    labels = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
-    )
+    labels = filters.labels()
     dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
     routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
     top_ingredients, ingredient_total, mix = _ingredients(filters, labels)
@@ -75,12 +74,8 @@ def analyze(filters: Filters) -> dict[str, Any]:
 
 def _forms(filters: Filters) -> sa.Subquery:
     """(drug_id, form, route): each distinct dosage form each label in scope names, upper-cased
-    (`drugs.dosage_forms`, migration 0014)."""
-    named = (
-        sa.select(Drug.id.label("drug_id"), sa.func.unnest(Drug.dosage_forms).label("form"))
-        .where(filters.where())
-        .subquery("named")
-    )
+    (`drug_facts.dosage_forms`, `analytics.facts`)."""
+    named = unnested("dosage_forms", "form", filters).subquery("named")
     head = sa.func.substring(named.c.form, "^[A-Z]+")
     route = sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE)
     return sa.select(named.c.drug_id, named.c.form, route.label("route")).subquery("forms")
@@ -156,12 +151,8 @@ def _ingredients(filters: Filters, labels: int) -> tuple[list[dict[str, Any]], i
 
 def _top_terms(filters: Filters) -> list[dict[str, Any]]:
     """The TOP words of titles (before the labeler) on most labels, counted on the distinct
-    terms the database keeps per label (`drugs.title_terms`, migration 0014)."""
-    terms = (
-        sa.select(sa.func.unnest(Drug.title_terms).label("term"))
-        .where(filters.where())
-        .subquery("terms")
-    )
+    terms the database keeps per label (`drug_facts.title_terms`, `analytics.facts`)."""
+    terms = unnested("title_terms", "term", filters).subquery("terms")
     labels = sa.func.count()
     rows = db.session.execute(
         sa.select(terms.c.term, labels.label("labels"))

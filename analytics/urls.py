@@ -47,9 +47,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
     set_id = sa.func.trim(Drug.set_id)
     missing = set_id == ""
     malformed = sa.and_(~missing, sa.not_(set_id.regexp_match(f"^{UUID}$")))
-    records = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Drug).where(filters.where())) or 0
-    )
+    records = filters.labels()
     listed, problems = _drugs_listed(filters, missing, malformed)
     missing_total, malformed_total = problems["missing"], problems["malformed"]
     links: Counter[tuple[str, str]] = Counter()

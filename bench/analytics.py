@@ -9,8 +9,9 @@ load is not timed), then VACUUM ANALYZE as autovacuum would have by then:
      (target: ours ≥ 50× faster);
   3. each analyzer live through `GET /api/analytics/<analysis>` under a class filter (a class
      holding about 1% of the labels) and under a labeler filter (the labeler with most labels):
-     p50 and p95 (target p95 < 300 ms);
+     p50 and p95 (target p95 < 300 ms; `bench.analytics_live`);
   4. the peak memory (VmHWM) of a process that does only a stored run (target < 300 MB).
+The report, a table with a verdict per target, is `bench.analytics_report`.
 
     python -m bench.analytics                  # 100,000 labels; writes bench/README.md
     python -m bench.analytics --labels 5000 --no-write
@@ -34,24 +35,18 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-import accounts
 from analytics.filters import Filters
 from analytics.registry import ANALYZERS
 from analytics.runs import compute_and_store
 from bench.analytics_baseline import BASELINES, same_figures
 from bench.analytics_data import generate
-from bench.common import benchmark_app, machine, write_readme_section
+from bench.analytics_live import Latencies, chosen_filters, live
+from bench.analytics_report import SECTION_TITLE, readme_section
+from bench.common import benchmark_app, write_readme_section
 from config import normalize_database_url
 from database import db
-from models import Drug, NdcCode, Run, User, drug_class_memberships, utcnow
+from models import Drug, Run, utcnow
 from reporting import Reporter
-
-SECTION_TITLE = "## Analytics (#9)"
-TOTAL_TARGET_S = 5.0
-SPEEDUP_TARGET = 50.0
-P95_TARGET_MS = 300.0
-MEMORY_TARGET_MB = 300.0
-
 
 # -- 1. a stored run ------------------------------------------------------------------------------
 
@@ -110,71 +105,6 @@ def compare_with_plain(ours: dict[str, float]) -> Comparison:
         comparison.differences += same_figures(name, ANALYZERS[name](Filters()), figures)
         db.session.commit()
     return comparison
-
-
-# -- 3. live under filters ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Latencies:
-    analysis: str
-    filter: str
-    milliseconds: list[float]
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.milliseconds)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.milliseconds)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def chosen_filters(labels: int) -> dict[str, dict[str, str]]:
-    """A mid-sized class (the one whose label count is nearest 1% of the labels) and the
-    labeler (normalised code) printed on most labels."""
-    members = drug_class_memberships.c
-    size = sa.func.count().label("size")
-    by_class = sa.select(members.drug_class_id, size).group_by(members.drug_class_id)
-    class_id, class_size = db.session.execute(
-        by_class.order_by(sa.func.abs(size - labels / 100), members.drug_class_id).limit(1)
-    ).one()
-    on_labels = sa.func.count(sa.distinct(NdcCode.drug_id))
-    labeler, labeler_size = db.session.execute(
-        sa.select(NdcCode.labeler5, on_labels)
-        .where(NdcCode.labeler5.is_not(None))
-        .group_by(NdcCode.labeler5)
-        .order_by(on_labels.desc(), NdcCode.labeler5)
-        .limit(1)
-    ).one()
-    return {
-        f"class (id {class_id}, {class_size:,} labels)": {"class_id": str(class_id)},
-        f"labeler ({labeler}, {labeler_size:,} labels)": {"labeler": str(labeler)},
-    }
-
-
-def live(app: Flask, filters: dict[str, dict[str, str]], repeats: int) -> list[Latencies]:
-    name = "bench-analytics"
-    user = db.session.scalar(sa.select(User).where(User.username == name))
-    user = user or accounts.create_user(name, "bench-password-123", "viewer")
-    headers = {"Authorization": f"Bearer {accounts.create_token(user, 'bench').plaintext}"}
-    db.session.commit()
-    client = app.test_client()
-    results = []
-    for analysis in ANALYZERS:
-        for described, query in filters.items():
-            path = f"/api/analytics/{analysis}"
-            client.get(path, query_string=query, headers=headers)  # warm up
-            times = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                response = client.get(path, query_string=query, headers=headers)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.get_json()
-                assert response.get_json()["run_id"] is None  # computed live, not read back
-            results.append(Latencies(analysis, described, times))
-    return results
 
 
 # -- 4. peak memory of a process doing only a run -------------------------------------------------
@@ -379,88 +309,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     if not args.no_write:
         write_readme_section(SECTION_TITLE, section)
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
-def readme_section(r: Results) -> str:
-    c = r.comparison
-    in_order = (
-        [
-            (
-                "— each run in order (the first after the load fills the look-alike cache)",
-                ", ".join(f"{sum(run.values()):.2f} s" for run in r.runs),
-                "",
-            )
-        ]
-        if len(r.runs) > 1
-        else []
-    )
-    rows = [
-        (
-            f"All {len(r.per_analyzer)} analyzers, unfiltered, stored "
-            + (f"(median of {len(r.runs)} runs)" if len(r.runs) > 1 else "(one run)"),
-            f"{r.total:.2f} s",
-            f"≤ {TOTAL_TARGET_S:.0f} s ({_verdict(r.total <= TOTAL_TARGET_S)})",
-        ),
-        *((f"— {name}", f"{seconds:.2f} s", "") for name, seconds in r.per_analyzer.items()),
-        *in_order,
-        (
-            f"Plain Python ({', '.join(c.plain)}): SELECT the rows, count in Python",
-            f"{sum(c.plain.values()):.2f} s vs ours {sum(c.ours.values()):.2f} s: "
-            f"{c.speedup:.1f}× faster",
-            f"≥ {SPEEDUP_TARGET:.0f}× ({_verdict(c.speedup >= SPEEDUP_TARGET)})",
-        ),
-        *(
-            (
-                f"— {name}",
-                f"{c.plain[name]:.2f} s vs {c.ours[name]:.2f} s: "
-                f"{c.plain[name] / c.ours[name]:.1f}×",
-                "",
-            )
-            for name in c.plain
-        ),
-        *(
-            (
-                f"`GET /api/analytics/{x.analysis}`, {x.filter}",
-                f"p50 {x.p50:.0f} ms, p95 {x.p95:.0f} ms",
-                f"p95 < {P95_TARGET_MS:.0f} ms ({_verdict(x.p95 < P95_TARGET_MS)})",
-            )
-            for x in r.latencies
-        ),
-        (
-            "Peak memory of a process doing one stored run (VmHWM)",
-            f"{r.memory['peak_mb']:.0f} MB ({r.memory['before_mb']:.0f} MB before the run; "
-            f"run {r.memory['seconds']:.2f} s)",
-            f"< {MEMORY_TARGET_MB:.0f} MB ({_verdict(r.memory['peak_mb'] < MEMORY_TARGET_MB)})",
-        ),
-    ]
-    table = "| Measure | Result | Target |\n|---|---:|---|\n" + "".join(
-        f"| {m} | {result} | {target} |\n" for m, result, target in rows
-    )
-    loaded = ", ".join(f"{table} {count:,}" for table, count in r.rows.items())
-    agree = "agree" if not c.differences else "DISAGREE: " + "; ".join(c.differences)
-    return (
-        f"{SECTION_TITLE}\n\n"
-        f"`python -m bench.analytics` fills a throw-away embedded PostgreSQL with {r.labels:,} "
-        f"generated labels in DailyMed's shapes ({loaded}; `bench/analytics_data.py`, COPY, "
-        "not timed), runs VACUUM ANALYZE, then measures side by side in one run: an analytics "
-        "run as the job does it (every registered analyzer unfiltered, each result stored); "
-        "the straightforward way for the analyses the seed had (SELECT the rows as tuples, count "
-        "in Python; `bench/analytics_baseline.py`); each analysis live through "
-        "`GET /api/analytics/<analysis>` with a bearer token under a class filter (the class "
-        "nearest 1% of the labels) and under a labeler filter (the labeler printed on most "
-        f"labels), {len(r.latencies[0].milliseconds) if r.latencies else 0} requests each after "
-        "one warm-up; and the resident memory high-water mark (VmHWM) of a separate process that "
-        "builds the app and does one stored run. Machine: "
-        f"{machine()}.\n\n"
-        + table
-        + f"\nThe plain implementations and the analyzers {agree} on every headline figure and "
-        "top list compared. `--explain N` adds the plans (EXPLAIN ANALYZE) of a run's N slowest "
-        "statements; `--keep` (with `DATABASE_URL`) keeps the filled database for the next run.\n"
-    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from database import Model, db
@@ -148,12 +148,6 @@ class DrugClass(TrackedRecord, Model):
     )
 
 
-def _derived_fact() -> Any:
-    return mapped_column(
-        ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'::text[]"), deferred=True
-    )
-
-
 class Drug(TrackedRecord, Model):
     """One DailyMed label (SPL), keyed by its set id."""
 
@@ -172,14 +166,8 @@ class Drug(TrackedRecord, Model):
     generic_name: Mapped[str | None] = mapped_column(sa.Text)
     dosage_form: Mapped[str | None] = mapped_column(sa.Text)
     labeler_name: Mapped[str | None] = mapped_column(sa.Text)
-    # What the analyses count, derived from the fields above by the database (a trigger,
-    # migration 0014): never written by the app, read only by `analytics` (deferred).
-    generic_names: Mapped[list[str]] = _derived_fact()
-    name_moieties: Mapped[list[str]] = _derived_fact()  # "NAME\tMOIETY"
-    brand_names: Mapped[list[str]] = _derived_fact()
-    dosage_forms: Mapped[list[str]] = _derived_fact()
-    moieties: Mapped[list[str]] = _derived_fact()
-    title_terms: Mapped[list[str]] = _derived_fact()
+    # What the analyses count, derived from these fields, is kept by the database in its own
+    # table (`analytics.facts.drug_facts`, migration 0016).
 
     classes: Mapped[list[DrugClass]] = relationship(
         secondary=drug_class_memberships, back_populates="drugs"

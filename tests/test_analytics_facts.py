@@ -1,8 +1,9 @@
-"""The per-drug facts the analyses count (`drugs.generic_names`, `name_moieties`, `moieties`,
-`brand_names`, `dosage_forms`, `title_terms`; migration 0014) always say what the drug's own
-fields say: after a sync stores labels, after a sync brings a new title, after a person corrects
-a label, and across an archive and a restore. Each is checked against the same facts derived in
-plain Python, and the live analyses follow them."""
+"""The per-drug facts the analyses count (`drug_facts`: `generic_names`, `name_moieties`,
+`moieties`, `brand_names`, `dosage_forms`, `title_terms`; migration 0016) always say what the
+drug's own fields say: after a sync stores labels, after a sync brings a new title, after a
+person corrects a label, after a write of the facts themselves, and across an archive and a
+restore; a deleted drug takes its facts with it. Each is checked against the same facts derived
+in plain Python, and the live analyses follow them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from analytics.facts import FACTS, drug_facts
 from database import db
 from models import Drug
 from tests.fixtures.app import if_match
@@ -42,13 +44,10 @@ def expected_facts(drug: Drug) -> dict[str, set[str]]:
     }
 
 
-FACTS = ("generic_names", "name_moieties", "moieties", "brand_names", "dosage_forms", "title_terms")
-
-
 def stored_facts(drug_id: int) -> dict[str, list[str]]:
     db.session.expire_all()
     row = db.session.execute(
-        sa.select(*(getattr(Drug, fact) for fact in FACTS)).where(Drug.id == drug_id)
+        sa.select(*(drug_facts.c[fact] for fact in FACTS)).where(drug_facts.c.drug_id == drug_id)
     ).one()
     return dict(zip(FACTS, row, strict=True))
 
@@ -146,7 +145,64 @@ def test_archive_and_restore_leave_the_facts_as_they_were(client, bearer, synced
 def test_a_write_of_a_fact_itself_is_recomputed_from_the_fields(synced):
     drug = db.session.scalars(sa.select(Drug).order_by(Drug.set_id).limit(1)).one()
     db.session.execute(
-        sa.update(Drug).where(Drug.id == drug.id).values(title_terms=["wrong"], moieties=[])
+        sa.update(drug_facts)
+        .where(drug_facts.c.drug_id == drug.id)
+        .values(title_terms=["wrong"], moieties=[])
     )
     db.session.commit()
     assert_facts_follow_fields(db.session.get(Drug, drug.id))
+
+
+def test_every_drug_has_one_row_of_facts_and_a_deleted_drug_takes_its_row(synced):
+    drugs = db.session.scalar(sa.select(sa.func.count()).select_from(Drug))
+    facts = db.session.scalar(sa.select(sa.func.count()).select_from(drug_facts))
+    assert drugs and facts == drugs
+    drug = db.session.scalars(sa.select(Drug).order_by(Drug.set_id).limit(1)).one()
+    db.session.execute(sa.delete(Drug).where(Drug.id == drug.id))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(drug_facts)) == drugs - 1
+
+
+def test_migration_0016_moves_the_facts_to_their_table_and_back(make_app, pg_server_url):
+    """Upgraded from 0015, a drug's facts are in `drug_facts` as 0014's trigger computed them,
+    and the new triggers keep them; downgraded, they are `drugs` columns again, values kept."""
+    from flask_migrate import downgrade, upgrade
+
+    from database import MIGRATIONS_DIR
+    from tests.fixtures.app import recreate_database, settings_for_tests
+
+    url = recreate_database(pg_server_url, "medsync_facts_migration_test")
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=url, SETTINGS=settings_for_tests(MIGRATE_ON_START="false")
+    )
+    engine = sa.create_engine(url)
+    insert = (
+        "INSERT INTO drugs (set_id, title, generic_name, brand_name, dosage_form, version, "
+        "source_values, manual_fields, is_manually_edited, needs_review, missing_from_source, "
+        "created_at, updated_at) VALUES (:set_id, 'GLIMMERA (ZORBLAXINE SODIUM) CREAM [ACME]', "
+        "'ZORBLAXINE SODIUM', 'GLIMMERA', 'CREAM', 1, '{}', '{}', false, false, false, now(), "
+        "now())"
+    )
+    facts = ", ".join(FACTS)
+    read = f"SELECT {facts} FROM drugs JOIN drug_facts ON drug_id = id WHERE set_id = :set_id"
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="0015")
+        with engine.begin() as conn:
+            conn.execute(sa.text(insert), {"set_id": "before"})
+            before = conn.execute(sa.text(f"SELECT {facts} FROM drugs")).one()
+        assert before.moieties == ["ZORBLAXINE"] and before.dosage_forms == ["CREAM"]
+        upgrade(directory=MIGRATIONS_DIR, revision="0016")
+        with engine.begin() as conn:
+            assert conn.execute(sa.text(read), {"set_id": "before"}).one() == before
+            conn.execute(sa.text(insert), {"set_id": "after"})
+            assert conn.execute(sa.text(read), {"set_id": "after"}).one() == before
+        downgrade(directory=MIGRATIONS_DIR, revision="0015")
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(f"SELECT {facts} FROM drugs ORDER BY set_id")).all()
+            assert rows == [before, before]
+            conn.execute(
+                sa.text("UPDATE drugs SET dosage_form = 'GEL' WHERE set_id = 'after'")
+            )  # 0014's trigger is back
+            forms = conn.execute(sa.text("SELECT dosage_forms FROM drugs ORDER BY set_id"))
+            assert forms.scalars().all() == [["GEL"], ["CREAM"]]
+    engine.dispose()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from analytics.filters import Filters, ResolvedFilters
 from analytics.stems import TOP_STEMS
 from database import db
-from models import Drug, NdcCode
+from models import Drug, DrugClass, NdcCode, drug_class_memberships, utcnow
 from tests.test_analytics import analysis
 from tests.test_analytics_names import expected_stems
 
@@ -70,6 +70,44 @@ def test_two_filtered_analyses_in_one_transaction_each_find_their_scope(app):
     second = Filters.from_args({"labeler": "54321"}).resolve()
     assert list(db.session.scalars(sa.select(Drug.set_id).where(second.where()))) == ["c"]
     db.session.rollback()
+
+
+def test_a_scope_from_codes_and_memberships_holds_each_kept_drug_once_and_no_archived_one(app):
+    # A labeler code and a class are answered by the codes' and memberships' indexes, not by
+    # the drugs: "a" has two codes of the labeler, "b" is archived, "c" is in no class.
+    _drugs(("a", "ALPHA", "12345"), ("b", "BETA", "12345"), ("c", "GAMMA", "12345"))
+    _drugs(("d", "DELTA", "54321"))
+    ids = {set_id: id_ for set_id, id_ in db.session.execute(sa.select(Drug.set_id, Drug.id))}
+    db.session.add(
+        NdcCode(
+            drug_id=ids["a"],
+            ndc="12345-0002-01",
+            kind="package",
+            ndc_format="5-4-2",
+            labeler5="12345",
+        )
+    )
+    tablets = DrugClass(code="N0001", coding_system="x", class_type="EPC", name="Tablets")
+    db.session.add(tablets)
+    db.session.flush()
+    db.session.execute(
+        sa.insert(drug_class_memberships),
+        [{"drug_id": ids[s], "drug_class_id": tablets.id} for s in ("a", "b", "d")],
+    )
+    db.session.execute(sa.update(Drug).where(Drug.set_id == "b").values(archived_at=utcnow()))
+    db.session.commit()
+
+    def kept(args: dict[str, str]) -> tuple[list[str], int]:
+        resolved = Filters.from_args(args).resolve()
+        set_ids = sorted(db.session.scalars(sa.select(Drug.set_id).where(resolved.where())))
+        labels = resolved.labels()
+        db.session.rollback()
+        return set_ids, labels
+
+    assert kept({"labeler": "12345"}) == (["a", "c"], 2)
+    assert kept({"class_id": str(tablets.id)}) == (["a", "d"], 2)
+    assert kept({"class_id": str(tablets.id), "labeler": "12345"}) == (["a"], 1)
+    assert kept({"class_type": "EPC", "labeler": "12345", "q": "alp"}) == (["a"], 1)
 
 
 def test_stems_tied_on_names_at_the_cut_are_ranked_by_labels(client, bearer, app):

@@ -203,6 +203,11 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert "labeler_name" in drug_columns(url)
         assert {"analytics_look_alike_names", "analytics_look_alike_pairs"} <= tables(url)
         assert "queued_after_id" in run_columns(url)
+        assert "drug_facts" in tables(url)
+        assert "title_terms" not in columns_of(url, "drugs")
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0016 → 0015
+        assert "drug_facts" not in tables(url)
+        assert {"generic_names", "moieties", "title_terms"} <= set(columns_of(url, "drugs"))
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0015 → 0014
         assert "queued_after_id" not in run_columns(url)
         assert {"generic_names", "moieties", "title_terms"} <= set(columns_of(url, "drugs"))

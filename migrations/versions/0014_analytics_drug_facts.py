@@ -115,6 +115,30 @@ BEGIN
 END
 $$;
 
+"""
+
+# (fact, the field it is derived from, the function deriving it) for the facts one field makes;
+# the generic name makes three (its names, their moieties and the moieties alone) and is
+# written out in TRIGGER_FUNCTION.
+ONE_FIELD_FACTS = (
+    ("brand_names", "brand_name", "analytics_names"),
+    ("dosage_forms", "dosage_form", "analytics_names"),
+    ("title_terms", "title", "analytics_title_terms"),
+)
+
+
+def _recompute(fact: str, field: str, function: str) -> str:
+    """The trigger's block recomputing `fact` when `field` or the fact itself is written."""
+    return (
+        f"  IF TG_OP = 'INSERT' OR NEW.{field} IS DISTINCT FROM OLD.{field}\n"
+        f"     OR NEW.{fact} IS DISTINCT FROM OLD.{fact} THEN\n"
+        f"    NEW.{fact} := {function}(NEW.{field});\n"
+        "  END IF;\n"
+    )
+
+
+TRIGGER_FUNCTION = (
+    """
 CREATE FUNCTION analytics_drug_facts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' OR NEW.generic_name IS DISTINCT FROM OLD.generic_name
@@ -125,22 +149,13 @@ BEGIN
     NEW.name_moieties := analytics_name_moieties(NEW.generic_name);
     NEW.moieties := analytics_moieties(NEW.name_moieties);
   END IF;
-  IF TG_OP = 'INSERT' OR NEW.brand_name IS DISTINCT FROM OLD.brand_name
-     OR NEW.brand_names IS DISTINCT FROM OLD.brand_names THEN
-    NEW.brand_names := analytics_names(NEW.brand_name);
-  END IF;
-  IF TG_OP = 'INSERT' OR NEW.dosage_form IS DISTINCT FROM OLD.dosage_form
-     OR NEW.dosage_forms IS DISTINCT FROM OLD.dosage_forms THEN
-    NEW.dosage_forms := analytics_names(NEW.dosage_form);
-  END IF;
-  IF TG_OP = 'INSERT' OR NEW.title IS DISTINCT FROM OLD.title
-     OR NEW.title_terms IS DISTINCT FROM OLD.title_terms THEN
-    NEW.title_terms := analytics_title_terms(NEW.title);
-  END IF;
-  RETURN NEW;
+"""
+    + "".join(_recompute(*fact) for fact in ONE_FIELD_FACTS)
+    + """  RETURN NEW;
 END
 $$;
 """
+)
 
 FILL = """
 UPDATE drugs SET generic_names = analytics_names(generic_name),
@@ -169,6 +184,7 @@ def upgrade():
             ),
         )
     op.execute(FUNCTIONS)
+    op.execute(TRIGGER_FUNCTION)
     op.execute(FILL)  # before the trigger: each fact computed once
     op.execute(TRIGGER)
     op.create_index(
