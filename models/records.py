@@ -110,6 +110,12 @@ class Authorization(TrackedRecord, Model):
             postgresql_using="gin",
             postgresql_ops={"patient_name": "gin_trgm_ops"},
         ),
+        sa.Index(  # the list's default order, without a sort of every row (0017)
+            "authorizations_patient_order",
+            "patient_name",
+            "id",
+            postgresql_where=sa.text("archived_at IS NULL"),
+        ),
     )
 
 
@@ -258,6 +264,7 @@ class RecordChange(Model):
 
     __table_args__ = (
         sa.Index("record_changes_record", "dataset", "record_id", "changed_at"),
+        sa.Index("record_changes_run", "run_id"),  # a run's changes; retention's checks (0017)
         sa.CheckConstraint("actor_type IN ('user', 'sync', 'system')", name="record_changes_actor"),
     )
 

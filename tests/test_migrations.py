@@ -17,6 +17,14 @@ def tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def indexes_of(url: str, table: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return {index["name"] for index in sa.inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
 def run_columns(url: str) -> set[str]:
     engine = sa.create_engine(url)
     try:
@@ -205,6 +213,11 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert "queued_after_id" in run_columns(url)
         assert "drug_facts" in tables(url)
         assert "title_terms" not in columns_of(url, "drugs")
+        assert "record_changes_run" in indexes_of(url, "record_changes")
+        assert "authorizations_patient_order" in indexes_of(url, "authorizations")
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0017 → 0016
+        assert "record_changes_run" not in indexes_of(url, "record_changes")
+        assert "authorizations_patient_order" not in indexes_of(url, "authorizations")
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0016 → 0015
         assert "drug_facts" not in tables(url)
         assert {"generic_names", "moieties", "title_terms"} <= set(columns_of(url, "drugs"))
