@@ -266,11 +266,9 @@ def test_a_flood_of_exports_and_long_searches_leaves_the_app_answering(
     assert len(answers) == 120 and statuses <= {200, 429}, sorted(statuses)
     assert ("export", 200) in answers and ("search", 200) in answers  # slots found were served
     assert not failures, failures
-    # One process serves all 120 at once here (werkzeug, a thread each): the burst's first
-    # moment can hold a probe back on the interpreter lock, so the bound is on the 95th
-    # percentile, with a ceiling for the slowest.
+    # Every probe under a second, as the issue asks (the test runs alone: marker `alone`).
     ordered = sorted(probes)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
     report = f"p95 {p95:.2f} s, slowest {ordered[-1]:.2f} s of {len(ordered)} probes"
     print(report)
-    assert p95 < 1.0 and ordered[-1] < 3.0, report
+    assert ordered[-1] < 1.0, report
