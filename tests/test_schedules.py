@@ -9,12 +9,9 @@ tests/test_analytics_runs.py fires the real one.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,8 +21,8 @@ from database import db
 from jobs import engine, schedules
 from models import Run, ScheduleFire
 from tests.fixtures.app import settings_for_tests
+from tests.fixtures.together import run_together
 
-ROOT = Path(__file__).resolve().parent.parent
 EVERY_MINUTE = "* * * * *"
 FAR_OFF = "0 12 1 1 *"  # noon on New Year's Day: keeps the sync schedule out of these tests' way
 
@@ -179,25 +176,7 @@ def test_two_app_processes_fire_each_minute_once(app, database_url):
         "LOG_LEVEL": "WARNING",
         "PATH": "/usr/bin:/bin",
     }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", SCHEDULER_PROCESS, json.dumps(minutes)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.flush()
-    outputs = [process.communicate(timeout=120)[0] for process in processes]
-    assert [p.returncode for p in processes] == [0, 0]
+    outputs = run_together(SCHEDULER_PROCESS, [json.dumps(minutes)], env)
 
     claimed = [json.loads(line)[0] for out in outputs for line in out.splitlines()]
     expected = [datetime.fromisoformat(m).replace(second=0) for m in minutes]
