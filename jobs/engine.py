@@ -239,6 +239,8 @@ class RunReporter(Reporter):
         self.watcher = watcher
         self.warnings: list[str] = []
         self._last_write = 0.0
+        self._unwritten: dict[str, Any] | None = None  # progress the throttle held back
+        self._write_lock = threading.Lock()
         self._last_cancel_check = 0.0
         self._phase: object = None
         self._phase_started = clock()
@@ -269,19 +271,31 @@ class RunReporter(Reporter):
         if self.watcher:
             self.watcher.progress(done, total, step, **details)
         details = {**details, **self._pace(done, total, details.get("phase"))}
+        values = {
+            "progress_done": done,
+            "progress_total": total,
+            "current_step": step[:500],
+            "progress_details": details,
+            "warnings": list(self.warnings),
+        }
         now = clock()
         finished = total is not None and done >= total
-        if now - self._last_write < PROGRESS_WRITE_INTERVAL and not finished:
-            return
-        self._last_write = now
-        self._update(
-            progress_done=done,
-            progress_total=total,
-            current_step=step[:500],
-            progress_details=details,
-            warnings=self.warnings,
-            heartbeat_at=sa.func.now(),
-        )
+        with self._write_lock:
+            if now - self._last_write < PROGRESS_WRITE_INTERVAL and not finished:
+                self._unwritten = values  # the heartbeat writes it if nothing newer comes
+                return
+            self._last_write, self._unwritten = now, None
+            self._update(**values, heartbeat_at=sa.func.now())
+
+    def flush_progress(self) -> None:
+        """Write the latest progress the throttle held back (called by the heartbeat), so a job
+        that waits after a burst of progress — a source that stalls — shows where it stands."""
+        with self._write_lock:
+            if self._unwritten is None:
+                return
+            values, self._unwritten = self._unwritten, None
+            self._last_write = clock()
+            self._update(**values)
 
     def checkpoint(self) -> None:
         if stopping().is_set():
@@ -321,9 +335,9 @@ def _execute(app: Flask, run_id: int, watcher: Reporter | None) -> str | None:
         run.heartbeat_at = sa.func.now()
         db.session.commit()
         log.info("%s job started (triggered by %s)", source, run.triggered_by)
-        heartbeat = Heartbeat(app, [run_id], HEARTBEAT_SECONDS)
-        heartbeat.start()
         reporter = RunReporter(app, run_id, watcher)
+        heartbeat = Heartbeat(app, [run_id], HEARTBEAT_SECONDS, reporter.flush_progress)
+        heartbeat.start()
         context = JobContext(run_id, reporter, app.config["SETTINGS"])
         status: str | None = None
         error: str | None = None

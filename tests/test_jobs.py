@@ -254,6 +254,27 @@ def test_run_history_filters_sorts_and_pages(client, bearer):
     assert bad.status_code == 422 and bad.json["error"]["details"]["field"] == "status"
 
 
+def test_a_job_that_waits_after_a_burst_of_progress_shows_its_latest_step(
+    app, bearer, monkeypatch, hold
+):
+    """Progress writes are throttled; what the throttle held back is written by the next
+    heartbeat, so a sync stalled on its source does not show a step it left long ago."""
+    monkeypatch.setattr(engine, "PROGRESS_WRITE_INTERVAL", 60.0)  # every step held back…
+    monkeypatch.setattr(engine, "HEARTBEAT_SECONDS", 0.1)  # …until a heartbeat
+    client = app.test_client()
+    headers = bearer("editor")
+    hold.at(5)  # the job waits after step 5
+    job_id = client.post("/api/scrape", json={"source": STEPPED}, headers=headers).json["job_id"]
+    hold.wait_until_reached()
+    deadline = time.monotonic() + 10
+    while (status := client.get(f"/api/scrape/status/{job_id}", headers=headers).json)["progress"][
+        "done"
+    ] != 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (status["progress"]["done"], status["progress"]["step"]) == (5, "step 5")
+    assert status["status"] == "running"
+
+
 def test_a_run_reaped_while_its_thread_lives_stops_and_keeps_its_verdict(
     app, make_app, bearer, monkeypatch, hold
 ):
