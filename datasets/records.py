@@ -269,6 +269,13 @@ class RecordService:
     ) -> Any:
         record = self.locked(record_id)
         self._check_version(record, version)
+        if record.archived_at is not None:  # out of every list: a correction nobody would see
+            db.session.rollback()
+            raise Conflict(
+                f"This {self.noun} is archived: restore it before editing it.",
+                field="archived",
+                current=self.detail_json(record),
+            )
         self.check(record, changes)
         try:
             merge.apply_manual_edit(

@@ -152,6 +152,24 @@ def test_an_editor_restores_an_archived_record(admin, editor, viewer, dataset):
     assert [(e["record_id"], e["username"]) for e in audit] == [(record_id, editor.username)]
 
 
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_an_archived_record_is_not_edited_until_it_is_restored(admin, editor, dataset):
+    record_id = SYNCED[dataset]()
+    path = f"/api/{dataset}/{record_id}"
+    field = {"authorizations": "payer", "drugs": "title", "drug-classes": "name"}[dataset]
+    admin.delete(path + "?version=1")
+    refused = editor.patch(path, json={"version": 2, field: "Changed by hand"})
+    assert refused.status_code == 409, refused.json
+    assert refused.json["error"]["details"]["field"] == "archived"
+    assert "restore it before editing" in refused.json["error"]["message"]
+    assert refused.json["error"]["details"]["current"]["archived"] is True
+    assert history_actions(editor, dataset, record_id)[0] == "archive"  # nothing written
+    editor.post(path + "/restore?version=2")
+    edited = editor.patch(path, json={"version": 3, field: "Changed by hand"})
+    assert edited.status_code == 200, edited.json
+    assert edited.json["data"][field] == "Changed by hand"
+
+
 def test_archive_and_restore_refuse_a_stale_version_with_the_current_record(admin, editor):
     record_id = synced_authorization()
     path = f"/api/authorizations/{record_id}"
