@@ -71,6 +71,19 @@ def authenticated_by_token() -> bool:
     return bool(g.get("authenticated_by_token"))
 
 
+def _a_browser_page_request() -> bool:
+    """An anonymous request the sign-in page can answer: a browser's GET of a page. A script —
+    an /api call, a write, a request with (invalid) credentials, or a client preferring another
+    type than HTML, such as Prometheus scraping /metrics — gets a 401 it can report instead."""
+    if wants_json() or request.method not in SAFE_METHODS or request.endpoint is None:
+        return False
+    if request.authorization is not None:
+        return False
+    accepted = request.accept_mimetypes
+    others = (quality for mime, quality in accepted if mime not in ("text/html", "*/*"))
+    return not accepted or accepted["text/html"] >= max(others, default=0)
+
+
 def _gate() -> Any:
     """Refuse anonymous requests to non-public routes; check CSRF for cookie sessions."""
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -78,8 +91,12 @@ def _gate() -> Any:
             csrf.protect()
         return None
     if not current_user.is_authenticated:
-        if wants_json() or request.method not in SAFE_METHODS or request.endpoint is None:
-            return error_response(401, "unauthorized", "Sign in or send a valid API token.")
+        if not _a_browser_page_request():
+            response, status = error_response(
+                401, "unauthorized", "Sign in or send a valid API token."
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response, status
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not authenticated_by_token():
         csrf.protect()
