@@ -97,16 +97,20 @@ def paginate(
     *,
     count_limit: int | None = None,
     count_plan: AbstractContextManager[Any] | None = None,
+    known_total: int | None = None,
 ):
     """Run `query` for the requested page and answer the list envelope.
 
     With `count_limit` (text searches), counting stops there: `total` is then at most that and
     `total_exact` says whether there are more. `count_plan` (the search's own planner settings,
     say) is entered around the capped count and, when that found every match, the page query;
-    with more matches than the cap, the page is read outside it."""
+    with more matches than the cap, the page is read outside it. `known_total` (the count the
+    database keeps for an unfiltered list) is answered as the exact total, without counting."""
     page, per_page = page_args()
     page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
-    if count_limit is None:
+    if known_total is not None:  # kept by the database (an unfiltered list): not counted
+        total, exact, rows = known_total, True, db.session.scalars(page_query).all()
+    elif count_limit is None:
         total = db.session.execute(
             sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
         ).scalar_one()

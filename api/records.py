@@ -49,7 +49,12 @@ def add_record_routes(
         limit = service.count_limit(request.args)
         query = filtered().options(*service.list_options())
         with taking_turns_if_searching():
-            return paginate(query, service.list_json, count_limit=limit)
+            return paginate(
+                query,
+                service.list_json,
+                count_limit=limit,
+                known_total=service.known_total(request.args),
+            )
 
     def export_records():
         export = service.csv_export(filtered(), request.args)

@@ -21,7 +21,7 @@ from database import db
 from datasets.field_rules import Field, label_for, sized_by_column
 from datasets.listing import BOOKKEEPING_CSV_COLUMNS, MAX_ID, CsvExport, choice_arg
 from errors import Conflict, NotFound, PreconditionRequired, ValidationFailed
-from models import RecordChange, TrackedRecord
+from models import RecordChange, TrackedRecord, kept_count
 
 
 def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
@@ -50,6 +50,9 @@ def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
         "updated_at": merge.json_value(record.updated_at),
     }
 
+
+# Query arguments that choose a page or its order, not which records are listed.
+UNFILTERING_ARGS = frozenset({"page", "per_page", "sort"})
 
 VERSION_REQUIRED = (
     'version is required: send the version you read the record at, as "version" in the '
@@ -180,6 +183,17 @@ class RecordService:
     def count_plan(self, args: Mapping[str, str]) -> AbstractContextManager[None] | None:
         """Planner settings for the capped count of a search (see `count_limit`), if any."""
         return None
+
+    def known_total(self, args: Mapping[str, str]) -> int | None:
+        """The list's total without counting: for the list as it opens (no filter but paging
+        and order, so every unarchived record), the count the database keeps (migration 0018);
+        None when filtered, or when the database has no count for the table yet."""
+        for name, value in args.items():
+            if name in UNFILTERING_ARGS or (name, value.strip()) == ("archived", "false"):
+                continue
+            if value.strip():
+                return None
+        return kept_count(self.model)
 
     def check(self, record: Any | None, changes: Mapping[str, Any]) -> None:
         """Rules across fields or records (uniqueness, date order); raise 409/422."""

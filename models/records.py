@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from database import Model, db
@@ -178,6 +178,36 @@ class Drug(TrackedRecord, Model):
     classes: Mapped[list[DrugClass]] = relationship(
         secondary=drug_class_memberships, back_populates="drugs"
     )
+    # The classes as a list item shows them (id, code, name, class_type; by type, then name),
+    # built by PostgreSQL in the page's own statement, and only when a query asks (`undefer`):
+    # a page of the Drugs list without an ORM object per class (bench/README.md, "Load").
+    classes_shown: Mapped[list[dict[str, Any]] | None] = column_property(
+        sa.select(
+            sa.func.json_agg(
+                aggregate_order_by(
+                    sa.func.json_build_object(
+                        "id",
+                        DrugClass.id,
+                        "code",
+                        DrugClass.code,
+                        "name",
+                        DrugClass.name,
+                        "class_type",
+                        DrugClass.class_type,
+                    ),
+                    DrugClass.class_type.collate("C"),  # code point order, as Python sorts
+                    DrugClass.name.collate("C"),
+                    DrugClass.id,
+                )
+            )
+        )
+        .select_from(drug_class_memberships)
+        .join(DrugClass, DrugClass.id == drug_class_memberships.c.drug_class_id)
+        .where(drug_class_memberships.c.drug_id == id)
+        .correlate_except(drug_class_memberships, DrugClass)
+        .scalar_subquery(),
+        deferred=True,
+    )
     ndc_codes: Mapped[list[NdcCode]] = relationship(
         back_populates="drug", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -299,3 +329,21 @@ def names_an_archived_record(dataset: Any, record_id: Any) -> sa.ColumnElement[b
         )
     )
     return sa.tuple_(dataset, record_id).in_(archived)
+
+
+class RecordCount(Model):
+    """A tracked table's number of unarchived rows, kept by the database's own triggers
+    (migration 0018) whoever writes: what an unfiltered list answers as its total without
+    counting 100,000 rows on every page. No row: not counted yet (readers count exactly)."""
+
+    __tablename__ = "record_counts"
+
+    table_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    unarchived: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+def kept_count(model: type[TrackedRecord]) -> int | None:
+    """The number of unarchived rows of `model` as the database keeps it, if it does."""
+    return db.session.scalar(
+        sa.select(RecordCount.unarchived).where(RecordCount.table_name == model.__tablename__)
+    )
