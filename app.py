@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 from flask import Flask, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
@@ -49,7 +50,23 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, written by orjson: a page of 25 drugs (29 kB) in 0.02 ms instead of
+    0.7 ms (bench/README.md, "Load"). Dates, decimals, UUIDs and dataclasses are still turned
+    into what Flask makes of them (`default`), text is UTF-8 rather than \\u escapes, and
+    indented output (debug mode) is left to Flask."""
+
     sort_keys = False  # answers keep the key order our serializers build
+    _OPTIONS = (
+        orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if not set(kwargs) - {"separators"}:
+            try:
+                return orjson.dumps(obj, default=self.default, option=self._OPTIONS).decode()
+            except orjson.JSONEncodeError:  # what orjson cannot hold, e.g. an integer past 64 bits
+                pass
+        return super().dumps(obj, **kwargs)
 
 
 class _ConsoleHandler(logging.StreamHandler):

@@ -138,7 +138,7 @@ def _record_field(rule: dict[str, Any], *, must_be_sent: bool) -> tuple[Any, Any
         kind = Literal[tuple(rule["choices"])]
     elif rule["type"] == "number":
         kind = int
-        extra.update(ge=rule.get("minimum", 0), le=MAX_ID)
+        extra.update(ge=rule.get("minimum", 0), le=rule.get("maximum", MAX_ID))
     elif rule["type"] == "date":
         kind = date
     else:

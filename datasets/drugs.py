@@ -176,7 +176,7 @@ class DrugService(records.RecordService):
     }
     create_only: ClassVar[dict[str, field_rules.Field]] = {
         "set_id": field_rules.Text(required=True, max_length=64),
-        "spl_version": field_rules.WholeNumber(minimum=1),
+        "spl_version": field_rules.WholeNumber(minimum=1, label="Label version"),
     }
     unique = ("set_id",)
     filters = ("name", "ndc", "q", "drug_class_id", "class_type", "labeler", "dosage_form")

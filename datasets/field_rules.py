@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from datasets.listing import MAX_ID
 from errors import ValidationFailed
 from models import TrackedRecord
 
@@ -77,18 +78,29 @@ class Date:
 class WholeNumber:
     minimum: int = 0
     label: str = ""
+    maximum: int = MAX_ID  # the column is PostgreSQL's integer
 
     def parse(self, name: str, value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < self.minimum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not self.minimum <= value <= self.maximum
+        ):
             raise ValidationFailed(
-                f"{name} must be a whole number of at least {self.minimum}.", field=name
+                f"{name} must be a whole number from {self.minimum} to {self.maximum}.",
+                field=name,
             )
         return value
 
     def rules(self) -> dict[str, Any]:
-        return {"type": "number", "required": False, "minimum": self.minimum}
+        return {
+            "type": "number",
+            "required": False,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
 
 
 Field = Text | Date | WholeNumber

@@ -139,10 +139,11 @@ def test_the_create_rules_of_a_drug_add_its_set_id_and_label_version(client, bea
     }
     assert rules["spl_version"] == {
         "name": "spl_version",
-        "label": "Spl version",
+        "label": "Label version",
         "type": "number",
         "required": False,
         "minimum": 1,
+        "maximum": 2**31 - 1,  # the column is PostgreSQL's integer
         "bulk": False,
     }
     assert rules["title"]["required"] and rules["title"]["bulk"]
