@@ -9,9 +9,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
 from sandbox.catalogue import Catalogue
+from tests.fixtures.authorizations_browser import settled, words
 from tests.fixtures.browser import screen_settled, sign_in, wait
 from tests.fixtures.dailymed_sync import run_sync
-from tests.test_authorizations_browser import settled, words
 from tests.test_browser_add_archive import shot
 
 

@@ -1,6 +1,7 @@
 """PUT replaces a record whole where the API MedSync replaces had it (the Protego API: drugs and
 drug classes); authorizations are corrected with PATCH only. The routes, the OpenAPI document and
-the README's API tables say the same, and a PUT on an authorization is a 405 naming what it takes."""
+the README's API tables say the same, and a PUT on an authorization is a 405 naming what it
+takes."""
 
 from __future__ import annotations
 
