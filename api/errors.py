@@ -84,8 +84,11 @@ def register_error_handlers(app: Flask) -> None:
         message = exc.description or exc.name
         if status == 400 and "JSON" in (message or ""):
             message = "The request body is not valid JSON."
-        response, status = error_response(status, _HTTP_CODES.get(status, "error"), message)
         valid_methods = getattr(exc, "valid_methods", None)  # only MethodNotAllowed has them
+        if valid_methods:
+            takes = ", ".join(sorted(set(valid_methods) - {"HEAD", "OPTIONS"}))
+            message = f"{request.method} is not allowed here: this URL takes {takes}."
+        response, status = error_response(status, _HTTP_CODES.get(status, "error"), message)
         if valid_methods:
             response.headers["Allow"] = ", ".join(valid_methods)
         return response, status

@@ -1,11 +1,11 @@
 """What the DailyMed benchmarks share: a throw-away database, the app on it, sandbox data shaped
-as the client returns it, and writing a section of bench/README.md."""
+as the client returns it, percentiles and writing a section of bench/README.md."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
@@ -83,6 +83,12 @@ def write_readme_section(title: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     README.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value `fraction` of the way through `values` sorted, by nearest rank (0.99: the p99)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def machine() -> str:

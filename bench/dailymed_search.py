@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 import accounts
-from bench.common import benchmark_app, machine, write_readme_section
+from bench.common import benchmark_app, machine, percentile, write_readme_section
 from bench.dailymed_write import write_path
 from database import db
 from datasets.drugs import SEARCH_COUNT_LIMIT
@@ -49,8 +49,7 @@ class Latencies:
 
     @property
     def p99(self) -> float:
-        ordered = sorted(self.milliseconds)
-        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        return percentile(self.milliseconds, 0.99)
 
 
 def name_terms(catalogue: Catalogue, count: int, rng: random.Random) -> list[str]:

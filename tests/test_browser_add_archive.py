@@ -20,10 +20,10 @@ from selenium.webdriver.support.ui import Select
 import accounts
 from sandbox.catalogue import Catalogue
 from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.authorizations_browser import api_sync, other_status, record_for
 from tests.fixtures.browser import redraws, screen_redrawn, screen_settled, sign_in, wait
 from tests.fixtures.dailymed_sync import run_sync
 from tests.fixtures.sandbox import RunningSandbox, app_pointed_at
-from tests.test_authorizations_browser import api_sync, other_status, record_for
 
 ROWS = 6
 TABLE = "#authorizations-table"

@@ -16,9 +16,9 @@ from selenium.webdriver.support.ui import Select
 
 import accounts
 from tests.fixtures.app import TEST_PASSWORD
+from tests.fixtures.authorizations_browser import api_edit, api_sync, other_status, record_for
 from tests.fixtures.browser import redraws, screen_redrawn, screen_settled, sign_in, wait
 from tests.fixtures.sandbox import RunningSandbox
-from tests.test_authorizations_browser import api_edit, api_sync, other_status, record_for
 from tests.test_browser_add_archive import numbers_shown, open_list, portal_of, row_for, shot
 
 ROWS = 12

@@ -12,9 +12,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from sandbox.catalogue import Catalogue
+from tests.fixtures.authorizations_browser import api_sync, click_in_row, settled, words
 from tests.fixtures.browser import screen_settled, sign_in, wait
 from tests.fixtures.dailymed_sync import run_sync
-from tests.test_authorizations_browser import api_sync, click_in_row, settled, words
 from tests.test_browser_add_archive import open_list, people, portal_app, row_for, shot
 
 __all__ = ["people", "portal_app"]  # fixtures used by the tests below

@@ -17,6 +17,7 @@ const PAGE_SIZE = 50;
 // Changes that set a field's value, so setting it back makes sense.
 const REVERTABLE = new Set(["sync_update", "manual_edit", "review_take_source", "revert"]);
 
+const blank = (value) => value == null || value === "";
 const same = (a, b) => (a ?? null) === (b ?? null) || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function actorName(change) {
@@ -47,6 +48,8 @@ export function describeChange(dataset, change) {
   const noun = dataset.fields.noun(change.field);
   const from = dataset.fields.node(change.field, change.old_value);
   const to = dataset.fields.node(change.field, change.new_value);
+  // A sentence ending on a value that ends with a full stop ("ACME, INC.") takes no second one.
+  const stop = dataset.fields.text(change.field, change.new_value).endsWith(".") ? "" : ".";
   switch (change.action) {
     case "sync_insert":
       return html`${who} added this record from the source.`;
@@ -61,8 +64,13 @@ export function describeChange(dataset, change) {
     case "sync_joined":
       return html`Joined by ${joinedBy(change)}: your values kept, differences to review.`;
     case "sync_update":
-      return html`${who} changed ${noun} from ${from} to ${to}.`;
+      return html`${who} changed ${noun} from ${from} to ${to}${stop}`;
     case "sync_source_changed":
+      // No earlier source value (a record made by hand that a sync joined, or a field the source
+      // left empty): the record had a person's value all along, so "from (empty)" would mislead.
+      if (blank(change.old_value)) {
+        return html`${who} found the source's ${noun} (${to}) differs from the corrected value, which was kept and needs review.`;
+      }
       return html`${who} saw the source change ${noun} from ${from} to ${to}; the corrected value was kept and needs review.`;
     case "sync_caught_up":
       return html`${who} found the source now agrees on ${noun} (${to}); it is no longer a correction.`;
@@ -71,13 +79,13 @@ export function describeChange(dataset, change) {
     case "marked_missing":
       return html`${who} didn't find this record in the source; it was kept and marked missing.`;
     case "manual_edit":
-      return html`${who} edited ${noun} from ${from} to ${to}.`;
+      return html`${who} edited ${noun} from ${from} to ${to}${stop}`;
     case "review_keep":
-      return html`${who} reviewed ${noun} and kept the corrected value, ${to}.`;
+      return html`${who} reviewed ${noun} and kept the corrected value, ${to}${stop}`;
     case "review_take_source":
-      return html`${who} reviewed ${noun} and took the source's value, changing it from ${from} to ${to}.`;
+      return html`${who} reviewed ${noun} and took the source's value, changing it from ${from} to ${to}${stop}`;
     case "revert":
-      return html`${who} reverted ${noun} from ${from} to ${to}.`;
+      return html`${who} reverted ${noun} from ${from} to ${to}${stop}`;
     default:
       return html`${who}: ${String(change.action || "change").replaceAll("_", " ")}${change.field ? ` of ${noun}` : ""}.`;
   }
