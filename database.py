@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+import orjson
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
 from flask_migrate import Migrate
@@ -56,7 +58,29 @@ def engine_options(request_threads: int) -> dict[str, Any]:
     WEB_CONCURRENCY × 2 × (WEB_THREADS + 4) connections from the web tier (exports have a pool
     of their own, EXPORT_CONCURRENCY)."""
     size = request_threads + BACKGROUND_CONNECTIONS
-    return {"pool_pre_ping": True, "pool_size": size, "max_overflow": size, "pool_timeout": 10}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": size,
+        "max_overflow": size,
+        "pool_timeout": 10,
+        "json_deserializer": read_json,
+    }
+
+
+_LONG_NUMBER = re.compile(r"\d{16}")
+
+
+def read_json(text: str) -> Any:
+    """A JSON or JSONB value as psycopg2 hands it over, read by orjson (several times faster
+    than the standard library on a page of records), unless it holds a number orjson would
+    not keep exactly — 16 digits or more (orjson reads integers past 64 bits as floats) or
+    one past a double's range — which the standard library reads instead."""
+    if not _LONG_NUMBER.search(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cut off by statement_timeout

@@ -5,6 +5,7 @@ orjson cannot hold (an integer past 64 bits) still answers, through Flask's own 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import json
 
 
@@ -45,3 +46,19 @@ def test_a_whole_number_past_the_columns_range_is_refused_naming_the_field(edito
     assert answer.json["error"]["details"]["field"] == "spl_version"
     assert "from 1 to 2147483647" in answer.json["error"]["message"]
     assert editor.get("/api/drugs").json["total"] == 0  # nothing stored
+
+
+def test_json_columns_read_back_exactly_whatever_they_hold(app):
+    """JSON and JSONB values are read by orjson, but a number it would not keep exactly (past
+    64 bits, past a double) is read by the standard library."""
+    from database import db
+
+    def read(literal: str):
+        return db.session.execute(sa.text(f"SELECT CAST('{literal}' AS jsonb)")).scalar_one()
+
+    assert read('{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+    assert read('{"n": 1e400}') == {"n": 10**400}  # PostgreSQL writes it out in full
+    assert read('{"title": "ÉCLAIR", "list": [1, 2.5, null, true]}') == {
+        "title": "ÉCLAIR",
+        "list": [1, 2.5, None, True],
+    }
