@@ -107,3 +107,21 @@ def test_a_stem_is_counted_on_distinct_moieties_not_on_salts_of_one_drug(client,
     ]
     assert not any(stem.endswith("ATE") for stem in stems)  # salts are not stems
     assert "LOL" not in stems  # -LOL reaches no more names than -OLOL
+
+
+def test_a_name_whose_two_ingredients_share_a_stem_counts_once_for_it(client, bearer, app):
+    """ATENOLOL AND PROPRANOLOL has -OLOL twice: one name and one label, not two."""
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=name, generic_name=name)
+        for i, name in enumerate(("ATENOLOL AND PROPRANOLOL", "ATENOLOL", "METOPROLOL"))
+    )
+    db.session.commit()
+    body: dict[str, Any] = analysis(client, bearer("viewer"), "names")
+    stems = {item["stem"]: item for item in body["data"]["suffixes"]}
+    assert stems["OLOL"] == {
+        "stem": "OLOL",
+        "names": 3,
+        "labels": 3,
+        "examples": ["ATENOLOL", "ATENOLOL AND PROPRANOLOL", "METOPROLOL"],
+    }
+    assert (stems["NOLOL"]["names"], stems["NOLOL"]["labels"]) == (2, 2)
