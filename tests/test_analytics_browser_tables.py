@@ -1,14 +1,17 @@
 """The Analytics screen's tables: a chart's table view shows its figures and sorts; the CSV holds
-exactly the table's rows, formulas defused."""
+exactly the table's rows, formulas defused; the records listed for their source links open at
+their own screen."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 
 from selenium.webdriver.common.by import By
 
-from tests.fixtures.analytics_browser import chart_of, open_analytics, panel, signed_in
+from tests.fixtures.analytics_browser import SCREENSHOTS, chart_of, open_analytics, panel, signed_in
+from tests.fixtures.browser import screen_settled, wait
 
 
 def test_the_table_view_shows_the_charts_figures_and_sorts(browser, live_server, synced):
@@ -141,3 +144,33 @@ def test_csv_cells_that_look_like_formulas_are_defused(
     rows = read_csv(browser, "quality", "labels_without_ndcs")
     assert rows[0] == ["Title", "Set id"]
     assert ['\'=HYPERLINK("x","y")', "0b3b2f5e-8a5b-4a4e-9a51-6f0f6a3c9d10"] in rows[1:]
+
+
+def test_a_record_listed_for_a_missing_link_is_named_and_opens_at_its_screen(
+    browser, live_server, synced, client, bearer
+):
+    """An authorization a person made has no portal key: the Missing links table names it by
+    kind and id, and its name opens the Authorizations screen at it."""
+    made = client.post(
+        "/api/authorizations",
+        headers=bearer("editor"),
+        json={"patient_name": "Dee Hand", "status": "Pending", "authorization_number": "PA-9"},
+    )
+    assert made.status_code == 201, made.json
+    record_id = made.json["data"]["id"]
+    signed_in(browser, live_server, "viewer")
+    open_analytics(browser, live_server)
+    card = panel(browser, "urls", "missing")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
+    link = card.find_element(By.CSS_SELECTOR, f'a[data-record="authorizations:{record_id}"]')
+    assert link.text == f"Authorization #{record_id}"
+    assert link.get_attribute("href").endswith(f"#/authorizations?id={record_id}")
+    if SCREENSHOTS:
+        card.screenshot(os.path.join(SCREENSHOTS, "analytics-missing-links.png"))
+
+    link.click()
+    wait(browser, 30).until(screen_settled("authorizations"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#authorizations-table tr[data-authorization-id]")
+    assert [row.get_attribute("data-authorization-id") for row in rows] == [str(record_id)]
+    chip = browser.find_element(By.ID, "authorizations-record")
+    assert chip.find_element(By.CSS_SELECTOR, "[data-value]").text == str(record_id)
