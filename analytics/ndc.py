@@ -132,11 +132,19 @@ def _top_labelers(codes: sa.Subquery, labelers: list[dict[str, Any]]) -> list[di
 
 
 def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
-    """Package NDCs (compared normalised) on more than one label, most-shared first: counted on
-    distinct (code, label) pairs, set ids gathered for the LISTED codes alone."""
+    """Package NDCs (compared normalised) on more than one label, most-shared first. The shared
+    codes are found in one hash over the codes (a code is on several labels when its lowest and
+    highest label differ), then their distinct labels are counted, and set ids gathered for
+    the LISTED codes alone: the few thousand shared codes, not every (code, label) pair."""
+    several = (
+        sa.select(codes.c.ndc11)
+        .where(codes.c.ndc11.is_not(None))
+        .group_by(codes.c.ndc11)
+        .having(sa.func.min(codes.c.drug_id) < sa.func.max(codes.c.drug_id))
+    )
     pairs = (
         sa.select(codes.c.ndc11, codes.c.drug_id)
-        .where(codes.c.ndc11.is_not(None))
+        .where(codes.c.ndc11.in_(several))
         .group_by(codes.c.ndc11, codes.c.drug_id)
         .cte("pairs")
     )
@@ -144,7 +152,6 @@ def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
     top = (
         sa.select(pairs.c.ndc11, labels.label("labels"), sa.func.count().over().label("total"))
         .group_by(pairs.c.ndc11)
-        .having(labels > 1)
         .order_by(labels.desc(), pairs.c.ndc11)
         .limit(LISTED)
         .subquery("top")
