@@ -132,19 +132,12 @@ def _top_labelers(codes: sa.Subquery, labelers: list[dict[str, Any]]) -> list[di
 
 
 def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
-    """Package NDCs (compared normalised) on more than one label, most-shared first. The shared
-    codes are found in one hash over the codes (a code is on several labels when its lowest and
-    highest label differ), then their distinct labels are counted, and set ids gathered for
-    the LISTED codes alone: the few thousand shared codes, not every (code, label) pair."""
-    several = (
-        sa.select(codes.c.ndc11)
-        .where(codes.c.ndc11.is_not(None))
-        .group_by(codes.c.ndc11)
-        .having(sa.func.min(codes.c.drug_id) < sa.func.max(codes.c.drug_id))
-    )
+    """Package NDCs (compared normalised) on more than one label, most-shared first: the shared
+    codes found first (`on_several_labels`), then their distinct labels counted, and set ids
+    gathered for the LISTED codes alone."""
     pairs = (
         sa.select(codes.c.ndc11, codes.c.drug_id)
-        .where(codes.c.ndc11.in_(several))
+        .where(codes.c.ndc11.in_(on_several_labels(codes)))
         .group_by(codes.c.ndc11, codes.c.drug_id)
         .cte("pairs")
     )
@@ -173,6 +166,18 @@ def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
         for row in rows
     ]
     return items, rows[0].total if rows else 0
+
+
+def on_several_labels(codes: sa.FromClause) -> sa.Select:
+    """The package codes (`ndc11`) of `codes` (with `drug_id`) printed on more than one label:
+    one hash over the codes, a code's lowest and highest label differing (no distinct
+    (code, label) pairs of every code)."""
+    return (
+        sa.select(codes.c.ndc11)
+        .where(codes.c.ndc11.is_not(None))
+        .group_by(codes.c.ndc11)
+        .having(sa.func.min(codes.c.drug_id) < sa.func.max(codes.c.drug_id))
+    )
 
 
 def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:

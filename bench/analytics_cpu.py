@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import sqlalchemy as sa
 
 from analytics import registry
@@ -85,9 +86,15 @@ def explain(analysis: str, filters: Filters) -> str:
     cursor = db.session.connection().connection.cursor()
     for seconds, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True):
         if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            report.append(f"-- {seconds:.2f} CPU s\n{statement}\n{parameters}\n")
             continue
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SAVEPOINT plan")
+        try:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        except psycopg2.Error as exc:  # a statement on a temporary table the analysis dropped
+            cursor.execute("ROLLBACK TO SAVEPOINT plan")
+            plan = f"(no plan: {str(exc).splitlines()[0]})"
         report.append(f"-- {seconds:.2f} CPU s\n{statement}\n{parameters}\n{plan}\n")
     db.session.rollback()
     return "\n".join(report)
