@@ -225,39 +225,44 @@ def _repeats(
 
     Stems and roots are cut here, not joined from `_moiety_stems`: the planner cannot know how
     many rows a CTE holds, and took a nested loop over one (25 s)."""
-    kinds = (
-        sa.values(sa.column("kind", sa.Text), name="kinds")
-        .data([(kind,) for kind in KINDS])
-        .alias("kinds")
-    )
-    kind = kinds.c.kind
-    root = _cut(kind, pairs.c.moiety, STEM_LENGTHS.start)
-    # Grouped byte by byte ("C"): the planner, not knowing how many pairs there are, groups them
-    # by sorting, and a sort in the database's own collation costs several times as much.
-    keys = [_bytewise(owner), _bytewise(kind), _bytewise(root)]
+    moiety = pairs.c.moiety
+    roots = {kind: _bytewise(_cut(sa.literal(kind), moiety, STEM_LENGTHS.start)) for kind in KINDS}
+    # Grouped byte by byte ("C"): the planner, not knowing how many pairs there are, may group
+    # them by sorting, and a sort in the database's own collation costs several times as much.
+    # One grouping set per kind: each pair feeds both, read once.
+    grouped_by = _bytewise(owner)
     crowded = (
         sa.select(
-            *(key.label(name) for key, name in zip(keys, ("owner", "kind", "root"), strict=True)),
-            sa.func.array_agg(pairs.c.moiety).label("moieties"),
+            grouped_by.label("owner"),
+            *(root.label(kind) for kind, root in roots.items()),
+            sa.func.array_agg(moiety).label("moieties"),
         )
-        .select_from(pairs)
-        .join(kinds, _long_enough(pairs.c.moiety, STEM_LENGTHS.start))
-        .group_by(*keys)
+        .where(_long_enough(moiety, STEM_LENGTHS.start))
+        .group_by(sa.func.grouping_sets(*(sa.tuple_(grouped_by, root) for root in roots.values())))
         .having(sa.func.count() > 1)
     )
     if only is not None:
-        roots = sa.select(only.c.kind, _cut(only.c.kind, only.c.stem, STEM_LENGTHS.start))
-        crowded = crowded.where(sa.tuple_(kind, root).in_(roots))
+        wanted = [
+            root.in_(
+                sa.select(_cut(sa.literal(kind), only.c.stem, STEM_LENGTHS.start)).where(
+                    only.c.kind == kind
+                )
+            )
+            for kind, root in roots.items()
+        ]
+        crowded = crowded.where(sa.or_(*wanted))
     crowd = crowded.subquery("crowded")
+    # A row is grouped by one kind's root, the other's NULL.
+    kind = sa.case((crowd.c.prefix.is_not(None), "prefix"), else_="suffix")
     each = sa.func.unnest(crowd.c.moieties).table_valued("moiety").render_derived("each")
     lengths = _lengths().render_derived("lengths")
-    stem = _cut(crowd.c.kind, each.c.moiety, lengths.c.length)
+    stem = _cut(kind, each.c.moiety, lengths.c.length)
     per_owner = (
-        sa.select(crowd.c.kind, stem.label("stem"), (sa.func.count() - 1).label("extra"))
+        sa.select(kind.label("kind"), stem.label("stem"), (sa.func.count() - 1).label("extra"))
         .select_from(crowd)
         .join(each, sa.true())
         .join(lengths, _long_enough(each.c.moiety, lengths.c.length))
-        .group_by(crowd.c.owner, crowd.c.kind, stem)
+        .group_by(crowd.c.owner, kind, stem)
         .having(sa.func.count() > 1)
         .subquery("per_owner")
     )
