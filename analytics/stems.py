@@ -224,7 +224,7 @@ def _repeats(
     (kind, stem) wanted, when not every one is.
 
     Stems and roots are cut here, not joined from `_moiety_stems`: the planner cannot know how
-    many rows a CTE holds, and took a nested loop over one (25 s)."""
+    many rows a CTE holds, and took a nested loop over one (8 CPU s)."""
     moiety = pairs.c.moiety
     roots = {kind: _bytewise(_cut(sa.literal(kind), moiety, STEM_LENGTHS.start)) for kind in KINDS}
     # Grouped byte by byte ("C"): the planner, not knowing how many pairs there are, may group
@@ -283,8 +283,9 @@ def _long_enough(moiety: sa.ColumnElement[str], length: Any) -> sa.ColumnElement
 
 
 def _bytewise(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """`column` compared byte by byte when it is text (the same groups, a cheaper sort)."""
-    return sa.collate(column, "C") if isinstance(column.type, sa.String) else column
+    """`column` compared byte by byte unless it is a number (text here: a name, a moiety, a
+    root; the same groups, a cheaper sort)."""
+    return column if isinstance(column.type, sa.Integer) else sa.collate(column, "C")
 
 
 def _examples(named: sa.CTE, moiety_stems: sa.CTE, candidates: sa.CTE) -> sa.Subquery:
