@@ -16,6 +16,8 @@ Core table, read by the analyses alone, joined to the filters' scope by `drug_id
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -37,18 +39,25 @@ drug_facts = sa.Table(
 )
 
 
-def unnested(fact: str, label: str, filters: Filters) -> sa.Select:
+def unnested(fact: str, label: str, filters: Filters, *, sized: bool = False) -> sa.Select:
     """(drug_id, `label`): each element of `fact` of each drug the filters keep, one row each.
 
     Unfiltered, a scan of the facts leaving out the archived ids. Filtered, the scope drives:
     each kept drug's facts are fetched by id (a few thousand index probes), where the planner
     would otherwise hash the scope and scan every drug's facts (its costs assume a page read
-    from disk; these are in memory)."""
+    from disk; these are in memory). `sized` adds "size": how many elements the drug's fact
+    holds."""
     column = drug_facts.c[fact]
+    drug_id: sa.ColumnElement[int]
+    values: sa.ColumnElement[Any]
     if not filters.active:
-        return sa.select(
-            drug_facts.c.drug_id.label("drug_id"), sa.func.unnest(column).label(label)
-        ).where(filters.keeps(drug_facts.c.drug_id))
-    (drug_id,) = filters.drug_ids().subquery("ids").c
-    of_drug = sa.select(column).where(drug_facts.c.drug_id == drug_id).scalar_subquery()
-    return sa.select(drug_id.label("drug_id"), sa.func.unnest(of_drug).label(label))
+        drug_id, values = drug_facts.c.drug_id, column
+        where = filters.keeps(drug_facts.c.drug_id)
+    else:
+        (drug_id,) = filters.drug_ids().subquery("ids").c
+        values = sa.select(column).where(drug_facts.c.drug_id == drug_id).scalar_subquery()
+        where = sa.true()
+    size = [sa.func.cardinality(values).label("size")] if sized else []
+    return sa.select(drug_id.label("drug_id"), sa.func.unnest(values).label(label), *size).where(
+        where
+    )

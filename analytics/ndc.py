@@ -132,11 +132,12 @@ def _top_labelers(codes: sa.Subquery, labelers: list[dict[str, Any]]) -> list[di
 
 
 def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
-    """Package NDCs (compared normalised) on more than one label, most-shared first: counted on
-    distinct (code, label) pairs, set ids gathered for the LISTED codes alone."""
+    """Package NDCs (compared normalised) on more than one label, most-shared first: the shared
+    codes found first (`on_several_labels`), then their distinct labels counted, and set ids
+    gathered for the LISTED codes alone."""
     pairs = (
         sa.select(codes.c.ndc11, codes.c.drug_id)
-        .where(codes.c.ndc11.is_not(None))
+        .where(codes.c.ndc11.in_(on_several_labels(codes)))
         .group_by(codes.c.ndc11, codes.c.drug_id)
         .cte("pairs")
     )
@@ -144,7 +145,6 @@ def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
     top = (
         sa.select(pairs.c.ndc11, labels.label("labels"), sa.func.count().over().label("total"))
         .group_by(pairs.c.ndc11)
-        .having(labels > 1)
         .order_by(labels.desc(), pairs.c.ndc11)
         .limit(LISTED)
         .subquery("top")
@@ -166,6 +166,18 @@ def _shared(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:
         for row in rows
     ]
     return items, rows[0].total if rows else 0
+
+
+def on_several_labels(codes: sa.FromClause) -> sa.Select:
+    """The package codes (`ndc11`) of `codes` (with `drug_id`) printed on more than one label:
+    one hash over the codes, a code's lowest and highest label differing (no distinct
+    (code, label) pairs of every code)."""
+    return (
+        sa.select(codes.c.ndc11)
+        .where(codes.c.ndc11.is_not(None))
+        .group_by(codes.c.ndc11)
+        .having(sa.func.min(codes.c.drug_id) < sa.func.max(codes.c.drug_id))
+    )
 
 
 def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:

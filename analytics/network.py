@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.filters import Filters, live_class
 from analytics.look_alikes import look_alike_names
+from analytics.ndc import on_several_labels
 from database import db
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from scraper.ndc import hyphenated
@@ -79,10 +80,16 @@ def _class_pairs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 def _linked_labels(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     """Package NDCs (normalised) printed on several labels in scope, with those labels; and how
-    many labels share a code with another. One query: the codes in scope are read once."""
-    codes = (
+    many labels share a code with another. One query: the codes in scope are read once, the
+    shared ones found in it (`analytics.ndc.on_several_labels`) and their labels alone listed."""
+    kept = (
         sa.select(NdcCode.ndc11, NdcCode.drug_id)
-        .where(filters.keeps(NdcCode.drug_id), NdcCode.ndc11.is_not(None))
+        .where(filters.keeps(NdcCode.drug_id))
+        .subquery("kept")
+    )
+    codes = (
+        sa.select(kept.c.ndc11, kept.c.drug_id)
+        .where(kept.c.ndc11.in_(on_several_labels(kept)))
         .distinct()
         .cte("codes")
     )

@@ -8,7 +8,16 @@ as the database derives them (`drug_facts.moieties`, `analytics.facts`).
 Every ending (or beginning) of STEM_LENGTHS letters leaving MIN_REST letters of the moiety is a
 candidate; a candidate is kept when at least two distinct moieties share it, and dropped when
 a longer stem containing it is shared by exactly the same names (so -OLOL is shown, not also
--LOL, unless -LOL reaches more names)."""
+-LOL, unless -LOL reaches more names).
+
+How names (and labels) are counted per stem without listing every (name, stem) pair — 29,000
+names × about 21 stems each is 625,000 rows to hash, which made this analysis slower than
+reading every drug into Python: a stem's names are the sum, over the moieties having the stem,
+of the names naming each moiety, less the names counted twice. A name is counted twice for a
+stem only when two of its own moieties have it (HYDROXYZINE AND HYDRALAZINE for -INE), and
+those two then share the stem's first (prefix) or last (suffix) STEM_LENGTHS.start letters, its
+root: so the repeats are counted on the few (name, root) pairs held by two moieties or more
+(`_repeats`). Labels are counted the same way, for the stems listed."""
 
 from __future__ import annotations
 
@@ -29,9 +38,10 @@ KINDS = ("prefix", "suffix")
 
 
 def label_moieties(filters: Filters) -> sa.Subquery:
-    """(drug_id, moiety): each distinct active moiety of each label in scope, as the database
-    keeps it per drug (`drug_facts.moieties`, `analytics.facts`)."""
-    return unnested("moieties", "moiety", filters).subquery("label_moieties")
+    """(drug_id, moiety, size): each distinct active moiety of each label in scope, as the
+    database keeps it per drug (`drug_facts.moieties`, `analytics.facts`), and how many the
+    label has."""
+    return unnested("moieties", "moiety", filters, sized=True).subquery("label_moieties")
 
 
 def name_moieties(filters: Filters) -> sa.Subquery:
@@ -49,72 +59,36 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     """For "prefix" and "suffix": the TOP_STEMS stems shared by most distinct generic names
     ([{stem, names, labels, examples}]) and how many stems there are.
 
-    Each distinct name's stems are cut from its own moieties (a few per name) and deduplicated
-    there, so the names per stem are a count over small groups, not a DISTINCT over every
-    (stem, name) pair. Labels only break ties, so they (the costly part: every label of every
-    moiety of a stem) and the examples are found for the candidates alone: the stems with at
-    least as many names as the TOP_STEMS-th."""
+    Names and labels per stem are sums over the moieties having the stem, less the repeats
+    (the module's docstring). Labels only break ties, so they and the examples are found for
+    the candidates alone: the stems with at least as many names as the TOP_STEMS-th."""
     found = label_moieties(filters).select().cte("found").prefix_with("MATERIALIZED")
     named = name_moieties(filters).select().cte("named").prefix_with("MATERIALIZED")
-    lengths = (
-        sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
-        .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])
-        .alias("lengths")
-    )
-
-    def cut(moiety: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-        return sa.case(
-            (lengths.c.kind == "prefix", sa.func.left(moiety, lengths.c.length)),
-            else_=sa.func.right(moiety, lengths.c.length),
+    moiety_stems = _moiety_stems(named, found)
+    ms = moiety_stems.c
+    # Per stem shared by two moieties or more: the sums over its moieties.
+    summed = (
+        sa.select(
+            ms.kind,
+            ms.stem,
+            sa.func.sum(ms.names).label("names"),
+            sa.func.sum(ms.labels).label("labels"),
         )
-
-    def long_enough(moiety: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-        return sa.func.char_length(moiety) >= lengths.c.length + MIN_REST
-
-    # One row per (moiety, kind, stem): a moiety has one stem per kind and length.
-    distinct_moieties = sa.select(named.c.moiety).distinct().subquery("distinct_moieties")
-    moiety = distinct_moieties.c.moiety
-    moiety_stems = (
-        sa.select(moiety, lengths.c.kind, cut(moiety).label("stem"))
-        .select_from(distinct_moieties)
-        .join(lengths, long_enough(moiety))
-        .cte("moiety_stems")
-    )
-    two_moieties = (
-        sa.select(moiety_stems.c.kind, moiety_stems.c.stem)
-        .group_by(moiety_stems.c.kind, moiety_stems.c.stem)
+        .group_by(ms.kind, ms.stem)
         .having(sa.func.count() >= 2)
-        .subquery("two_moieties")
+        .subquery("summed")
     )
-    grouped_names = (
-        sa.select(named.c.name, sa.func.array_agg(named.c.moiety).label("moieties"))
-        .group_by(named.c.name)
-        .subquery("grouped_names")
-    )
-    each = sa.func.unnest(grouped_names.c.moieties).table_valued("moiety").render_derived("each")
-    name_stems = (
-        sa.select(lengths.c.kind, cut(each.c.moiety).label("stem"))
-        .select_from(each)
-        .join(lengths, long_enough(each.c.moiety))
-        .distinct()
-        .lateral("name_stems")
-    )
-    names_per_stem = (
-        sa.select(name_stems.c.kind, name_stems.c.stem, sa.func.count().label("names"))
-        .select_from(grouped_names)
-        .join(name_stems, sa.true())
-        .group_by(name_stems.c.kind, name_stems.c.stem)
-        .subquery("names_per_stem")
-    )
+    named_twice = _repeats(named, named.c.name)
     shared = (
-        sa.select(names_per_stem)
-        .join(
-            two_moieties,
-            sa.and_(
-                two_moieties.c.kind == names_per_stem.c.kind,
-                two_moieties.c.stem == names_per_stem.c.stem,
+        sa.select(
+            summed.c.kind,
+            summed.c.stem,
+            sa.cast(summed.c.names - sa.func.coalesce(named_twice.c.extra, 0), sa.Integer).label(
+                "names"
             ),
+            summed.c.labels,
         )
+        .outerjoin(named_twice, _same_stem(named_twice, summed))
         .cte("shared")
     )
     # A stem is covered when a longer stem containing it is shared by exactly the same names
@@ -123,26 +97,16 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     # them (a hash join, not a comparison of every pair of stems).
     shorter = sa.func.generate_series(STEM_LENGTHS.start, sa.func.char_length(shared.c.stem) - 1)
     sizes = shorter.table_valued("size").render_derived("sizes")
-    contained = sa.case(
-        (shared.c.kind == "prefix", sa.func.left(shared.c.stem, sizes.c.size)),
-        else_=sa.func.right(shared.c.stem, sizes.c.size),
-    )
     covered = (
-        sa.select(shared.c.kind, contained.label("stem"), shared.c.names)
+        sa.select(shared.c.kind, _cut(shared.c.kind, shared.c.stem, sizes.c.size).label("stem"),
+                  shared.c.names)
         .select_from(shared)
         .join(sizes, sa.true())
         .subquery("covered")
-    )
+    )  # fmt: skip
     kept = (
         sa.select(shared)
-        .outerjoin(
-            covered,
-            sa.and_(
-                covered.c.kind == shared.c.kind,
-                covered.c.stem == shared.c.stem,
-                covered.c.names == shared.c.names,
-            ),
-        )
+        .outerjoin(covered, sa.and_(_same_stem(covered, shared), covered.c.names == shared.c.names))
         .where(covered.c.kind.is_(None))
         .subquery("kept")
     )
@@ -155,46 +119,14 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
         sa.func.row_number().over().label("id"),
     ).subquery("by_names")
     candidates = sa.select(by_names).where(by_names.c.place <= TOP_STEMS).cte("candidates")
-    candidate_moieties = (
-        sa.select(candidates.c.id, moiety_stems.c.moiety)
-        .join(
-            moiety_stems,
-            sa.and_(
-                moiety_stems.c.kind == candidates.c.kind, moiety_stems.c.stem == candidates.c.stem
-            ),
-        )
-        .cte("candidate_moieties")
-    )
-    labelled_pairs = (
-        sa.select(candidate_moieties.c.id, found.c.drug_id)
-        .join(found, found.c.moiety == candidate_moieties.c.moiety)
-        .distinct()
-        .subquery("labelled_pairs")
-    )
-    labelled = (
-        sa.select(labelled_pairs.c.id, sa.func.count().label("labels"))
-        .group_by(labelled_pairs.c.id)
-        .subquery("labelled")
-    )
-    example_names = (
-        sa.select(candidate_moieties.c.id, named.c.name)
-        .join(named, named.c.moiety == candidate_moieties.c.moiety)
-        .distinct()
-        .subquery("example_names")
-    )
-    examples = (
-        sa.select(
-            example_names.c.id,
-            sa.func.array_agg(aggregate_order_by(example_names.c.name, example_names.c.name)).label(
-                "examples"
-            ),
-        )
-        .group_by(example_names.c.id)
-        .subquery("examples")
-    )
+    # A label with one moiety is never counted twice.
+    several = sa.select(found).where(found.c.size > 1).subquery("several")
+    labelled_twice = _repeats(several, several.c.drug_id, only=candidates)
+    labels = sa.cast(candidates.c.labels - sa.func.coalesce(labelled_twice.c.extra, 0), sa.Integer)
+    examples = _examples(named, moiety_stems, candidates)
     order = (
         candidates.c.names.desc(),
-        labelled.c.labels.desc(),
+        labels.desc(),
         sa.func.char_length(candidates.c.stem).desc(),
         candidates.c.stem,
     )
@@ -205,10 +137,10 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
             candidates.c.names,
             candidates.c.total,
             examples.c.examples,
-            labelled.c.labels,
+            labels.label("labels"),
             sa.func.row_number().over(partition_by=candidates.c.kind, order_by=order).label("rank"),
         )
-        .join(labelled, labelled.c.id == candidates.c.id)
+        .outerjoin(labelled_twice, _same_stem(labelled_twice, candidates))
         .join(examples, examples.c.id == candidates.c.id)
         .subquery("ranked")
     )
@@ -228,3 +160,154 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
         )
         result[row.kind] = (items, row.total)
     return result
+
+
+def _cut(
+    kind: sa.ColumnElement[str], moiety: sa.ColumnElement[str], length: Any
+) -> sa.ColumnElement[str]:
+    """The stem of `kind` ("prefix" or "suffix") and `length` letters of `moiety`."""
+    return sa.case(
+        (kind == "prefix", sa.func.left(moiety, length)), else_=sa.func.right(moiety, length)
+    )
+
+
+def _same_stem(one: sa.FromClause, other: sa.FromClause) -> sa.ColumnElement[bool]:
+    return sa.and_(one.c.kind == other.c.kind, one.c.stem == other.c.stem)
+
+
+def _moiety_stems(named: sa.CTE, found: sa.CTE) -> sa.CTE:
+    """(moiety, kind, length, stem, root, names, labels): each distinct moiety in scope with
+    each of its stems, the stem's root (its first or last STEM_LENGTHS.start letters), and how
+    many names and labels name the moiety. A few rows per moiety (37,000 for 3,900 moieties)."""
+    names_of = (
+        sa.select(named.c.moiety, sa.func.count().label("names"))
+        .group_by(named.c.moiety)
+        .subquery("names_of")
+    )
+    labels_of = (
+        sa.select(found.c.moiety, sa.func.count().label("labels"))
+        .group_by(found.c.moiety)
+        .subquery("labels_of")
+    )
+    lengths = (
+        sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
+        .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])
+        .alias("lengths")
+    )
+    moiety = names_of.c.moiety
+    return (
+        sa.select(
+            moiety,
+            lengths.c.kind,
+            lengths.c.length,
+            _cut(lengths.c.kind, moiety, lengths.c.length).label("stem"),
+            _cut(lengths.c.kind, moiety, STEM_LENGTHS.start).label("root"),
+            names_of.c.names,
+            sa.func.coalesce(labels_of.c.labels, 0).label("labels"),
+        )
+        .select_from(names_of)
+        .join(lengths, _long_enough(moiety, lengths.c.length))
+        .outerjoin(labels_of, labels_of.c.moiety == moiety)
+        .cte("moiety_stems")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _repeats(
+    pairs: sa.FromClause, owner: sa.ColumnElement[Any], only: sa.CTE | None = None
+) -> sa.Subquery:
+    """(kind, stem, extra): how many times too often the owners (names or labels) of `pairs`
+    (owner, moiety) are counted for each stem when their moieties' counts are summed: an owner
+    with n moieties having the stem is counted n - 1 times too often. Only an owner holding two
+    moieties of one root can be, so those (owner, kind, root) are found first, one grouping of
+    the pairs' roots, and their moieties' stems are cut for them alone. `only`: the stems
+    (kind, stem) wanted, when not every one is.
+
+    Stems and roots are cut here, not joined from `_moiety_stems`: the planner cannot know how
+    many rows a CTE holds, and took a nested loop over one (8 CPU s)."""
+    moiety = pairs.c.moiety
+    roots = {kind: _bytewise(_cut(sa.literal(kind), moiety, STEM_LENGTHS.start)) for kind in KINDS}
+    # Grouped byte by byte ("C"): the planner, not knowing how many pairs there are, may group
+    # them by sorting, and a sort in the database's own collation costs several times as much.
+    # One grouping set per kind: each pair feeds both, read once.
+    grouped_by = _bytewise(owner)
+    crowded = (
+        sa.select(
+            grouped_by.label("owner"),
+            *(root.label(kind) for kind, root in roots.items()),
+            sa.func.array_agg(moiety).label("moieties"),
+        )
+        .where(_long_enough(moiety, STEM_LENGTHS.start))
+        .group_by(sa.func.grouping_sets(*(sa.tuple_(grouped_by, root) for root in roots.values())))
+        .having(sa.func.count() > 1)
+    )
+    if only is not None:
+        wanted = [
+            root.in_(
+                sa.select(_cut(sa.literal(kind), only.c.stem, STEM_LENGTHS.start)).where(
+                    only.c.kind == kind
+                )
+            )
+            for kind, root in roots.items()
+        ]
+        crowded = crowded.where(sa.or_(*wanted))
+    crowd = crowded.subquery("crowded")
+    # A row is grouped by one kind's root, the other's NULL.
+    kind = sa.case((crowd.c.prefix.is_not(None), "prefix"), else_="suffix")
+    each = sa.func.unnest(crowd.c.moieties).table_valued("moiety").render_derived("each")
+    lengths = _lengths().render_derived("lengths")
+    stem = _cut(kind, each.c.moiety, lengths.c.length)
+    per_owner = (
+        sa.select(kind.label("kind"), stem.label("stem"), (sa.func.count() - 1).label("extra"))
+        .select_from(crowd)
+        .join(each, sa.true())
+        .join(lengths, _long_enough(each.c.moiety, lengths.c.length))
+        .group_by(crowd.c.owner, kind, stem)
+        .having(sa.func.count() > 1)
+        .subquery("per_owner")
+    )
+    return (
+        sa.select(per_owner.c.kind, per_owner.c.stem, sa.func.sum(per_owner.c.extra).label("extra"))
+        .group_by(per_owner.c.kind, per_owner.c.stem)
+        .subquery("repeats")
+    )
+
+
+def _lengths() -> sa.TableValuedAlias:
+    return sa.func.generate_series(STEM_LENGTHS.start, STEM_LENGTHS.stop - 1).table_valued("length")
+
+
+def _long_enough(moiety: sa.ColumnElement[str], length: Any) -> sa.ColumnElement[bool]:
+    """`moiety` has a stem of `length` letters (it leaves MIN_REST letters)."""
+    return sa.func.char_length(moiety) >= length + MIN_REST
+
+
+def _bytewise(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """`column` compared byte by byte unless it is a number (text here: a name, a moiety, a
+    root; the same groups, a cheaper sort)."""
+    return column if isinstance(column.type, sa.Integer) else sa.collate(column, "C")
+
+
+def _examples(named: sa.CTE, moiety_stems: sa.CTE, candidates: sa.CTE) -> sa.Subquery:
+    """(id, examples): each candidate's first names in order, from the first EXAMPLES names of
+    each of its moieties (the first names of a union are among its parts' first names)."""
+    place = sa.func.row_number().over(partition_by=_bytewise(named.c.moiety), order_by=named.c.name)
+    first = sa.select(named, place.label("place")).subquery("first_names")
+    ms = moiety_stems.c
+    example_names = (
+        sa.select(candidates.c.id, first.c.name)
+        .join(moiety_stems, _same_stem(moiety_stems, candidates))
+        .join(first, sa.and_(first.c.moiety == ms.moiety, first.c.place <= EXAMPLES))
+        .distinct()
+        .subquery("example_names")
+    )
+    return (
+        sa.select(
+            example_names.c.id,
+            sa.func.array_agg(aggregate_order_by(example_names.c.name, example_names.c.name)).label(
+                "examples"
+            ),
+        )
+        .group_by(example_names.c.id)
+        .subquery("examples")
+    )

@@ -45,10 +45,8 @@ STOP_WORDS = (
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    forms = _forms(filters)
     labels = filters.labels()
-    dosage_forms, form_total = _top(forms.c.drug_id, forms.c.form, "dosage_form", TOP)
-    routes, _routes = _top(forms.c.drug_id, forms.c.route, "route", None)
+    (dosage_forms, form_total), (routes, _routes) = _forms_and_routes(filters)
     top_ingredients, ingredient_total, mix = _ingredients(filters, labels)
     return {
         "summary": {
@@ -72,30 +70,81 @@ def analyze(filters: Filters) -> dict[str, Any]:
     }
 
 
-def _forms(filters: Filters) -> sa.Subquery:
-    """(drug_id, form, route): each distinct dosage form each label in scope names, upper-cased
-    (`drug_facts.dosage_forms`, `analytics.facts`)."""
-    named = unnested("dosage_forms", "form", filters).subquery("named")
+def _forms_and_routes(filters: Filters) -> list[tuple[list[dict[str, Any]], int]]:
+    """The TOP dosage forms (upper-cased, `drug_facts.dosage_forms`) on most labels, and every
+    route (from the form's head word, `ROUTES`) with its labels, most first; how many of each.
+
+    One pass over the forms in scope: a drug's forms are distinct already, so labels per form
+    are a count of rows. A route's labels are its forms' labels less the drugs counted twice:
+    a drug with two forms of one route (TABLET and TABLET, FILM COATED), found among the drugs
+    with several forms alone. (The distinct (label, form) and (label, route) pairs were hashed
+    over every row, twice.)"""
+    named = unnested("dosage_forms", "form", filters, sized=True).subquery("named")
     head = sa.func.substring(named.c.form, "^[A-Z]+")
-    route = sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE)
-    return sa.select(named.c.drug_id, named.c.form, route.label("route")).subquery("forms")
+    forms = (
+        sa.select(named, sa.case(ROUTES, value=head, else_=UNKNOWN_ROUTE).label("route"))
+        .where(named.c.form != "")
+        .cte("forms")
+        .prefix_with("MATERIALIZED")
+    )
+    per_form = (
+        sa.select(forms.c.form, forms.c.route, sa.func.count().label("labels"))
+        .group_by(forms.c.form, forms.c.route)
+        .cte("per_form")
+    )
+    twice = (
+        sa.select(forms.c.route, (sa.func.count() - 1).label("extra"))
+        .where(forms.c.size > 1)
+        .group_by(forms.c.drug_id, forms.c.route)
+        .having(sa.func.count() > 1)
+        .subquery("twice")
+    )
+    repeats = (
+        sa.select(twice.c.route, sa.func.sum(twice.c.extra).label("extra"))
+        .group_by(twice.c.route)
+        .subquery("repeats")
+    )
+    summed = (
+        sa.select(per_form.c.route, sa.func.sum(per_form.c.labels).label("labels"))
+        .group_by(per_form.c.route)
+        .subquery("summed")
+    )
+    per_route = (
+        sa.select(
+            summed.c.route,
+            sa.cast(summed.c.labels - sa.func.coalesce(repeats.c.extra, 0), sa.Integer).label(
+                "labels"
+            ),
+        )
+        .outerjoin(repeats, repeats.c.route == summed.c.route)
+        .subquery("per_route")
+    )
 
+    def ranked(kind: str, value: sa.ColumnElement[str], labels: sa.ColumnElement[int]) -> sa.Select:
+        place = sa.func.row_number().over(order_by=(labels.desc(), value))
+        return sa.select(
+            sa.literal(kind).label("kind"),
+            value.label("value"),
+            labels.label("labels"),
+            place.label("place"),
+            sa.func.count().over().label("total"),
+        )
 
-def _top(
-    drug_id: sa.ColumnElement[int], value: sa.ColumnElement[Any], name: str, limit: int | None
-) -> tuple[list[dict[str, Any]], int]:
-    """Labels per value, most labels first (then by value), and how many values there are.
-    Distinct (label, value) pairs first, then counted: a hash, not a sort per group."""
-    pairs = sa.select(drug_id.label("drug_id"), value.label("value")).where(value != "").distinct()
-    pairs_sub = pairs.subquery("pairs")
-    labels = sa.func.count()
+    forms_ranked = ranked("form", per_form.c.form, per_form.c.labels).subquery("forms_ranked")
     rows = db.session.execute(
-        sa.select(pairs_sub.c.value, labels.label("labels"), sa.func.count().over().label("total"))
-        .group_by(pairs_sub.c.value)
-        .order_by(labels.desc(), pairs_sub.c.value)
-        .limit(limit)
+        sa.union_all(
+            sa.select(forms_ranked).where(forms_ranked.c.place <= TOP),
+            ranked("route", per_route.c.route, per_route.c.labels),
+        )
     ).all()
-    return [{name: row.value, "labels": row.labels} for row in rows], rows[0].total if rows else 0
+    found: dict[str, tuple[list[dict[str, Any]], int]] = {"form": ([], 0), "route": ([], 0)}
+    for row in sorted(rows, key=lambda row: (row.kind, row.place)):
+        items, _total = found[row.kind]
+        items.append(
+            {"dosage_form" if row.kind == "form" else "route": row.value, "labels": row.labels}
+        )
+        found[row.kind] = (items, row.total)
+    return [found["form"], found["route"]]
 
 
 def _ingredients(filters: Filters, labels: int) -> tuple[list[dict[str, Any]], int, dict[str, int]]:

@@ -136,9 +136,7 @@ def _drugs_listed(
     totals = {"missing": 0, "malformed": 0}
     for row in rows:
         totals[row.problem] = row.total
-        listed[row.problem].append(
-            {"dataset": "drugs", "id": row.id, "name": row.title, "link": _label_page(row.set_id)}
-        )
+        listed[row.problem].append(_listed("drugs", row.id, row.title, _label_page(row.set_id)))
     return listed, totals
 
 
@@ -156,14 +154,30 @@ def _authorizations_listed(
         .limit(LISTED)
     )
     return [
-        {
-            "dataset": "authorizations",
-            "id": row.id,
-            "name": row.source_key,
-            "link": pages.get(row.source) if pages and row.source is not None else None,
-        }
+        _listed(
+            "authorizations",
+            row.id,
+            row.source_key,
+            pages.get(row.source) if pages and row.source is not None else None,
+        )
         for row in rows
     ]
+
+
+RECORD_KINDS = {"drugs": "Label", "authorizations": "Authorization"}
+
+
+def _listed(dataset: str, record_id: int, name: str | None, link: str | None) -> dict[str, Any]:
+    """A record listed for its link: its dataset and id, its name (a label's title, an
+    authorization's portal key) or, when it has none, its kind and id ("Authorization #12": one
+    a person made has no portal key), where the API serves it, and the link (None: missing)."""
+    return {
+        "dataset": dataset,
+        "id": record_id,
+        "name": name or f"{RECORD_KINDS[dataset]} #{record_id}",
+        "record": f"/api/{dataset}/{record_id}",
+        "link": link,
+    }
 
 
 def _portal_pages() -> dict[str, str]:

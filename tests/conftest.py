@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.dailymed",
     "tests.fixtures.dailymed_sync",
     "tests.fixtures.analytics_runs",
+    "tests.fixtures.analytics_browser",
 ]

@@ -13,7 +13,7 @@ from analytics.registry import ANALYZERS
 from database import db
 from jobs import engine
 from models import Authorization, Drug, DrugClass, NdcCode, RecordChange, drug_class_memberships
-from tests import test_analytics as plain_python_checks
+from tests import test_analytics_classes, test_analytics_names, test_analytics_ndc
 from tests.fixtures.app import if_match
 from tests.test_analytics import analysis, sync_sandbox
 
@@ -147,16 +147,20 @@ def test_archiving_a_label_a_class_and_an_authorization_takes_them_out_of_every_
 
 
 def test_the_plain_python_counts_agree_with_a_label_and_a_class_archived(client, bearer, synced):
-    """The same checks as tests/test_analytics.py, unfiltered and under filters (a class type
-    among them, reached through classes not archived), with records archived."""
+    """The same checks as tests/test_analytics_{ndc,classes,names}.py, unfiltered and under
+    filters (a class type among them, reached through classes not archived), with records
+    archived."""
     admin = bearer("admin")
     archive_all(client, admin, chosen())
-    checks = plain_python_checks
-    checks.test_the_ndc_analysis_counts_what_the_stored_codes_hold(client, bearer, synced)
-    checks.test_the_drug_class_analysis_counts_what_the_stored_memberships_hold(
+    test_analytics_ndc.test_the_ndc_analysis_counts_what_the_stored_codes_hold(
         client, bearer, synced
     )
-    checks.test_the_names_analysis_counts_what_the_stored_names_hold(client, bearer, synced)
+    test_analytics_classes.test_the_drug_class_analysis_counts_what_the_stored_memberships_hold(
+        client, bearer, synced
+    )
+    test_analytics_names.test_the_names_analysis_counts_what_the_stored_names_hold(
+        client, bearer, synced
+    )
 
 
 def test_a_filter_on_an_archived_class_keeps_no_label(client, bearer, synced):

@@ -5,7 +5,8 @@ filters; known stems such as -PRIL and -OLOL are found and counted from the data
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import statistics
+from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
@@ -107,3 +108,73 @@ def test_a_stem_is_counted_on_distinct_moieties_not_on_salts_of_one_drug(client,
     ]
     assert not any(stem.endswith("ATE") for stem in stems)  # salts are not stems
     assert "LOL" not in stems  # -LOL reaches no more names than -OLOL
+
+
+def test_a_name_whose_two_ingredients_share_a_stem_counts_once_for_it(client, bearer, app):
+    """ATENOLOL AND PROPRANOLOL has -OLOL twice: one name and one label, not two."""
+    db.session.add_all(
+        Drug(set_id=f"set-{i}", title=name, generic_name=name)
+        for i, name in enumerate(("ATENOLOL AND PROPRANOLOL", "ATENOLOL", "METOPROLOL"))
+    )
+    db.session.commit()
+    body: dict[str, Any] = analysis(client, bearer("viewer"), "names")
+    stems = {item["stem"]: item for item in body["data"]["suffixes"]}
+    assert stems["OLOL"] == {
+        "stem": "OLOL",
+        "names": 3,
+        "labels": 3,
+        "examples": ["ATENOLOL", "ATENOLOL AND PROPRANOLOL", "METOPROLOL"],
+    }
+    assert (stems["NOLOL"]["names"], stems["NOLOL"]["labels"]) == (2, 2)
+
+
+def expected_names(stored: dict[str, list[tuple]], scope: set[str]) -> dict[str, Any]:
+    rows = [row for row in stored["names"] if row[0] in scope]
+    brand = [row for row in rows if row[2]]
+    generic = [row for row in rows if not row[2] and row[3]]
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    for set_id, _title, _brand, generic_name in rows:
+        for name in (generic_name or "").split("; "):
+            if name.strip():
+                labels_of[name.strip().upper()].add(set_id)
+    top = sorted(labels_of, key=lambda name: (-len(labels_of[name]), name))[:20]
+
+    def lengths(index: int) -> dict[str, Any]:
+        sizes = [len(row[index]) for row in rows if row[index]]
+        if not sizes:
+            return {"count": 0, "min": None, "max": None, "mean": None, "median": None}
+        return {
+            "count": len(sizes),
+            "min": min(sizes),
+            "max": max(sizes),
+            "mean": round(statistics.mean(sizes), 2),
+            "median": float(statistics.median(sizes)),
+        }
+
+    return {
+        "summary": {
+            "labels": len(rows),
+            "brand": len(brand),
+            "generic": len(generic),
+            "unnamed": len(rows) - len(brand) - len(generic),
+        },
+        "top_generic_names": [{"name": n, "labels": len(labels_of[n])} for n in top],
+        "name_lengths": {"title": lengths(1), "brand_name": lengths(2), "generic_name": lengths(3)},
+    }
+
+
+def test_the_names_analysis_counts_what_the_stored_names_hold(client, bearer, synced):
+    synced["names"] = sorted(
+        db.session.execute(sa.select(Drug.set_id, Drug.title, Drug.brand_name, Drug.generic_name))
+    )
+    labelers = Counter(name for _set_id, name in synced["labelers"] if name)
+    busiest = labelers.most_common(1)[0][0]
+    headers = bearer("viewer")
+    for filters in [{}, {"class_type": "MOA"}, {"labeler": busiest.swapcase()}]:
+        body = analysis(client, headers, "names", **filters)
+        want = expected_names(synced, labels_in_scope(synced, **filters))
+        summary = {k: v for k, v in body["summary"].items() if k not in ("prefixes", "suffixes")}
+        assert summary == want["summary"], filters
+        assert body["summary"]["labels"] > 0 and body["summary"]["brand"] > 0, filters
+        assert body["data"]["top_generic_names"] == want["top_generic_names"], filters
+        assert body["data"]["name_lengths"] == want["name_lengths"], filters

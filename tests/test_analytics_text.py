@@ -100,3 +100,21 @@ def test_the_text_analysis_counts_what_the_stored_texts_hold(client, bearer, syn
     assert unfiltered["summary"]["single"] and unfiltered["summary"]["combination"]
     terms = {item["term"] for item in unfiltered["data"]["top_terms"]}
     assert not terms & set(STOP_WORDS) and not any(t.isdigit() for t in terms)
+
+
+def test_a_label_with_two_forms_of_one_route_counts_once_for_it(client, bearer, app):
+    db.session.add_all(
+        [
+            Drug(set_id="set-1", title="KIT", dosage_form="TABLET; TABLET, FILM COATED"),
+            Drug(set_id="set-2", title="PILLS", dosage_form="TABLET"),
+            Drug(set_id="set-3", title="SALVE", dosage_form="CREAM"),
+        ]
+    )
+    db.session.commit()
+    data = analysis(client, bearer("viewer"), "text")["data"]
+    assert {f["dosage_form"]: f["labels"] for f in data["dosage_forms"]} == {
+        "TABLET": 2,
+        "TABLET, FILM COATED": 1,
+        "CREAM": 1,
+    }
+    assert data["routes"] == [{"route": "ORAL", "labels": 2}, {"route": "TOPICAL", "labels": 1}]

@@ -130,6 +130,32 @@ def test_an_authorization_without_source_counts_as_missing_its_portal_link(clien
     assert ("authorizations", made.json["data"]["id"], None) in listed
 
 
+def test_a_record_without_a_name_of_its_own_is_listed_by_its_kind_and_id(client, bearer, synced):
+    """One a person made has no portal key to name it: its kind and id do, and the item says
+    where the API serves the record."""
+    made = client.post(
+        "/api/authorizations",
+        json={"patient_name": "Dee Hand", "status": "Pending", "authorization_number": "PA-10"},
+        headers=bearer("editor"),
+    )
+    assert made.status_code == 201, made.json
+    record_id = made.json["data"]["id"]
+    assert made.json["data"]["source_key"] is None
+
+    missing = analysis(client, bearer("viewer"), "urls")["data"]["missing"]
+    item = next(i for i in missing if i["dataset"] == "authorizations" and i["id"] == record_id)
+    assert item == {
+        "dataset": "authorizations",
+        "id": record_id,
+        "name": f"Authorization #{record_id}",
+        "record": f"/api/authorizations/{record_id}",
+        "link": None,
+    }
+    assert client.get(item["record"], headers=bearer("viewer")).json["data"]["id"] == record_id
+    named = next(i for i in missing if i["name"] == "B-1")  # a portal's key still names its own
+    assert named["record"] == f"/api/authorizations/{named['id']}"
+
+
 def test_an_archived_authorization_leaves_the_urls_analysis_until_restored(client, bearer, synced):
     viewer, admin = bearer("viewer"), bearer("admin")
     before = analysis(client, viewer, "urls")

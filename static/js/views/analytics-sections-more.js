@@ -1,5 +1,6 @@
 // The Analytics screen's later sections — source links, time, connections, forms and
 // ingredients — declared as analytics-sections.js explains, with the column helpers both share.
+import { htmlEl } from "../dom.js";
 import { formatDay, formatPercent } from "../format.js";
 
 export const count = (key, label) => ({ key, label, numeric: true });
@@ -10,10 +11,19 @@ export const classColumns = [
   { key: "code", label: "Code" },
   count("labels", "Labels"),
 ];
+// A record listed for its source link opens at its own screen. Results stored before the
+// server named every record may lack a name: the record's kind and id stand in.
+const RECORD_SCREENS = { drugs: ["drugs", "Label"], authorizations: ["authorizations", "Authorization"] };
+const recordName = (row) => row.name || `${RECORD_SCREENS[row.dataset]?.[1] || "Record"} #${row.id}`;
+function recordLink(row) {
+  const [screen] = RECORD_SCREENS[row.dataset] || [];
+  if (!screen) return recordName(row);
+  return htmlEl`<a class="font-medium text-brand-700 underline-offset-2 hover:underline" data-record="${row.dataset}:${row.id}" href="#/${screen}?id=${row.id}" title="Open this record">${recordName(row)}</a>`;
+}
 const recordColumns = [
   { key: "dataset", label: "Dataset" },
   { key: "id", label: "Id", numeric: true },
-  { key: "name", label: "Name" },
+  { key: "name", label: "Name", value: recordName, render: recordLink },
   { key: "link", label: "Link" },
 ];
 const pairName = (c) => `${c.name} (${c.class_type})`;
