@@ -13,6 +13,7 @@ from flask import Flask
 
 import accounts
 from analytics.registry import ANALYZERS
+from bench.common import percentile
 from database import db
 from models import NdcCode, User, drug_class_memberships
 
@@ -29,8 +30,7 @@ class Latencies:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.milliseconds)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return percentile(self.milliseconds, 0.95)
 
 
 def chosen_filters(labels: int) -> dict[str, dict[str, str]]:
