@@ -156,10 +156,14 @@ export function mount(root, context) {
     onRowClick: (run, event) =>
       openRunDetails(run, event.target.closest("tr"), { canRerun: context.user.can("editor"), onRerun: () => refresh() }),
   });
+  // Filters changed twice in quick succession start two loads; only the latest one draws.
+  let chartLoads = 0;
   async function loadChartData() {
     const { filters } = table.getState();
+    const load = ++chartLoads;
     try {
       const envelope = await api.get("/api/scrape-runs", { ...filters, sort: "-created_at", per_page: CHART_LIMIT });
+      if (load !== chartLoads) return; // a later filter's answer draws instead
       await chartCard.draw(envelope.data || [], { filtered: Boolean(filters.source || filters.status || filters.sample), total: envelope.total || 0 });
     } catch (error) {
       if (!error.redirecting) toastError(error, "Couldn't load the chart");
