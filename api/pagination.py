@@ -3,7 +3,7 @@ out; and the one sort parser (`?sort=name`, `?sort=-name`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
@@ -97,24 +97,30 @@ def paginate(
     *,
     count_limit: int | None = None,
     count_plan: AbstractContextManager[Any] | None = None,
-    known_total: int | None = None,
+    known_total: sa.ScalarSelect[int] | None = None,
 ):
     """Run `query` for the requested page and answer the list envelope.
 
     With `count_limit` (text searches), counting stops there: `total` is then at most that and
     `total_exact` says whether there are more. `count_plan` (the search's own planner settings,
     say) is entered around the capped count and, when that found every match, the page query;
-    with more matches than the cap, the page is read outside it. `known_total` (the count the
-    database keeps for an unfiltered list) is answered as the exact total, without counting."""
+    with more matches than the cap, the page is read outside it. `known_total` (a scalar
+    subquery of the count the database keeps, for an unfiltered list) is read in the page's own
+    statement and answered as the exact total, without counting."""
     page, per_page = page_args()
     page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
-    if known_total is not None:  # kept by the database (an unfiltered list): not counted
-        total, exact, rows = known_total, True, db.session.scalars(page_query).all()
-    elif count_limit is None:
-        total = db.session.execute(
-            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one()
-        exact, rows = True, db.session.scalars(page_query).all()
+    total: int | None = None
+    rows: Sequence[Any] = ()
+    if known_total is not None:  # kept by the database (an unfiltered list): read with the page
+        found = db.session.execute(page_query.add_columns(known_total)).all()
+        rows, total = [row[0] for row in found], found[0][1] if found else None
+    if count_limit is None:
+        if total is None:  # filtered, past the last page, or a table not counted yet
+            total = db.session.execute(
+                sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+            ).scalar_one()
+            rows = db.session.scalars(page_query).all() if known_total is None else rows
+        exact = True
     else:
         with count_plan or nullcontext():
             counted = query.order_by(None).limit(count_limit + 1).subquery()

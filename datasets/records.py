@@ -184,10 +184,10 @@ class RecordService:
         """Planner settings for the capped count of a search (see `count_limit`), if any."""
         return None
 
-    def known_total(self, args: Mapping[str, str]) -> int | None:
+    def known_total(self, args: Mapping[str, str]) -> sa.ScalarSelect[int] | None:
         """The list's total without counting: for the list as it opens (no filter but paging
-        and order, so every unarchived record), the count the database keeps (migration 0018);
-        None when filtered, or when the database has no count for the table yet."""
+        and order, so every unarchived record), the count the database keeps (migration 0018),
+        as a subquery the page reads in its own statement; None when filtered."""
         for name, value in args.items():
             if name in UNFILTERING_ARGS or (name, value.strip()) == ("archived", "false"):
                 continue

@@ -342,8 +342,11 @@ class RecordCount(Model):
     unarchived: Mapped[int] = mapped_column(sa.BigInteger)
 
 
-def kept_count(model: type[TrackedRecord]) -> int | None:
-    """The number of unarchived rows of `model` as the database keeps it, if it does."""
-    return db.session.scalar(
-        sa.select(RecordCount.unarchived).where(RecordCount.table_name == model.__tablename__)
+def kept_count(model: type[TrackedRecord]) -> sa.ScalarSelect[int]:
+    """The number of unarchived rows of `model` as the database keeps it (NULL while it does
+    not), as a scalar subquery: a list reads it in its page's own statement."""
+    return (
+        sa.select(RecordCount.unarchived)
+        .where(RecordCount.table_name == model.__tablename__)
+        .scalar_subquery()
     )

@@ -80,6 +80,7 @@ def test_the_unfiltered_list_reads_the_kept_count_and_a_filtered_one_counts(data
     set_kept(table, 41)
     assert listed_total(admin, dataset) == 41  # read, not counted
     assert listed_total(admin, dataset, "&archived=false&sort=-id&page=1") == 41
+    assert listed_total(admin, dataset, "&page=9") == 3  # past the last page: counted
     assert listed_total(admin, dataset, "&archived=all") == 3  # a filter: counted
     assert listed_total(admin, dataset, "&needs_review=false") == 3
     db.session.execute(sa.text("DELETE FROM record_counts WHERE table_name = :t"), {"t": table})
