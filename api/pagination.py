@@ -91,6 +91,13 @@ def sort_arg(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
     return key, raw.startswith("-")
 
 
+def _count(query: sa.Select) -> int:
+    """How many rows `query` lists, exactly."""
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+
+
 def paginate(
     query: sa.Select,
     serialize: Callable[[Any], dict[str, Any]],
@@ -109,18 +116,15 @@ def paginate(
     statement and answered as the exact total, without counting."""
     page, per_page = page_args()
     page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
-    total: int | None = None
-    rows: Sequence[Any] = ()
+    exact = True
     if known_total is not None:  # kept by the database (an unfiltered list): read with the page
         found = db.session.execute(page_query.add_columns(known_total)).all()
-        rows, total = [row[0] for row in found], found[0][1] if found else None
-    if count_limit is None:
-        if total is None:  # filtered, past the last page, or a table not counted yet
-            total = db.session.execute(
-                sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-            ).scalar_one()
-            rows = db.session.scalars(page_query).all() if known_total is None else rows
-        exact = True
+        rows: Sequence[Any] = [row[0] for row in found]
+        total = found[0][1] if found else None
+        if total is None:  # past the last page, or a table not counted yet
+            total = _count(query)
+    elif count_limit is None:
+        total, rows = _count(query), db.session.scalars(page_query).all()
     else:
         with count_plan or nullcontext():
             counted = query.order_by(None).limit(count_limit + 1).subquery()
