@@ -34,17 +34,25 @@ from tests.fixtures.browser import sign_in, wait
 __all__ = ["editor", "portal_app"]  # fixtures used by the tests below
 
 
-def test_a_source_change_to_a_corrected_value_asks_for_a_review_that_keep_settles(
-    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
-):
-    headers = bearer("editor")
+def corrected_then_changed_at_source(client, headers, sandbox_portal, **correction):
+    """A synced authorization an editor corrected (its status, and `correction`), whose status
+    the portal then changed to a third value, synced again: (the portal's row, its number, the
+    editor's status, the portal's status, the record as the edit answered it)."""
     api_sync(client, headers)
     target = sandbox_portal.state.rows[0]
     number, mine = target.authorization_number, other_status(target.status)
     theirs = other_status(target.status, mine)
-    api_edit(client, headers, number, status=mine)
+    record = api_edit(client, headers, number, **correction, status=mine)
     sandbox_portal.state.change_status(number, theirs)
     api_sync(client, headers)
+    return target, number, mine, theirs, record
+
+
+def test_a_source_change_to_a_corrected_value_asks_for_a_review_that_keep_settles(
+    browser, live_server, portal_app, sandbox_portal, client, bearer, editor
+):
+    headers = bearer("editor")
+    _, number, mine, theirs, _ = corrected_then_changed_at_source(client, headers, sandbox_portal)
     sign_in(browser, live_server, "eddie")
     open_authorizations(browser, live_server)
     wait(browser).until(row_shows(number, badge="needs-review"))
@@ -72,13 +80,9 @@ def test_the_history_drawer_tells_the_story_newest_first(
     browser, live_server, portal_app, sandbox_portal, client, bearer, editor
 ):
     headers = bearer("editor")
-    api_sync(client, headers)
-    target = sandbox_portal.state.rows[0]
-    number, mine = target.authorization_number, other_status(target.status)
-    theirs = other_status(target.status, mine)
-    record = api_edit(client, headers, number, patient_name="Corrected Name", status=mine)
-    sandbox_portal.state.change_status(number, theirs)
-    api_sync(client, headers)
+    target, number, mine, theirs, record = corrected_then_changed_at_source(
+        client, headers, sandbox_portal, patient_name="Corrected Name"
+    )
     version = record_for(client, headers, number)["version"]
     review = {"field": "status", "decision": "keep", "version": version}
     path = f"/api/authorizations/{record['id']}/review"
