@@ -100,13 +100,15 @@ def _count(query: sa.Select) -> int:
 
 def paginate(
     query: sa.Select,
-    serialize: Callable[[Any], dict[str, Any]],
+    serialize: Callable[[Any], dict[str, Any]] | None = None,
     *,
+    serialize_page: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None,
     count_limit: int | None = None,
     count_plan: AbstractContextManager[Any] | None = None,
     known_total: sa.ScalarSelect[int] | None = None,
 ):
-    """Run `query` for the requested page and answer the list envelope.
+    """Run `query` for the requested page and answer the list envelope, each row as
+    `serialize` gives it, or the page's rows at once as `serialize_page` does.
 
     With `count_limit` (text searches), counting stops there: `total` is then at most that and
     `total_exact` says whether there are more. `count_plan` (the search's own planner settings,
@@ -134,7 +136,7 @@ def paginate(
                 rows = db.session.scalars(page_query).all()
         if not exact:
             total, rows = count_limit, db.session.scalars(page_query).all()
-    data = [serialize(row) for row in rows]
+    data = serialize_page(rows) if serialize_page else [serialize(row) for row in rows]  # type: ignore[misc]
     pages = max(1, -(-total // per_page))
     has_next = page < pages or (not exact and len(data) == per_page)
     return jsonify(

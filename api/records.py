@@ -51,7 +51,7 @@ def add_record_routes(
         with taking_turns_if_searching():
             return paginate(
                 query,
-                service.list_json,
+                serialize_page=service.list_json,
                 count_limit=limit,
                 known_total=service.known_total(request.args),
             )

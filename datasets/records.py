@@ -9,7 +9,7 @@ so a person's value is protected from later syncs the same way everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
@@ -162,9 +162,9 @@ class RecordService:
         """Loader options for a list page (not the CSV export), e.g. what list_json reads."""
         return ()
 
-    def list_json(self, record: Any) -> dict[str, Any]:
-        """A record as a list page shows it (with what list_options loads for it)."""
-        return self.to_json(record)
+    def list_json(self, records: Sequence[Any]) -> list[dict[str, Any]]:
+        """A list page's records as it shows them (with what list_options loads for them)."""
+        return [self.to_json(record) for record in records]
 
     def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> CsvExport:
         """What the CSV export writes for the list `query` (filtered and sorted): by default one

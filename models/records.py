@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from database import Model, db
@@ -178,33 +178,13 @@ class Drug(TrackedRecord, Model):
     classes: Mapped[list[DrugClass]] = relationship(
         secondary=drug_class_memberships, back_populates="drugs"
     )
-    # The classes as a list item shows them (id, code, name, class_type; by type, then name),
-    # built by PostgreSQL in the page's own statement, and only when a query asks (`undefer`):
-    # a page of the Drugs list without an ORM object per class (bench/README.md, "Load").
-    classes_shown: Mapped[list[dict[str, Any]] | None] = column_property(
-        sa.select(
-            sa.func.json_agg(
-                aggregate_order_by(
-                    sa.func.json_build_object(
-                        "id",
-                        DrugClass.id,
-                        "code",
-                        DrugClass.code,
-                        "name",
-                        DrugClass.name,
-                        "class_type",
-                        DrugClass.class_type,
-                    ),
-                    DrugClass.class_type.collate("C"),  # code point order, as Python sorts
-                    DrugClass.name.collate("C"),
-                    DrugClass.id,
-                )
-            )
-        )
-        .select_from(drug_class_memberships)
-        .join(DrugClass, DrugClass.id == drug_class_memberships.c.drug_class_id)
+    # The ids of the drug's classes, from its page's own statement, only when a query asks
+    # (`undefer`): a list page then reads its classes' fields in one statement of their own
+    # (datasets/drugs.py), with no ORM object per class (bench/README.md, "Load").
+    class_ids: Mapped[list[int] | None] = column_property(
+        sa.select(sa.func.array_agg(drug_class_memberships.c.drug_class_id))
         .where(drug_class_memberships.c.drug_id == id)
-        .correlate_except(drug_class_memberships, DrugClass)
+        .correlate_except(drug_class_memberships)
         .scalar_subquery(),
         deferred=True,
     )

@@ -45,3 +45,44 @@ def test_a_list_item_shows_the_classes_of_the_detail_in_the_same_order(viewer):
         "class_type": "CS",
     }
     assert listed["NO CLASS TABLET"]["classes"] == []
+
+
+def test_a_page_reads_its_classes_in_one_statement_however_many_drugs_it_lists(viewer):
+    classes = [
+        DrugClass(code=f"K{n}", coding_system="x", class_type="EPC", name=f"class {n}")
+        for n in range(6)
+    ]
+    drugs = [
+        Drug(set_id=f"11111111-2222-4333-8444-{n:012d}", title=f"DRUG {n:02d} TABLET")
+        for n in range(30)
+    ]
+    db.session.add_all([*classes, *drugs])
+    db.session.flush()
+    db.session.execute(
+        sa.insert(drug_class_memberships),
+        [
+            {"drug_id": drug.id, "drug_class_id": c.id}
+            for n, drug in enumerate(drugs)
+            for c in classes[n % 3 : n % 3 + 3]  # shared by many drugs of a page
+        ],
+    )
+    db.session.commit()
+
+    def statements_for(per_page: int) -> tuple[int, list]:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *rest) -> None:
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = viewer.get(f"/api/drugs?per_page={per_page}").json["data"]
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), page
+
+    few, small_page = statements_for(2)
+    many, big_page = statements_for(30)
+    assert few == many
+    assert [c["code"] for c in big_page[4]["classes"]] == ["K1", "K2", "K3"]
+    assert [item["title"] for item in small_page] == ["DRUG 00 TABLET", "DRUG 01 TABLET"]
