@@ -6,6 +6,8 @@ gunicorn with the committed gunicorn.conf.py on 127.0.0.1 (the settings' default
 machine: CPUs + 1 workers of 2 threads per CPU), and locust, headless, in a process of its own,
 driving each endpoint in turn with 16 and then 64 users for 60 s each, every user a viewer with a
 bearer token of their own asking again as soon as an answer arrives (bench/load_locustfile.py).
+/health and the lists run in three rounds, side by side (`--rounds`): their targets are ratios,
+judged on the median of the rounds' ratios.
 
 For each endpoint and number of users: requests/s answered 2xx, p50 and p99, errors (any answer
 outside 2xx other than a designed 429), 429s (exports and searches are bounded per user and per
@@ -120,6 +122,7 @@ class Measure:
     locust_cores: float
     app_cores: float
     error_kinds: list[str] = field(default_factory=list)
+    round: int = 1  # of the ceiling's and the lists' rounds (every other endpoint runs once)
 
     @property
     def per_second(self) -> float:
@@ -127,7 +130,12 @@ class Measure:
 
 
 def run_locust(
-    server: Process, endpoint: Endpoint, users: int, seconds: float, tokens_file: Path
+    server: Process,
+    endpoint: Endpoint,
+    users: int,
+    seconds: float,
+    tokens_file: Path,
+    round_number: int = 1,
 ) -> Measure:
     """`endpoint` under `users` users for `seconds`, locust in its own process."""
     prefix = Path(tempfile.mkdtemp(prefix="medsync-load-")) / "run"
@@ -167,6 +175,7 @@ def run_locust(
         locust_cores=locust_cpu / wall,
         app_cores=app_cpu / wall,
         error_kinds=_failures(Path(f"{prefix}_failures.csv")),
+        round=round_number,
     )
 
 
@@ -204,9 +213,18 @@ class Results:
     load_start: tuple[float, float, float]
     endpoints: list[Endpoint]
     breakdown: list[Breakdown] = field(default_factory=list)
+    rounds: int = 1
 
-    def ceiling(self, users: int) -> float:
-        return next(m.per_second for m in self.measures if m.users == users and not _signed(m))
+    def ceiling(self, users: int, round_number: int = 1) -> float:
+        """/health's requests/s with `users` users in that round."""
+        return next(
+            m.per_second
+            for m in self.measures
+            if m.users == users and m.round == round_number and not _signed(m)
+        )
+
+    def rounds_of(self, endpoint: str, users: int) -> list[Measure]:
+        return [m for m in self.measures if m.endpoint == endpoint and m.users == users]
 
     @property
     def growth(self) -> float:
@@ -252,9 +270,15 @@ def measure(
     workers: int,
     threads: int,
     server_url: str | None = None,
+    rounds: int = 1,
 ) -> Results:
     """Fill a fresh database on `server_url` (by default a throw-away embedded PostgreSQL),
-    serve it with gunicorn and run locust at each endpoint with each number of users."""
+    serve it with gunicorn and run locust at each endpoint with each number of users.
+
+    /health and the list endpoints, whose targets are ratios, run in `rounds` rounds, each
+    round /health then every list at one number of users, minutes apart at most: each ratio
+    compares runs side by side, and the rounds show how far one run can be trusted. The other
+    endpoints run once, after them."""
     with benchmark_server() if server_url is None else nullcontext(server_url) as postgres:
         with benchmark_app("medsync_bench_load", postgres) as app:
             rows = fill(drugs, authorizations)
@@ -270,8 +294,15 @@ def measure(
             warm_up(server, chosen, tokens[0], workers)
             rss_warm = rss_mb(server.pid)
             measures = [
+                run_locust(server, endpoint, count, seconds, tokens_path, number)
+                for number in range(1, rounds + 1)
+                for count in users
+                for endpoint in chosen
+                if endpoint.in_rounds
+            ] + [
                 run_locust(server, endpoint, count, seconds, tokens_path)
                 for endpoint in chosen
+                if not endpoint.in_rounds
                 for count in users
             ]
             rss_end = rss_mb(server.pid)
@@ -287,6 +318,7 @@ def measure(
         load_start,
         chosen,
         one_at_a_time,
+        rounds,
     )
 
 
@@ -301,15 +333,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="200 labels, 50 authorizations, 5 s, 2 users"
     )
+    parser.add_argument(
+        "--rounds", type=int, help="rounds of /health and the lists, side by side (3)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave README.md")
     args = parser.parse_args(argv)
-    full = {"drugs": 100_000, "authorizations": 5000, "duration": 60.0, "users": [16, 64]}
-    quick = {"drugs": 200, "authorizations": 50, "duration": 5.0, "users": [2]}
+    full = {
+        "drugs": 100_000,
+        "authorizations": 5000,
+        "duration": 60.0,
+        "users": [16, 64],
+        "rounds": 3,
+    }
+    quick = {"drugs": 200, "authorizations": 50, "duration": 5.0, "users": [2], "rounds": 1}
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     results = measure(
-        args.drugs, args.authorizations, args.users, args.duration, args.workers, args.threads
+        args.drugs,
+        args.authorizations,
+        args.users,
+        args.duration,
+        args.workers,
+        args.threads,
+        rounds=args.rounds,
     )
     section = readme_section(results, "python -m bench.load" + (" --quick" if args.quick else ""))
     print(section)

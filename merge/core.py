@@ -67,7 +67,7 @@ class Dataset:
 
 def json_value(value: Any) -> Any:
     """Field values as they are kept in JSONB (source_values, history)."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

@@ -8,9 +8,11 @@ import pytest
 
 from bench.load import SECTION_TITLE, Results, measure, readme_section
 
-pytestmark = pytest.mark.slow  # gunicorn, locust and seven short runs: about half a minute
+pytestmark = pytest.mark.slow  # gunicorn, locust and ten short runs: about half a minute
 
 ENDPOINTS = 7
+IN_ROUNDS = 3  # /health and the two lists
+ROUNDS = 2
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +26,7 @@ def results(pg_server_url: str) -> Results:
         workers=2,
         threads=2,
         server_url=pg_server_url,
+        rounds=ROUNDS,
     )
 
 
@@ -35,8 +38,8 @@ def test_it_fills_the_drugs_and_authorizations_it_was_asked_for(results: Results
 
 def test_every_endpoint_answers_under_locust_without_an_error(results: Results):
     names = [m.endpoint for m in results.measures]
-    assert names[0] == "/health (ceiling)"
-    assert len(names) == len(set(names)) == ENDPOINTS
+    assert len(set(names)) == ENDPOINTS
+    assert len(names) == ENDPOINTS + IN_ROUNDS * (ROUNDS - 1)
     for m in results.measures:
         assert m.answered > 0, m
         assert m.errors == 0, m.error_kinds
@@ -49,8 +52,19 @@ def test_it_reads_the_memory_of_gunicorns_processes_and_the_cpu_locust_used(resu
     assert all(m.locust_cores > 0 for m in results.measures)
 
 
+def test_the_ceiling_and_the_lists_run_in_rounds_side_by_side_the_rest_once(results: Results):
+    in_order = [(m.round, m.endpoint) for m in results.measures]
+    ceiling, drugs, authorizations = "/health (ceiling)", "drugs list", "authorizations list"
+    assert in_order[: IN_ROUNDS * ROUNDS] == [
+        (number, name)
+        for number in range(1, ROUNDS + 1)
+        for name in (ceiling, drugs, authorizations)
+    ]
+    assert {number for number, _ in in_order[IN_ROUNDS * ROUNDS :]} == {1}
+
+
 def test_it_splits_one_request_of_each_endpoint_into_sql_and_python(results: Results):
-    assert [b.endpoint for b in results.breakdown] == [m.endpoint for m in results.measures]
+    assert [b.endpoint for b in results.breakdown] == [e.name for e in results.endpoints]
     for b in results.breakdown:
         assert b.request_ms > b.sql_ms > 0, b
         assert b.statements >= 1 and b.slowest
@@ -59,7 +73,10 @@ def test_it_splits_one_request_of_each_endpoint_into_sql_and_python(results: Res
 def test_the_report_is_a_table_with_a_verdict_per_target(results: Results):
     section = readme_section(results)
     assert section.startswith(SECTION_TITLE)
-    assert section.count("\n| ") == 2 * (1 + ENDPOINTS)  # two tables: a header, a row each
+    breakdown_rows = 1 + ENDPOINTS
+    runs_rows = 1 + len(results.measures)
+    assert section.count("\n| ") == runs_rows + breakdown_rows  # a header, a row each
     lists = 2
     # each list endpoint: its share of /health's throughput and its p99; errors; memory
     assert section.count("(met)") + section.count("(**missed**)") == 2 * lists + 2
+    assert section.count(f"the median of {ROUNDS} rounds: ") == 2 * lists
