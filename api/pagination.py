@@ -136,7 +136,12 @@ def paginate(
                 rows = db.session.scalars(page_query).all()
         if not exact:
             total, rows = count_limit, db.session.scalars(page_query).all()
-    data = serialize_page(rows) if serialize_page else [serialize(row) for row in rows]  # type: ignore[misc]
+    if serialize_page is not None:
+        data = serialize_page(rows)
+    elif serialize is not None:
+        data = [serialize(row) for row in rows]
+    else:
+        raise TypeError("paginate needs serialize or serialize_page")
     pages = max(1, -(-total // per_page))
     has_next = page < pages or (not exact and len(data) == per_page)
     return jsonify(
