@@ -334,8 +334,7 @@ class DrugService(records.RecordService):
         loaded = _with_details(record.id)
         ndcs = sorted(loaded.ndc_codes, key=lambda n: (n.kind != "product", n.ndc))
         return {
-            **self.to_json(loaded),
-            "classes": _classes_json(loaded),
+            **self.list_json([loaded])[0],  # the list item, classes as the list shows them
             "ndcs": [
                 {
                     "ndc": n.ndc,
@@ -377,13 +376,6 @@ def matches_through_content_indexes() -> Iterator[None]:
             db.session.execute(sa.text(f"SET LOCAL {name} TO DEFAULT"))
 
 
-def _classes_json(record: Drug) -> list[dict[str, Any]]:
-    return _in_shown_order(
-        {"id": c.id, "code": c.code, "name": c.name, "class_type": c.class_type}
-        for c in record.classes
-    )
-
-
 # One array parameter (`= ANY`), not an IN list SQLAlchemy expands per call: a page's classes
 # cost half as much to ask for.
 _CLASSES_BY_ID = sa.select(
@@ -410,7 +402,7 @@ def _with_details(record_id: int) -> Drug:
         sa.select(Drug)
         .where(Drug.id == record_id)
         .options(
-            selectinload(Drug.classes),
+            undefer(Drug.class_ids),
             selectinload(Drug.ndc_codes),
             selectinload(Drug.ingredients),
         )
