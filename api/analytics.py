@@ -12,7 +12,7 @@ from accounts.access import require_role
 from analytics import compare, job, results
 from api import bp, params, schemas
 from api.openapi import validate
-from api.pagination import paginate, sort_clause
+from api.pagination import each, paginate, sort_clause
 from api.validation import json_body
 from models import AnalyticsResult
 
@@ -40,7 +40,7 @@ def list_results():
     order = sort_clause(RESULT_SORTS, "-computed_at")
     filters = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "sort"])
     query = results.list_query(filters).order_by(None).order_by(*order)
-    return paginate(query, results.listed_json)
+    return paginate(query, each(results.listed_json))
 
 
 @bp.get("/analytics/results/<int:result_id>")

@@ -14,7 +14,7 @@ from accounts.access import require_role
 from api import bp, params, schemas
 from api.export import csv_response
 from api.openapi import valid_query, validate
-from api.pagination import paginate, sort_arg
+from api.pagination import each, paginate, sort_arg
 
 
 def _csv_row(row: sa.Row[Any]) -> dict[str, Any]:
@@ -35,4 +35,4 @@ def audit_log():
     query = audit.entries_query(request.args, oldest_first=not newest_first)
     if valid_query().format == "csv":
         return csv_response(query, audit.CSV_COLUMNS, _csv_row, "audit.csv")
-    return paginate(query, audit.entry_json)
+    return paginate(query, each(audit.entry_json))

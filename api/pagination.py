@@ -98,17 +98,25 @@ def _count(query: sa.Select) -> int:
     ).scalar_one()
 
 
+PageSerializer = Callable[[Sequence[Any]], list[dict[str, Any]]]
+
+
+def each(serialize: Callable[[Any], dict[str, Any]]) -> PageSerializer:
+    """A page's rows serialized one by one by `serialize` (most lists: a row's JSON needs
+    nothing from the other rows of its page)."""
+    return lambda rows: [serialize(row) for row in rows]
+
+
 def paginate(
     query: sa.Select,
-    serialize: Callable[[Any], dict[str, Any]] | None = None,
+    serialize: PageSerializer,
     *,
-    serialize_page: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None,
     count_limit: int | None = None,
     count_plan: AbstractContextManager[Any] | None = None,
     known_total: sa.ScalarSelect[int] | None = None,
 ):
-    """Run `query` for the requested page and answer the list envelope, each row as
-    `serialize` gives it, or the page's rows at once as `serialize_page` does.
+    """Run `query` for the requested page and answer the list envelope, the page's rows as
+    `serialize` gives them (`each(row_json)` for one row at a time).
 
     With `count_limit` (text searches), counting stops there: `total` is then at most that and
     `total_exact` says whether there are more. `count_plan` (the search's own planner settings,
@@ -136,12 +144,7 @@ def paginate(
                 rows = db.session.scalars(page_query).all()
         if not exact:
             total, rows = count_limit, db.session.scalars(page_query).all()
-    if serialize_page is not None:
-        data = serialize_page(rows)
-    elif serialize is not None:
-        data = [serialize(row) for row in rows]
-    else:
-        raise TypeError("paginate needs serialize or serialize_page")
+    data = serialize(rows)
     pages = max(1, -(-total // per_page))
     has_next = page < pages or (not exact and len(data) == per_page)
     return jsonify(

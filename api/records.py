@@ -25,7 +25,7 @@ from accounts.access import require_role
 from api import params, schemas
 from api.export import csv_response
 from api.openapi import validate
-from api.pagination import paginate, sort_clause
+from api.pagination import each, paginate, sort_clause
 from api.serializers import change_json
 from api.slots import Slots, app_slots
 from api.validation import json_body
@@ -51,7 +51,7 @@ def add_record_routes(
         with taking_turns_if_searching():
             return paginate(
                 query,
-                serialize_page=service.list_json,
+                service.list_json,
                 count_limit=limit,
                 known_total=service.known_total(request.args),
             )
@@ -89,7 +89,7 @@ def add_record_routes(
         )
 
     def record_history(record_id: int):
-        return paginate(service.history_query(record_id), change_json)
+        return paginate(service.history_query(record_id), each(change_json))
 
     def create_record():
         return _one(service, service.create(json_body(), current_user.id), 201)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from accounts.access import require_role
 from api import bp, params, schemas
 from api.openapi import valid_body, valid_query, validate
-from api.pagination import paginate, sort_clause
+from api.pagination import each, paginate, sort_clause
 from api.serializers import run_json
 from database import db
 from jobs import engine, run_log
@@ -61,7 +61,7 @@ def scrape_runs():
     """The run history, newest first: source, status, sample (true: only sample runs)."""
     args = valid_query()
     query = engine.runs_query(args.source, args.status, args.sample)
-    return paginate(query.order_by(*sort_clause(RUN_SORTS, "-created_at")), run_json)
+    return paginate(query.order_by(*sort_clause(RUN_SORTS, "-created_at")), each(run_json))
 
 
 @bp.post("/scrape-runs/<int:run_id>/rerun")

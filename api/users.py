@@ -9,7 +9,7 @@ import accounts
 from accounts.access import require_role
 from api import bp, params, schemas
 from api.openapi import valid_body, validate
-from api.pagination import paginate, sort_clause
+from api.pagination import each, paginate, sort_clause
 from api.serializers import token_json, user_json
 from models import ApiToken, User
 
@@ -48,7 +48,7 @@ def me():
 def list_users():
     """The users (admin)."""
     order = sort_clause(USER_SORTS, "username")
-    return paginate(accounts.list_users_query().order_by(None).order_by(*order), user_json)
+    return paginate(accounts.list_users_query().order_by(None).order_by(*order), each(user_json))
 
 
 @bp.post("/users")
@@ -90,7 +90,7 @@ def update_user(user_id: int):
 def list_tokens():
     """The API tokens (admin); never their secrets."""
     order = sort_clause(TOKEN_SORTS, "-created_at")
-    return paginate(accounts.list_tokens_query().order_by(None).order_by(*order), token_json)
+    return paginate(accounts.list_tokens_query().order_by(None).order_by(*order), each(token_json))
 
 
 @bp.post("/tokens")
