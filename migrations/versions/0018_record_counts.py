@@ -18,7 +18,8 @@ is kept instead, per table, by statement-level triggers with transition tables o
   the committed value, so concurrent writers never lose a change;
 - after TRUNCATE the row holds 0.
 
-Readers use the row only while it exists, and count exactly otherwise (datasets.listing).
+Readers use the row only while it exists, and count exactly otherwise
+(datasets.records.RecordService.known_total, api.pagination.paginate).
 """
 
 import sqlalchemy as sa
