@@ -137,14 +137,13 @@ def _forms_and_routes(filters: Filters) -> list[tuple[list[dict[str, Any]], int]
             ranked("route", per_route.c.route, per_route.c.labels),
         )
     ).all()
-    found: dict[str, tuple[list[dict[str, Any]], int]] = {"form": ([], 0), "route": ([], 0)}
+    items: dict[str, list[dict[str, Any]]] = {"form": [], "route": []}
+    totals = {"form": 0, "route": 0}
     for row in sorted(rows, key=lambda row: (row.kind, row.place)):
-        items, _total = found[row.kind]
-        items.append(
-            {"dosage_form" if row.kind == "form" else "route": row.value, "labels": row.labels}
-        )
-        found[row.kind] = (items, row.total)
-    return [found["form"], found["route"]]
+        key = "dosage_form" if row.kind == "form" else "route"
+        items[row.kind].append({key: row.value, "labels": row.labels})
+        totals[row.kind] = row.total
+    return [(items[kind], totals[kind]) for kind in ("form", "route")]
 
 
 def _ingredients(filters: Filters, labels: int) -> tuple[list[dict[str, Any]], int, dict[str, int]]:
