@@ -27,11 +27,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg2
 import sqlalchemy as sa
 from flask import Flask
 
@@ -156,30 +157,51 @@ def _status_mb(key: str) -> float:
 def explain_slowest(count: int) -> str:
     """One stored run with every statement timed; the `count` slowest with their plans
     (EXPLAIN (ANALYZE, BUFFERS)), for the report on what to change."""
+    return statements_explained(
+        stored_run, time.perf_counter, lambda seconds: f"{seconds * 1000:.0f} ms", count
+    )
+
+
+def statements_explained(
+    work: Callable[[], Any],
+    clock: Callable[[], float],
+    shown: Callable[[float], str],
+    count: int | None = None,
+) -> str:
+    """Every statement `work` runs, timed by `clock` (wall time, or a backend's CPU), the
+    costliest first (the `count` costliest), each with its plan (EXPLAIN (ANALYZE, BUFFERS));
+    a statement that is not a query, or no longer plannable, listed without one."""
     timed: list[tuple[float, str, Any]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        conn.info["started"] = time.perf_counter()
+        conn.info["started"] = clock()
 
     def after(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        timed.append((time.perf_counter() - conn.info["started"], statement, parameters))
+        timed.append((clock() - conn.info["started"], statement, parameters))
 
     sa.event.listen(db.engine, "before_cursor_execute", before)
     sa.event.listen(db.engine, "after_cursor_execute", after)
     try:
-        stored_run()
+        work()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
         sa.event.remove(db.engine, "after_cursor_execute", after)
     report = []
     cursor = db.session.connection().connection.cursor()
-    for seconds, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True)[:count]:
-        # A statement with CTEs starts WITH: names' stems, the costliest, went unexplained.
+    for cost, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True)[:count]:
+        heading = f"-- {shown(cost)}\n{statement}\n{parameters}\n"
+        # A statement with CTEs starts WITH: names' stems, the costliest, once went unexplained.
         if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            report.append(heading)
             continue
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        report.append(f"-- {seconds * 1000:.0f} ms\n{statement}\n{parameters}\n{plan}\n")
+        cursor.execute("SAVEPOINT plan")
+        try:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        except psycopg2.Error as exc:  # a statement on a temporary table the work dropped
+            cursor.execute("ROLLBACK TO SAVEPOINT plan")
+            plan = f"(no plan: {str(exc).splitlines()[0]})"
+        report.append(heading + plan + "\n")
     db.session.rollback()
     return "\n".join(report)
 

@@ -24,12 +24,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import sqlalchemy as sa
 
 from analytics import registry
 from analytics.filters import Filters
-from bench.analytics import _kept_app
+from bench.analytics import _kept_app, statements_explained
 from bench.analytics_baseline import BASELINES
 from bench.analytics_live import chosen_filters
 from database import db
@@ -65,39 +64,13 @@ def cpu_of(work: Callable[[], Any], tries: int) -> tuple[float, Any]:
 def explain(analysis: str, filters: Filters) -> str:
     """Every statement of one analysis with the CPU seconds its backend spent and its plan
     (EXPLAIN (ANALYZE, BUFFERS)), costliest first."""
-    timed: list[tuple[float, str, Any]] = []
     db.session.execute(sa.text("SET max_parallel_workers_per_gather = 0"))
     pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
-
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        conn.info["started"] = _cpu_seconds(pid)
-
-    def after(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        timed.append((_cpu_seconds(pid) - conn.info["started"], statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    sa.event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        registry.compute(analysis, filters)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-        sa.event.remove(db.engine, "after_cursor_execute", after)
-    report = []
-    cursor = db.session.connection().connection.cursor()
-    for seconds, statement, parameters in sorted(timed, key=lambda t: t[0], reverse=True):
-        if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            report.append(f"-- {seconds:.2f} CPU s\n{statement}\n{parameters}\n")
-            continue
-        cursor.execute("SAVEPOINT plan")
-        try:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        except psycopg2.Error as exc:  # a statement on a temporary table the analysis dropped
-            cursor.execute("ROLLBACK TO SAVEPOINT plan")
-            plan = f"(no plan: {str(exc).splitlines()[0]})"
-        report.append(f"-- {seconds:.2f} CPU s\n{statement}\n{parameters}\n{plan}\n")
-    db.session.rollback()
-    return "\n".join(report)
+    return statements_explained(
+        partial(registry.compute, analysis, filters),
+        partial(_cpu_seconds, pid),
+        lambda seconds: f"{seconds:.2f} CPU s",
+    )
 
 
 def measure(analyses: Sequence[str], tries: int) -> tuple[str, dict[str, Any]]:
