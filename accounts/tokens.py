@@ -78,18 +78,22 @@ def revoke_token(token: ApiToken, *, acting_user: User | None = None) -> ApiToke
     return token
 
 
+# Built once: an API request pays for this statement on every call.
+_USER_FOR_TOKEN = (
+    sa.select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.is_active.is_(True),
+    )
+)
+
+
 def user_for_token(plaintext: str) -> User | None:
     """The active user of an unrevoked token: one statement, the token read as two columns
     (an API request pays for this on every call; no token object is built for it)."""
-    found = db.session.execute(
-        sa.select(User, ApiToken.id, ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _token_digest(plaintext),
-            ApiToken.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
-    ).first()
+    found = db.session.execute(_USER_FOR_TOKEN, {"digest": _token_digest(plaintext)}).first()
     if found is None:
         return None
     user, token_id, last_used_at = found

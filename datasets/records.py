@@ -42,7 +42,7 @@ def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
                 "yours": merge.json_value(getattr(record, name)),
                 "source": record.source_values.get(name),
             }
-            for name in merge.fields_needing_review(record)
+            for name in (merge.fields_needing_review(record) if record.needs_review else ())
         ],
         "missing_from_source": record.missing_from_source,
         "last_seen_run_id": record.last_seen_run_id,

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -322,6 +323,7 @@ class RecordCount(Model):
     unarchived: Mapped[int] = mapped_column(sa.BigInteger)
 
 
+@cache  # one immutable statement per table, read by every unfiltered page
 def kept_count(model: type[TrackedRecord]) -> sa.ScalarSelect[int]:
     """The number of unarchived rows of `model` as the database keeps it (NULL while it does
     not), as a scalar subquery: a list reads it in its page's own statement."""

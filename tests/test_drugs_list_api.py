@@ -202,6 +202,43 @@ def test_list_items_carry_their_classes_without_a_query_per_row(client, bearer, 
     assert [(c["name"], c["class_type"]) for c in found[0]["classes"]] == expected
 
 
+def test_a_list_statement_is_built_once_per_query_string_and_each_filter_keeps_its_own(
+    client, bearer, catalogue, monkeypatch
+):
+    from datasets.drugs import service
+
+    built: list[dict[str, str]] = []
+    build = service.list_query
+
+    def spy(args):
+        built.append(dict(args))
+        return build(args)
+
+    monkeypatch.setattr(service, "list_query", spy)
+    headers = bearer("viewer")
+    # arguments no other test asks for: the statements are kept per process, not per app
+    imatinib, naproxen = "name=IMATINIB&needs_review=false", "name=NAPROXEN&needs_review=false"
+    asked = [imatinib, f"{imatinib}&page=2", naproxen, f"{imatinib}&per_page=5"]
+    answers = [client.get(f"/api/drugs?{query}", headers=headers).json for query in asked]
+
+    assert [titles_of(a) for a in answers] == [
+        ["Gleevec® (IMATINIB MESYLATE) tablet"],
+        [],
+        ["NAPROXEN SODIUM tablet"],
+        ["Gleevec® (IMATINIB MESYLATE) tablet"],
+    ]
+    assert built == [  # paging reuses its statement; another filter gets its own
+        {"name": "IMATINIB", "needs_review": "false"},
+        {"name": "NAPROXEN", "needs_review": "false"},
+    ]
+    bad = f"{imatinib}&published_from=x"  # refused each time: a failed build is not kept
+    assert [client.get(f"/api/drugs?{bad}", headers=headers).status_code for _ in "ab"] == [422] * 2
+
+
+def titles_of(answer: dict) -> list[str]:
+    return [d["title"] for d in answer["data"]]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
