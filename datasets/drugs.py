@@ -11,13 +11,14 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import selectinload, undefer, with_expression
 from sqlalchemy.sql.base import ExecutableOption
 
 import merge
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import contains_pattern, db
+from datasets import drug_classes_read as classes_read
 from datasets import field_rules, listing, records
 from errors import ValidationFailed
 from models import ActiveIngredient, Drug, DrugClass, NdcCode, drug_class_memberships
@@ -311,14 +312,21 @@ class DrugService(records.RecordService):
         return {**self.to_json(row[0]), **{name: row._mapping[name] for name in CSV_LISTS}}
 
     def list_options(self) -> tuple[ExecutableOption, ...]:
-        return (undefer(Drug.class_ids),)
+        return (
+            undefer(Drug.class_ids),
+            with_expression(Drug.classes_version, classes_read.VERSION),
+        )
 
     def list_json(self, records: Sequence[Drug]) -> list[dict[str, Any]]:
         """List items: each drug and its classes, ordered as the detail orders them. The
         page's statement lists each drug's class ids; their fields come in one more statement,
-        as plain rows: a fraction of the cost of building each drug's classes as JSON in
-        PostgreSQL, or as ORM objects (bench/README.md, "Load")."""
-        shown = _classes_by_id({c for record in records for c in record.class_ids or ()})
+        as plain rows (a fraction of the cost of building each drug's classes as JSON in
+        PostgreSQL, or as ORM objects), and only those the process has not kept at the
+        version of the classes the page read (datasets/drug_classes_read.py; bench/README.md,
+        "Load")."""
+        version = records[0].classes_version if records else None
+        ids = {c for record in records for c in record.class_ids or ()}
+        shown = classes_read.classes_by_id(ids, version)
         return [
             {
                 **self.to_json(record),
@@ -376,22 +384,6 @@ def matches_through_content_indexes() -> Iterator[None]:
             db.session.execute(sa.text(f"SET LOCAL {name} TO DEFAULT"))
 
 
-# One array parameter (`= ANY`), not an IN list SQLAlchemy expands per call: a page's classes
-# cost half as much to ask for.
-_CLASSES_BY_ID = sa.select(
-    DrugClass.id, DrugClass.code, DrugClass.name, DrugClass.class_type
-).where(DrugClass.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer))))
-
-
-def _classes_by_id(ids: set[int]) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    rows = db.session.execute(_CLASSES_BY_ID, {"ids": list(ids)})
-    return {
-        i: {"id": i, "code": code, "name": name, "class_type": kind} for i, code, name, kind in rows
-    }
-
-
 def _in_shown_order(classes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """A drug's classes as the dashboard shows them: by type, then name (code point order)."""
     return sorted(classes, key=lambda c: (c["class_type"], c["name"], c["id"]))
@@ -403,6 +395,7 @@ def _with_details(record_id: int) -> Drug:
         .where(Drug.id == record_id)
         .options(
             undefer(Drug.class_ids),
+            with_expression(Drug.classes_version, classes_read.VERSION),
             selectinload(Drug.ndc_codes),
             selectinload(Drug.ingredients),
         )

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    column_property,
+    declared_attr,
+    mapped_column,
+    query_expression,
+    relationship,
+)
 
 from database import Model, db
 from models.accounts import User
@@ -189,6 +196,9 @@ class Drug(TrackedRecord, Model):
         .scalar_subquery(),
         deferred=True,
     )
+    # The version of `drug_classes` (migration 0019), read beside a page's rows when its
+    # query asks (`with_expression`): what the classes a process keeps are checked against.
+    classes_version: Mapped[int | None] = query_expression()
     ndc_codes: Mapped[list[NdcCode]] = relationship(
         back_populates="drug", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -321,6 +331,17 @@ class RecordCount(Model):
 
     table_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     unarchived: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class TableVersion(Model):
+    """The id of the last transaction that wrote a table, set by the database's own triggers
+    as it commits (migration 0019, `drug_classes` only): what a process checks the rows it
+    keeps of that table against. No row: nothing is kept (readers read every time)."""
+
+    __tablename__ = "table_versions"
+
+    table_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 @cache  # one immutable statement per table, read by every unfiltered page

@@ -216,6 +216,9 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert "record_changes_run" in indexes_of(url, "record_changes")
         assert "authorizations_patient_order" in indexes_of(url, "authorizations")
         assert "record_counts" in tables(url)
+        assert "table_versions" in tables(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0019 → 0018
+        assert "table_versions" not in tables(url) and "record_counts" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0018 → 0017
         assert "record_counts" not in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0017 → 0016
