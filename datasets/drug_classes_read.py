@@ -1,12 +1,13 @@
 """Drug classes as a drugs page shows them, read once per version of `drug_classes`.
 
 A drugs page lists each drug's class ids (`Drug.class_ids`) and, in the same statement, the
-version of `drug_classes` (migration 0019: the last transaction that wrote it, set by the
-database whoever writes). Each process keeps the classes it has read, by id, for one version:
-while the version is unchanged a page reads no classes at all, and a page that names classes
-not kept yet reads those alone, in one statement. A new version (a sync, an edit, SQL by hand,
-in any process) replaces what was kept. Versions are compared for equality only: each is one
-transaction's id, set once as it commits, so no version ever comes back with other rows.
+version of `drug_classes` (migration 0019: drawn anew by each transaction that writes it, set
+by the database as it commits, whoever writes). Each process keeps the classes it has read, by
+id, for one version: while the version is unchanged a page reads no classes at all, and a page
+that names classes not kept yet reads those alone, in one statement. A new version (a sync, an
+edit, SQL by hand, in any process) replaces what was kept. Versions are compared for equality
+only: each is a random number drawn once per writing transaction, so no version comes back
+with other rows. A page read in a transaction that has written anything keeps nothing.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from database import db
 from models import DrugClass, TableVersion
 
-# The version the page's statement reads beside its rows (one indexed row, read once).
-VERSION = (
-    sa.select(TableVersion.version)
-    .where(TableVersion.table_name == DrugClass.__tablename__)
-    .scalar_subquery()
+# The version the page's statement reads beside its rows (one indexed row, read once); NULL
+# in a transaction that has written anything yet: classes it reads may not be committed, and
+# its own class writes have not moved the version yet, so it reads them and keeps nothing.
+VERSION = sa.case(
+    (
+        sa.func.pg_current_xact_id_if_assigned().is_(None),
+        sa.select(TableVersion.version)
+        .where(TableVersion.table_name == DrugClass.__tablename__)
+        .scalar_subquery(),
+    ),
+    else_=sa.null(),
 )
 KEPT_AT_MOST = 50_000  # classes kept per process; past it, classes are read and not kept
 

@@ -334,9 +334,10 @@ class RecordCount(Model):
 
 
 class TableVersion(Model):
-    """The id of the last transaction that wrote a table, set by the database's own triggers
-    as it commits (migration 0019, `drug_classes` only): what a process checks the rows it
-    keeps of that table against. No row: nothing is kept (readers read every time)."""
+    """A table's version: a random number drawn by the last transaction that wrote it, set by
+    the database's own triggers as it commits (migration 0019, `drug_classes` only): what a
+    process checks the rows it keeps of that table against. No row: nothing is kept (readers
+    read every time)."""
 
     __tablename__ = "table_versions"
 

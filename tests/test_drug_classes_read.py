@@ -1,8 +1,9 @@
 """A drugs page shows its drugs' classes from what the process keeps, read once per version of
 `drug_classes` (migration 0019: the last transaction that wrote it, set by the database as it
 commits, whoever writes). A class corrected through the API, by SQL from another connection or
-by a sync shows on the next page; a TRUNCATE and a refill are never taken for what was kept;
-and two writers of classes never deadlock on the version."""
+by a sync shows on the next page; a TRUNCATE and a refill are never taken for what was kept; a
+page read inside a transaction that wrote classes keeps nothing; two writers of classes never
+deadlock on the version; and a writer with another search_path still commits."""
 
 import threading
 
@@ -171,3 +172,35 @@ def test_two_writers_of_classes_never_deadlock_on_the_version(app):
         first.commit()
     names = dict(db.session.execute(sa.select(DrugClass.code, DrugClass.name)).all())
     assert names == {"N1": "first", "N2": "first too"}
+
+
+def test_a_page_read_by_a_transaction_that_wrote_classes_keeps_none_of_them(
+    client, bearer, catalogue
+):
+    """Classes read inside a transaction that has written them are not committed (and may be
+    rolled back): the page shows them, the process keeps nothing of them."""
+    from datasets.drugs import service
+
+    headers = bearer("viewer")
+    kept = find(client, headers, IBUPROFEN)["classes"][0]
+    db.session.remove()
+    db.session.execute(
+        sa.text("UPDATE drug_classes SET name = 'UNCOMMITTED' WHERE id = :id"), {"id": kept["id"]}
+    )
+    by_sql_elsewhere("UPDATE drug_classes SET name = name WHERE id <> :id", id=kept["id"])
+    page = db.session.scalars(service.list_query({}).options(*service.list_options())).all()
+    shown = {c["name"] for item in service.list_json(page) for c in item["classes"]}
+    assert "UNCOMMITTED" in shown  # the transaction sees its own write
+    db.session.rollback()
+    assert kept in find(client, headers, IBUPROFEN)["classes"]
+
+
+def test_a_writer_with_another_search_path_still_commits(app, catalogue):
+    """The version's function runs with the search_path it was made with: a writer whose own
+    has no `table_versions` (pg_restore --data-only sets it empty) commits, and moves it."""
+    before = version()
+    with db.engine.connect() as writer:
+        writer.execute(sa.text("SET LOCAL search_path = pg_catalog"))  # until it commits
+        writer.execute(sa.text("UPDATE public.drug_classes SET name = name || '.'"))
+        writer.commit()
+    assert version() not in (None, before)

@@ -231,8 +231,10 @@ def test_a_list_statement_is_built_once_per_query_string_and_each_filter_keeps_i
         {"name": "IMATINIB", "needs_review": "false"},
         {"name": "NAPROXEN", "needs_review": "false"},
     ]
-    bad = f"{imatinib}&published_from=x"  # refused each time: a failed build is not kept
+    built.clear()  # dates in the wrong order pass the query's model and fail in list_query:
+    bad = f"{imatinib}&published_from=2020-01-02&published_to=2020-01-01"
     assert [client.get(f"/api/drugs?{bad}", headers=headers).status_code for _ in "ab"] == [422] * 2
+    assert len(built) == 2  # refused each time: a failed build is not kept
 
 
 def titles_of(answer: dict) -> list[str]:

@@ -10,18 +10,25 @@ classes it has read, by id, with the version of `drug_classes` it read them at; 
 statement reads the version (one indexed row) and the kept classes serve while it is unchanged
 (datasets/drugs.py).
 
-The version is the id of the last transaction that wrote `drug_classes` (`pg_current_xact_id`),
-set by the database whoever writes (sync, API, bulk action, SQL by hand):
+The version is a random number drawn once per transaction that writes `drug_classes`, set
+by the database whoever writes (sync, API, bulk action, SQL by hand):
 
 - a deferred constraint trigger per written row sets it as the transaction commits, after the
   transaction's own row locks: two writers wait on the version's row only while committing,
   never while holding it and asking for a class row the other has (no deadlock), and a reader
   sees a new version exactly when it can see the new rows;
-- a TRUNCATE sets it at once (it locks the whole table anyway).
+- a TRUNCATE sets it at once (it locks the whole table anyway);
+- random (63 bits, `random()` twice), not a transaction id: ids can come back after a failover
+  or a point-in-time recovery while app processes run on, and one process must never take
+  another state of the table for one it kept;
+- the function's search_path is the one it was created with, so a writer with another
+  search_path (`pg_restore --data-only` empties it) still finds `table_versions`.
 
-A transaction id is never reused by a cluster, so a process never takes another state of the
-table for one it kept, even after tests empty and refill it. Restoring a dump into the same
-database a running app reads: restart the app (README, "Backups").
+Readers compare versions for equality only. Under READ COMMITTED (the app's level) writers never
+fail on the version; two REPEATABLE READ or SERIALIZABLE transactions writing classes at once
+update one row, and the second to commit gets a serialization failure to retry, as any two such
+writers of one row do. Restoring a dump into the database a running app reads: stop the app
+first (README, "Backups").
 """
 
 import sqlalchemy as sa
@@ -33,11 +40,18 @@ branch_labels = None
 depends_on = None
 
 SET_VERSION = r"""
-CREATE FUNCTION table_versions_set() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION table_versions_set() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 DECLARE
-  this_transaction bigint := pg_current_xact_id()::text::bigint;
+  drawn text := current_setting('medsync.table_version', true);
 BEGIN
-  INSERT INTO table_versions (table_name, version) VALUES (TG_TABLE_NAME, this_transaction)
+  IF drawn IS NULL OR drawn = '' THEN  -- once per transaction: every row writes the same
+    drawn := set_config(
+      'medsync.table_version',
+      ((random() * 2147483647)::bigint * 4294967296 + (random() * 4294967295)::bigint)::text,
+      true);
+  END IF;
+  INSERT INTO table_versions (table_name, version) VALUES (TG_TABLE_NAME, drawn::bigint)
   ON CONFLICT (table_name) DO UPDATE SET version = EXCLUDED.version
   WHERE table_versions.version IS DISTINCT FROM EXCLUDED.version;
   RETURN NULL;
@@ -64,7 +78,7 @@ def upgrade():
     )
     op.execute(
         "INSERT INTO table_versions (table_name, version) "
-        "VALUES ('drug_classes', pg_current_xact_id()::text::bigint)"
+        "VALUES ('drug_classes', (random() * 9.2e18)::bigint)"
     )
 
 
