@@ -312,10 +312,7 @@ class DrugService(records.RecordService):
         return {**self.to_json(row[0]), **{name: row._mapping[name] for name in CSV_LISTS}}
 
     def list_options(self) -> tuple[ExecutableOption, ...]:
-        return (
-            undefer(Drug.class_ids),
-            with_expression(Drug.classes_version, classes_read.VERSION),
-        )
+        return _AS_LISTED
 
     def list_json(self, records: Sequence[Drug]) -> list[dict[str, Any]]:
         """List items: each drug and its classes, ordered as the detail orders them. The
@@ -389,13 +386,19 @@ def _in_shown_order(classes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(classes, key=lambda c: (c["class_type"], c["name"], c["id"]))
 
 
+# What a list item needs beyond the drug's columns: its class ids and the classes' version.
+_AS_LISTED = (
+    undefer(Drug.class_ids),
+    with_expression(Drug.classes_version, classes_read.VERSION),
+)
+
+
 def _with_details(record_id: int) -> Drug:
     return db.session.scalars(
         sa.select(Drug)
         .where(Drug.id == record_id)
         .options(
-            undefer(Drug.class_ids),
-            with_expression(Drug.classes_version, classes_read.VERSION),
+            *_AS_LISTED,  # the list item's fields, which the detail starts from
             selectinload(Drug.ndc_codes),
             selectinload(Drug.ingredients),
         )
