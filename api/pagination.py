@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +20,8 @@ from errors import ValidationFailed
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200  # beyond it a 422 naming per_page, never silently fewer rows
 MAX_PAGE = 1_000_000
+# Paged statements kept per list statement (api/records.py keeps as many list statements).
+STATEMENTS_KEPT = 256
 
 
 def page_args() -> tuple[int, int]:
@@ -91,11 +95,38 @@ def sort_arg(allowed: tuple[str, ...], default: str) -> tuple[str, bool]:
     return key, raw.startswith("-")
 
 
-def _count(query: sa.Select) -> int:
-    """How many rows `query` lists, exactly."""
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+@dataclass(frozen=True)
+class _Paged:
+    """The statements a page of one list runs, with its page, its size and the count's cap as
+    parameters (`page_limit`, `page_offset`, `count_cap`), so that each is built, and its
+    SQLAlchemy cache key computed, once (a key walks the whole statement: 0.1 ms of a page's
+    CPU; bench/README.md, "Load")."""
+
+    page: sa.Select
+    with_total: sa.Select | None  # the page with the kept total as its last column
+    count: sa.Select
+    capped_count: sa.Select  # how many rows, stopping past count_cap
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _paged(query: sa.Select, known_total: sa.ScalarSelect[int] | None) -> _Paged:
+    """`query`'s page statements. Kept per statement object: a route that builds its query per
+    request (a record's history) only cycles the oldest; the record lists keep theirs
+    (api/records.py), so theirs are found here."""
+    unordered = query.order_by(None)
+    page = (
+        with_stable_order(query)
+        .limit(sa.bindparam("page_limit"))
+        .offset(sa.bindparam("page_offset"))
+    )
+    return _Paged(
+        page=page,
+        with_total=None if known_total is None else page.add_columns(known_total),
+        count=sa.select(sa.func.count()).select_from(unordered.subquery()),
+        capped_count=sa.select(sa.func.count()).select_from(
+            unordered.limit(sa.bindparam("count_cap")).subquery()
+        ),
+    )
 
 
 PageSerializer = Callable[[Sequence[Any]], list[dict[str, Any]]]
@@ -125,25 +156,34 @@ def paginate(
     subquery of the count the database keeps, for an unfiltered list) is read in the page's own
     statement and answered as the exact total, without counting."""
     page, per_page = page_args()
-    page_query = with_stable_order(query).limit(per_page).offset((page - 1) * per_page)
+    statements = _paged(query, known_total)
+    window = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+
+    def count() -> int:
+        return db.session.execute(statements.count).scalar_one()
+
+    def rows_of_page() -> Sequence[Any]:
+        return db.session.scalars(statements.page, window).all()
+
     exact = True
-    if known_total is not None:  # kept by the database (an unfiltered list): read with the page
-        found = db.session.execute(page_query.add_columns(known_total)).all()
+    if statements.with_total is not None:  # kept by the database (an unfiltered list)
+        found = db.session.execute(statements.with_total, window).all()
         rows: Sequence[Any] = [row[0] for row in found]
         total = found[0][1] if found else None
         if total is None:  # past the last page, or a table not counted yet
-            total = _count(query)
+            total = count()
     elif count_limit is None:
-        total, rows = _count(query), db.session.scalars(page_query).all()
+        total, rows = count(), rows_of_page()
     else:
         with count_plan or nullcontext():
-            counted = query.order_by(None).limit(count_limit + 1).subquery()
-            total = db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+            total = db.session.execute(
+                statements.capped_count, {"count_cap": count_limit + 1}
+            ).scalar_one()
             exact = total <= count_limit
             if exact:
-                rows = db.session.scalars(page_query).all()
+                rows = rows_of_page()
         if not exact:
-            total, rows = count_limit, db.session.scalars(page_query).all()
+            total, rows = count_limit, rows_of_page()
     data = serialize(rows)
     pages = max(1, -(-total // per_page))
     has_next = page < pages or (not exact and len(data) == per_page)

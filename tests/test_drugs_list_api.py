@@ -237,6 +237,41 @@ def test_a_list_statement_is_built_once_per_query_string_and_each_filter_keeps_i
     assert len(built) == 2  # refused each time: a failed build is not kept
 
 
+def test_every_page_of_a_list_runs_one_kept_statement_with_its_own_window(
+    client, bearer, catalogue
+):
+    from api.pagination import _paged
+
+    headers = bearer("viewer")
+    everything = titles_of(client.get("/api/drugs?per_page=200", headers=headers).json)
+    before = _paged.cache_info()
+    # arguments no other test asks for: the statements are kept per process, not per app
+    unfiltered = "sort=-published_date&archived=false"
+    searched = "q=tablet&needs_review=false&sort=title"
+    pages = {
+        (query, page, per_page): client.get(
+            f"/api/drugs?{query}&page={page}&per_page={per_page}", headers=headers
+        ).json
+        for query in (unfiltered, searched)
+        for page, per_page in ((1, 2), (2, 2), (3, 2), (1, 3), (2, 3))
+    }
+
+    assert _paged.cache_info().misses - before.misses == 2  # one per list, not per page
+    for query, order in ((unfiltered, "-published_date"), (searched, "title")):
+        listed = titles_of(client.get(f"/api/drugs?{query}&per_page=200", headers=headers).json)
+        assert sorted(listed) == sorted(everything)  # every label says "tablet"
+        for per_page in (2, 3):
+            paged = [
+                titles_of(pages[(query, page, per_page)])
+                for page in (1, 2, 3)
+                if (query, page, per_page) in pages
+            ]
+            expected = [listed[i : i + per_page] for i in range(0, len(paged) * per_page, per_page)]
+            assert paged == expected, (order, per_page)
+        first = pages[(query, 1, 2)]
+        assert (first["total"], first["total_exact"], first["pages"]) == (len(listed), True, 2)
+
+
 def titles_of(answer: dict) -> list[str]:
     return [d["title"] for d in answer["data"]]
 
