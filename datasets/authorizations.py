@@ -137,19 +137,14 @@ class AuthorizationService(records.RecordService):
             )
 
     def to_json(self, record: Authorization) -> dict[str, Any]:
+        values = record.column_values()
         return {
-            "id": record.id,
-            "source": record.source,
-            "source_key": record.source_key,
-            "patient_name": record.patient_name,
-            "authorization_number": record.authorization_number,
-            "status": record.status,
-            "payer": record.payer,
-            "service_start": merge.json_value(record.service_start),
-            "service_end": merge.json_value(record.service_end),
-            "amount": record.amount,
-            "extra": record.extra or {},
-            **records.bookkeeping_json(record),
+            **{name: values[name] for name in _AS_STORED},
+            "service_start": merge.json_value(values["service_start"]),
+            "service_end": merge.json_value(values["service_end"]),
+            "amount": values["amount"],
+            "extra": values["extra"] or {},
+            **records.bookkeeping_json(record, values),
         }
 
 
@@ -161,5 +156,16 @@ def profile_fields(profile: str) -> frozenset[str] | None:
     except ProfileError:
         return None
 
+
+# An authorization's fields its JSON gives as they are stored, in the JSON's order.
+_AS_STORED = (
+    "id",
+    "source",
+    "source_key",
+    "patient_name",
+    "authorization_number",
+    "status",
+    "payer",
+)
 
 service = AuthorizationService()

@@ -72,14 +72,15 @@ class DrugClassService(records.RecordService):
         return DrugClass(**{**values, "coding_system": values.get("coding_system") or ""})
 
     def to_json(self, record: DrugClass) -> dict[str, Any]:
+        values = record.column_values()
         return {
-            "id": record.id,
-            "code": record.code,
-            "coding_system": record.coding_system,
-            "class_type": record.class_type,
-            "name": record.name,
+            "id": values["id"],
+            "code": values["code"],
+            "coding_system": values["coding_system"],
+            "class_type": values["class_type"],
+            "name": values["name"],
             "drug_count": record.drug_count,
-            **records.bookkeeping_json(record),
+            **records.bookkeeping_json(record, values),
         }
 
 

@@ -273,16 +273,17 @@ class DrugService(records.RecordService):
             )
 
     def to_json(self, record: Drug) -> dict[str, Any]:
+        values = record.column_values()
         return {
-            "id": record.id,
-            "set_id": record.set_id,
-            "title": record.title,
-            **{name: getattr(record, name) for name in TITLE_FIELDS},
-            "spl_version": record.spl_version,
-            "published_date": merge.json_value(record.published_date),
-            "details_version": record.details_version,
-            "label_url": label_url(record.set_id),
-            **records.bookkeeping_json(record),
+            "id": values["id"],
+            "set_id": values["set_id"],
+            "title": values["title"],
+            **{name: values[name] for name in TITLE_FIELDS},
+            "spl_version": values["spl_version"],
+            "published_date": merge.json_value(values["published_date"]),
+            "details_version": values["details_version"],
+            "label_url": label_url(values["set_id"]),
+            **records.bookkeeping_json(record, values),
         }
 
     def csv_export(self, query: sa.Select, args: Mapping[str, str]) -> listing.CsvExport:

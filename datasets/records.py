@@ -24,30 +24,35 @@ from errors import Conflict, NotFound, PreconditionRequired, ValidationFailed
 from models import RecordChange, TrackedRecord, kept_count
 
 
-def bookkeeping_json(record: TrackedRecord) -> dict[str, Any]:
+def bookkeeping_json(
+    record: TrackedRecord, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The JSON every tracked record carries: version, origin (manual: no source has sent it
-    yet), edit and review state, archive state, timestamps."""
+    yet), edit and review state, archive state, timestamps. `values`: the record's
+    `column_values()`, when the caller has read them already."""
+    values = record.column_values() if values is None else values
+    source_values = values["source_values"]
     return {
-        "version": record.version,
-        "origin": record.origin,
-        "archived": record.archived_at is not None,
-        "archived_at": merge.json_value(record.archived_at),
-        "archived_by": record.archived_by,
-        "is_manually_edited": record.is_manually_edited,
-        "edited_fields": sorted(record.manual_fields or {}),
-        "needs_review": record.needs_review,
+        "version": values["version"],
+        "origin": "source" if source_values else "manual",  # TrackedRecord.origin
+        "archived": values["archived_at"] is not None,
+        "archived_at": merge.json_value(values["archived_at"]),
+        "archived_by": values["archived_by"],
+        "is_manually_edited": values["is_manually_edited"],
+        "edited_fields": sorted(values["manual_fields"] or ()),
+        "needs_review": values["needs_review"],
         "review": [
             {
                 "field": name,
-                "yours": merge.json_value(getattr(record, name)),
-                "source": record.source_values.get(name),
+                "yours": merge.json_value(values[name]),
+                "source": source_values.get(name),
             }
-            for name in (merge.fields_needing_review(record) if record.needs_review else ())
+            for name in (merge.fields_needing_review(record) if values["needs_review"] else ())
         ],
-        "missing_from_source": record.missing_from_source,
-        "last_seen_run_id": record.last_seen_run_id,
-        "created_at": merge.json_value(record.created_at),
-        "updated_at": merge.json_value(record.updated_at),
+        "missing_from_source": values["missing_from_source"],
+        "last_seen_run_id": values["last_seen_run_id"],
+        "created_at": merge.json_value(values["created_at"]),
+        "updated_at": merge.json_value(values["updated_at"]),
     }
 
 

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -81,6 +82,20 @@ class TrackedRecord(_Mixin):
     def origin(self) -> str:
         """ "manual" while no source has sent the record (a person created it), else "source"."""
         return "source" if self.source_values else "manual"
+
+    def column_values(self) -> Mapping[str, Any]:
+        """The values of the record's table columns, by attribute name, read as fast as a dict.
+
+        SQLAlchemy keeps what it has loaded of an object in the object's `__dict__`; reading a
+        value through its attribute adds a Python call (the descriptor, which would load it if it
+        were missing) — two thirds of a listed page's JSON (bench/README.md, "Load"). When every
+        column is loaded (a page, a record just read), that dict is the answer; otherwise (a
+        record just written has columns expired) the attributes are read, loading them."""
+        values = self.__dict__
+        columns = _table_columns(type(self))
+        if values.keys() >= columns:
+            return values
+        return {name: getattr(self, name) for name in columns}
 
 
 class Authorization(TrackedRecord, Model):
@@ -343,6 +358,18 @@ class TableVersion(Model):
 
     table_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+@cache
+def _table_columns(model: type[TrackedRecord]) -> frozenset[str]:
+    """The attribute names of `model`'s table columns (not its column properties and query
+    expressions, which a page may or may not load)."""
+    table = model.__table__
+    return frozenset(
+        prop.key
+        for prop in sa.inspect(model).column_attrs
+        if all(isinstance(c, sa.Column) and c.table is table for c in prop.columns)
+    )
 
 
 @cache  # one immutable statement per table, read by every unfiltered page
