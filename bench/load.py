@@ -235,17 +235,21 @@ def _signed(measure: Measure) -> bool:
     return not measure.endpoint.startswith("/health")
 
 
-def warm_up(server: Process, chosen: list[Endpoint], token: str, workers: int) -> None:
-    """Every path of every endpoint a few times over, enough for each worker to have served
-    each: the caches, pools and imports a process fills on first use, before memory is read."""
-    headers = {"Authorization": f"Bearer {token}"}
-    calls = [path for endpoint in chosen for path in endpoint.paths] * workers * 2
+def warm_up(server: Process, chosen: list[Endpoint], tokens: list[str], concurrency: int) -> None:
+    """Each endpoint in turn, `concurrency` requests at once (every thread of every worker busy,
+    as under load), three times over, each request a person of its own: the caches, pools and
+    imports a process fills on first use — an export's pool opens a connection and a cursor per
+    export running at once, up to its bound — are filled before memory is read, so that what
+    the runs add is growth, not first use."""
 
-    def call(path: str) -> None:
+    def call(number: int, path: str) -> None:
+        headers = {"Authorization": f"Bearer {tokens[number % len(tokens)]}"}
         requests.get(server.url + path, headers=headers, timeout=120).content  # noqa: B018
 
-    with ThreadPoolExecutor(workers * 2) as pool:
-        list(pool.map(call, calls))
+    with ThreadPoolExecutor(concurrency) as pool:
+        for endpoint in chosen:
+            paths = [endpoint.paths[n % len(endpoint.paths)] for n in range(concurrency * 3)]
+            list(pool.map(call, range(len(paths)), paths))
 
 
 @contextmanager
@@ -291,7 +295,7 @@ def measure(
             gunicorn(database_url, workers, WEB_THREADS=str(threads)) as server,
             _tokens_file(tokens) as tokens_path,
         ):
-            warm_up(server, chosen, tokens[0], workers)
+            warm_up(server, chosen, tokens, workers * threads)
             rss_warm = rss_mb(server.pid)
             measures = [
                 run_locust(server, endpoint, count, seconds, tokens_path, number)
