@@ -21,20 +21,17 @@ from database import db
 from datasets.field_rules import Field, label_for, sized_by_column
 from datasets.listing import BOOKKEEPING_CSV_COLUMNS, MAX_ID, CsvExport, choice_arg
 from errors import Conflict, NotFound, PreconditionRequired, ValidationFailed
-from models import RecordChange, TrackedRecord, kept_count
+from models import RecordChange, TrackedRecord, kept_count, origin_of
 
 
-def bookkeeping_json(
-    record: TrackedRecord, values: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def bookkeeping_json(record: TrackedRecord, values: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON every tracked record carries: version, origin (manual: no source has sent it
     yet), edit and review state, archive state, timestamps. `values`: the record's
-    `column_values()`, when the caller has read them already."""
-    values = record.column_values() if values is None else values
+    `column_values()`, which its dataset's JSON has read already."""
     source_values = values["source_values"]
     return {
         "version": values["version"],
-        "origin": "source" if source_values else "manual",  # TrackedRecord.origin
+        "origin": origin_of(source_values),
         "archived": values["archived_at"] is not None,
         "archived_at": merge.json_value(values["archived_at"]),
         "archived_by": values["archived_by"],

@@ -29,6 +29,7 @@ from models.records import (
     kept_count,
     names_an_archived_record,
     not_archived,
+    origin_of,
     unarchived,
 )
 from models.runs import (
@@ -72,6 +73,7 @@ __all__ = [
     "kept_count",
     "names_an_archived_record",
     "not_archived",
+    "origin_of",
     "unarchived",
     "utcnow",
 ]

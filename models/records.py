@@ -80,8 +80,7 @@ class TrackedRecord(_Mixin):
 
     @property
     def origin(self) -> str:
-        """ "manual" while no source has sent the record (a person created it), else "source"."""
-        return "source" if self.source_values else "manual"
+        return origin_of(self.source_values)
 
     def column_values(self) -> Mapping[str, Any]:
         """The values of the record's table columns, by attribute name, read as fast as a dict.
@@ -358,6 +357,11 @@ class TableVersion(Model):
 
     table_name: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+def origin_of(source_values: Mapping[str, Any] | None) -> str:
+    """ "manual" while no source has sent the record (a person created it), else "source"."""
+    return "source" if source_values else "manual"
 
 
 @cache
