@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics import kept
 from analytics.filters import Filters
 from analytics.histogram import histogram
 from database import db
@@ -22,6 +23,7 @@ _members = drug_class_memberships.c
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
+    """The analysis counted from the memberships of the labels `filters` keep."""
     per_class = (
         sa.select(
             DrugClass.id,
@@ -52,8 +54,37 @@ def analyze(filters: Filters) -> dict[str, Any]:
         .where(filters.where())
         .subquery("classes_per_label")
     )
-    buckets = histogram(classes_per_label.c.classes, "classes")
-    listed = _listed(per_class)
+    return _result(_listed(per_class), histogram(classes_per_label.c.classes, "classes"))
+
+
+def from_kept() -> dict[str, Any]:
+    """The unfiltered analysis, read off the kept counts (`analytics.kept`): each class's
+    labels and the labels per number of classes, not every membership."""
+    c = kept.counts.c
+    per_class = (
+        sa.select(
+            DrugClass.id,
+            DrugClass.code,
+            DrugClass.name,
+            DrugClass.class_type,
+            sa.func.coalesce(c.labels, 0).label("labels"),
+        )
+        .outerjoin(
+            kept.counts,
+            sa.and_(
+                c.kind == "class_labels",
+                c.grp == "",
+                c.key == sa.cast(DrugClass.id, sa.Text).collate("C"),
+            ),
+        )
+        .where(unarchived(DrugClass))
+        .subquery("per_class")
+    )
+    labels = db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0
+    return _result(_listed(per_class), kept.histogram("class_count", "classes", labels))
+
+
+def _result(listed: dict[str, Any], buckets: list[dict[str, Any]]) -> dict[str, Any]:
     classes, empty = listed["classes"], listed["empty"]
     return {
         "summary": {

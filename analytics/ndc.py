@@ -5,13 +5,16 @@ listed. Labelers are counted on the normalised five-digit segment (`labeler5`), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from analytics import kept
 from analytics.filters import Filters
 from database import db
-from models import Drug, NdcCode
+from models import Drug, NdcCode, unarchived
 from scraper.ndc import hyphenated
 
 TOP_LABELERS = 20
@@ -47,6 +50,120 @@ def analyze(filters: Filters) -> dict[str, Any]:
             "unrecognised": unrecognised,
         },
     }
+
+
+def from_kept() -> dict[str, Any]:
+    """The unfiltered analysis, read off the kept counts (`analytics.kept`): a few thousand
+    kept rows instead of every code."""
+    labels = db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0
+    per_labeler = {
+        labeler: {"labeler": labeler, "products": 0, "packages": 0}
+        for labeler in db.session.scalars(
+            sa.select(kept.counts.c.key).where(kept.counts.c.kind == "ndc_labeler")
+        )
+    }
+    for kind, field in (("ndc_product", "products"), ("ndc_package", "packages")):
+        for grp, keys in db.session.execute(
+            sa.select(kept.groups.c.grp, kept.groups.c.key_count).where(kept.groups.c.kind == kind)
+        ):
+            per_labeler[grp][field] = keys
+    labelers = list(per_labeler.values())
+    formats = dict.fromkeys(FORMATS, 0)
+    for row in db.session.execute(kept.of_kind("ndc_format")):
+        name = _FORMAT_NAMES.get(row.key, row.key)
+        formats[name] = formats.get(name, 0) + row.weight
+    extra = sorted(name for name in formats if name not in FORMATS)
+    formats = {name: formats[name] for name in (*FORMATS, *extra)}
+    shared, shared_total = _kept_shared()
+    unrecognised = _kept_unrecognised()
+    per_label = kept.histogram("ndc_count", "ndcs", labels)
+    return {
+        "summary": {
+            "labels": labels,
+            "ndcs": sum(formats.values()),
+            "packages": sum(labeler["packages"] for labeler in labelers),
+            "products": sum(labeler["products"] for labeler in labelers),
+            "labelers": len(labelers),
+            "shared_ndcs": shared_total,
+            "unrecognised_ndcs": kept.keys("ndc_unrecognised"),
+        },
+        "data": {
+            "top_labelers": _kept_top_labelers(labelers),
+            "shared": shared,
+            "ndcs_per_label": per_label,
+            "formats": [{"format": name, "ndcs": count} for name, count in formats.items()],
+            "unrecognised": unrecognised,
+        },
+    }
+
+
+def _kept_top_labelers(labelers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    top = sorted(labelers, key=lambda x: (-x["products"], -x["packages"], x["labeler"]))[
+        :TOP_LABELERS
+    ]
+    chosen = [labeler["labeler"] for labeler in top]
+    c = kept.counts.c
+    labels = dict(
+        db.session.execute(
+            sa.select(c.key, c.labels).where(
+                c.kind == "ndc_labeler", c.grp == "", c.key.in_(chosen)
+            )
+        ).all()
+    )
+    printed: dict[str, list[str]] = {code: [] for code in chosen}
+    for grp, key in db.session.execute(
+        sa.select(c.grp, c.key).where(c.kind == "ndc_printed", c.grp.in_(chosen))
+    ):
+        printed[grp].append(key)
+    return [
+        {
+            **labeler,
+            "labels": labels[labeler["labeler"]],
+            "printed_as": sorted(printed[labeler["labeler"]]),
+        }
+        for labeler in top
+    ]
+
+
+def _kept_listed(
+    kind: str, condition: sa.ColumnElement[bool], order: Callable[[Any], list[Any]]
+) -> list[sa.Row[Any]]:
+    """The LISTED kept keys of `kind` meeting `condition`, first in `order` (of the columns
+    labels and key), each with its labels and the sorted set ids of the drugs contributing it."""
+    c, k = kept.counts.c, kept.contributions.c
+    top = (
+        sa.select(c.grp, c.key, c.labels)
+        .where(c.kind == kind, condition)
+        .order_by(*order(c))
+        .limit(LISTED)
+        .subquery("top")
+    )
+    set_ids = sa.func.array_agg(aggregate_order_by(Drug.set_id, Drug.set_id))
+    return db.session.execute(
+        sa.select(top.c.key, top.c.labels, set_ids.label("set_ids"))
+        .join(kept.contributions, sa.and_(k.kind == kind, k.grp == top.c.grp, k.key == top.c.key))
+        .join(Drug, Drug.id == k.drug_id)
+        .group_by(top.c.grp, top.c.key, top.c.labels)
+        .order_by(*order(top.c))
+    ).all()
+
+
+def _kept_shared() -> tuple[list[dict[str, Any]], int]:
+    c = kept.counts.c
+    several = c.labels > 1
+    total = db.session.scalar(sa.select(sa.func.count()).where(c.kind == "ndc_package", several))
+    rows = _kept_listed("ndc_package", several, lambda c: [c.labels.desc(), c.key])
+    items = [
+        {"ndc": hyphenated(row.key), "labels": row.labels, "set_ids": list(row.set_ids)}
+        for row in rows
+    ]
+    return items, total or 0
+
+
+def _kept_unrecognised() -> list[dict[str, Any]]:
+    # Ordered as the codes' own column is (the database's collation, not the kept keys' "C").
+    rows = _kept_listed("ndc_unrecognised", sa.true(), lambda c: [c.key.collate("default")])
+    return [{"ndc": row.key, "labels": row.labels, "set_ids": list(row.set_ids)} for row in rows]
 
 
 def _labelers_and_formats(codes: sa.Subquery) -> tuple[list[dict[str, Any]], dict[str, int]]:

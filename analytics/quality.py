@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics import kept
 from analytics.filters import Filters
 from database import db
 from models import Authorization, Drug, DrugClass, NdcCode, TrackedRecord, unarchived
@@ -17,14 +18,59 @@ LISTED = 100  # labels and codes listed; the summary counts them all
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
-    without_ndcs, without_total = _labels_without_ndcs(filters)
-    unrecognised, unrecognised_total = _unrecognised(filters)
+    """The analysis counted from the rows of the labels `filters` keep."""
+    return _result(
+        _labels_without_ndcs(filters),
+        _unrecognised(filters),
+        _bookkeeping(Drug, filters.keeps(Drug.id), scoped=True),
+    )
+
+
+def from_kept() -> dict[str, Any]:
+    """The unfiltered analysis, read off the kept counts (`analytics.kept`): the labels
+    without codes, the unrecognised codes and the drugs' flags as kept, not every drug."""
+    k = kept.contributions.c
+    without = db.session.execute(
+        sa.select(Drug.id, Drug.set_id, Drug.title)
+        .join(kept.contributions, sa.and_(k.kind == "no_ndcs", k.drug_id == Drug.id))
+        .order_by(Drug.title, Drug.id)
+        .limit(LISTED)
+    ).all()
+    # A code printed twice on a label is listed twice, as the codes are.
+    repeat = sa.func.generate_series(1, k.weight).table_valued("n").alias("repeat")
+    unrecognised = db.session.execute(
+        sa.select(k.key.label("ndc"), Drug.id, Drug.set_id)
+        .join(Drug, Drug.id == k.drug_id)
+        .join(repeat, sa.true())
+        .where(k.kind == "ndc_unrecognised")
+        .order_by(k.key.collate("default"), Drug.set_id)
+        .limit(LISTED)
+    ).all()
+    flags = {row.key: row.labels for row in db.session.execute(kept.of_kind("drug_flag"))}
+    drugs = {
+        "records": db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0,
+        **{flag: flags.get(flag, 0) for flag in ("edited", "needs_review", "missing_from_source")},
+        "scoped": True,
+    }
+    return _result(
+        (_without_json(without), kept.count("no_ndcs")[0]),
+        (_unrecognised_json(unrecognised), kept.count("ndc_format", "unrecognised")[1]),
+        drugs,
+    )
+
+
+def _result(
+    labels_without_ndcs: tuple[list[dict[str, Any]], int],
+    unrecognised_ndcs: tuple[list[dict[str, Any]], int],
+    drugs: dict[str, Any],
+) -> dict[str, Any]:
+    without_ndcs, without_total = labels_without_ndcs
+    unrecognised, unrecognised_total = unrecognised_ndcs
     records = {
-        "drugs": _bookkeeping(Drug, filters.keeps(Drug.id), scoped=True),
+        "drugs": drugs,
         "drug_classes": _bookkeeping(DrugClass, unarchived(DrugClass), scoped=False),
         "authorizations": _bookkeeping(Authorization, unarchived(Authorization), scoped=False),
     }
-    drugs = records["drugs"]
     return {
         "summary": {
             "labels": drugs["records"],
@@ -50,8 +96,11 @@ def _labels_without_ndcs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
         .order_by(Drug.title, Drug.id)
         .limit(LISTED)
     ).all()
-    items = [{"id": row.id, "set_id": row.set_id, "title": row.title} for row in rows]
-    return items, rows[0].total if rows else 0
+    return _without_json(rows), rows[0].total if rows else 0
+
+
+def _without_json(rows: list[sa.Row[Any]]) -> list[dict[str, Any]]:
+    return [{"id": row.id, "set_id": row.set_id, "title": row.title} for row in rows]
 
 
 def _unrecognised(filters: Filters) -> tuple[list[dict[str, Any]], int]:
@@ -63,8 +112,11 @@ def _unrecognised(filters: Filters) -> tuple[list[dict[str, Any]], int]:
         .order_by(NdcCode.ndc, Drug.set_id)
         .limit(LISTED)
     ).all()
-    items = [{"ndc": row.ndc, "drug_id": row.id, "set_id": row.set_id} for row in rows]
-    return items, rows[0].total if rows else 0
+    return _unrecognised_json(rows), rows[0].total if rows else 0
+
+
+def _unrecognised_json(rows: list[sa.Row[Any]]) -> list[dict[str, Any]]:
+    return [{"ndc": row.ndc, "drug_id": row.id, "set_id": row.set_id} for row in rows]
 
 
 def _bookkeeping(

@@ -7,17 +7,31 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics import drug_classes, names, ndc, network, quality, text, timeline, urls
+from analytics import drug_classes, kept, names, ndc, network, quality, text, timeline, urls
 from analytics.filters import Filters
 from database import db
 from errors import NotFound
 
 Analyzer = Callable[[Filters], dict[str, Any]]
 
+
+def kept_when_unfiltered(from_kept: Callable[[], dict[str, Any]], counted: Analyzer) -> Analyzer:
+    """An analyzer answering unfiltered from the kept counts (`analytics.kept`), brought up to
+    date first, and under filters by counting the rows in scope (`counted`)."""
+
+    def analyze(filters: Filters) -> dict[str, Any]:
+        if filters.active:
+            return counted(filters)
+        kept.catch_up()
+        return from_kept()
+
+    return analyze
+
+
 ANALYZERS: dict[str, Analyzer] = {
-    "ndc": ndc.analyze,
-    "drug-classes": drug_classes.analyze,
-    "quality": quality.analyze,
+    "ndc": kept_when_unfiltered(ndc.from_kept, ndc.analyze),
+    "drug-classes": kept_when_unfiltered(drug_classes.from_kept, drug_classes.analyze),
+    "quality": kept_when_unfiltered(quality.from_kept, quality.analyze),
     "names": names.analyze,
     "urls": urls.analyze,
     "time": timeline.analyze,

@@ -175,6 +175,13 @@ def test_0006_fills_every_drug_from_its_title_and_steps_back(make_app, pg_server
         assert drugs["synced"]["is_manually_edited"] is drugs["synced"]["needs_review"] is False
         assert drugs["title corrected"]["is_manually_edited"] is True
 
+KEPT_TABLES = {
+    "analytics_dirty",
+    "analytics_contributions",
+    "analytics_counts",
+    "analytics_groups",
+}
+
 
 def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server_url):
     url = recreate_database(pg_server_url, "medsync_migrations_test")
@@ -217,6 +224,9 @@ def test_empty_database_upgrades_to_head_and_steps_back_down(make_app, pg_server
         assert "authorizations_patient_order" in indexes_of(url, "authorizations")
         assert "record_counts" in tables(url)
         assert "table_versions" in tables(url)
+        assert KEPT_TABLES <= tables(url)
+        downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0020 → 0019
+        assert not KEPT_TABLES & tables(url) and "table_versions" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0019 → 0018
         assert "table_versions" not in tables(url) and "record_counts" in tables(url)
         downgrade(directory=MIGRATIONS_DIR, revision="-1")  # 0018 → 0017

@@ -1,0 +1,214 @@
+"""Counts the unfiltered analyses read, kept up to date instead of counted again on every run.
+
+Each unarchived drug *contributes* keys to counts of several kinds: its labelers, its product
+and package codes, its NDC formats, its classes… A contribution is (kind, grp, key, drug_id,
+weight): `grp` groups keys (a labeler's product codes), `weight` is how many of the drug's rows
+give the key (its codes of one format). The database keeps
+
+- `analytics_contributions`: every drug's contributions, as `CONTRIBUTIONS` derives them;
+- `analytics_counts`: per (kind, grp, key), the drugs contributing it (`labels`) and their
+  summed `weight`; a key no drug contributes has no row;
+- `analytics_groups`: per (kind, grp), how many keys it has (a labeler's distinct products).
+
+Migration 0020's triggers append to `analytics_dirty` the ids of drugs whose contributions may
+have changed, whoever writes. `catch_up` (under an advisory lock, in its own transaction)
+takes those ids, derives their contributions again, and adds the difference to the counts and
+groups — its cost follows what changed since the last catch-up, not the size of the data. The
+first catch-up after the migration (every drug noted) builds everything.
+
+`CONTRIBUTIONS` is the one definition of what a drug contributes: the first build and every
+catch-up use it, and the tests compare the kept counts with the analyses counted from the
+source tables (`analytics.registry.compute` with `kept=False`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from database import db
+
+_C = sa.Text(collation="C")
+
+contributions = sa.Table(
+    "analytics_contributions",
+    db.metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("grp", _C, primary_key=True),
+    sa.Column("key", _C, primary_key=True),
+    sa.Column("drug_id", sa.Integer, primary_key=True),
+    sa.Column("weight", sa.Integer, nullable=False),
+    sa.Index("analytics_contributions_drug", "drug_id"),
+)
+counts = sa.Table(
+    "analytics_counts",
+    db.metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("grp", _C, primary_key=True),
+    sa.Column("key", _C, primary_key=True),
+    sa.Column("labels", sa.Integer, nullable=False),
+    sa.Column("weight", sa.BigInteger, nullable=False),
+    sa.Index("analytics_counts_ranked", "kind", sa.text("labels DESC"), "grp", "key"),
+)
+groups = sa.Table(
+    "analytics_groups",
+    db.metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("grp", _C, primary_key=True),
+    sa.Column("key_count", sa.Integer, nullable=False),
+)
+dirty = sa.Table("analytics_dirty", db.metadata, sa.Column("drug_id", sa.Integer, nullable=False))
+
+# What each drug in `kept_scope` (the drugs to derive again) contributes, when unarchived.
+# - ndc_labeler: its labelers (normalised five digits), so labels per labeler;
+# - ndc_product / ndc_package: per labeler, its normalised product (5-4) and package (5-4-2)
+#   codes: the groups count a labeler's distinct products and packages, a package's count its
+#   labels (a package code starts with its labeler's digits, so it is one key);
+# - ndc_printed: per labeler, the labeler names as printed;
+# - ndc_format: its codes per printed format (weight: how many);
+# - ndc_unrecognised: its codes fitting no NDC form, as printed (weight: how many);
+# - ndc_count: how many codes it has (one key per drug with codes: the histogram);
+# - no_ndcs: one key when it has no codes;
+# - class_labels: its classes that are not archived; class_count: how many (when any);
+# - drug_flag: the bookkeeping flags it has set.
+CONTRIBUTIONS = r"""
+WITH kept AS (
+  SELECT d.id, d.is_manually_edited, d.needs_review, d.missing_from_source
+  FROM drugs d JOIN kept_scope s ON s.drug_id = d.id
+  WHERE d.archived_at IS NULL
+),
+codes AS (
+  SELECT c.drug_id, c.ndc, c.ndc_format, c.ndc11, c.product_ndc9, c.labeler, c.labeler5
+  FROM ndc_codes c JOIN kept k ON k.id = c.drug_id
+),
+classes AS (
+  SELECT m.drug_id, m.drug_class_id
+  FROM drug_class_memberships m JOIN kept k ON k.id = m.drug_id
+  JOIN drug_classes k2 ON k2.id = m.drug_class_id AND k2.archived_at IS NULL
+)
+SELECT v.kind, v.grp, v.key, c.drug_id, count(*)::integer AS weight
+FROM codes c
+CROSS JOIN LATERAL (VALUES
+  ('ndc_labeler', '', c.labeler5),
+  ('ndc_product', c.labeler5, c.product_ndc9),
+  ('ndc_package', c.labeler5, c.ndc11),
+  ('ndc_printed', c.labeler5, c.labeler),
+  ('ndc_format', '', c.ndc_format),
+  ('ndc_unrecognised', '', CASE WHEN c.ndc_format = 'unrecognised' THEN c.ndc END)
+) AS v (kind, grp, key)
+WHERE v.grp IS NOT NULL AND v.key IS NOT NULL
+GROUP BY v.kind, v.grp, v.key, c.drug_id
+UNION ALL
+SELECT 'ndc_count', '', count(*)::text, drug_id, 1 FROM codes GROUP BY drug_id
+UNION ALL
+SELECT 'no_ndcs', '', '', k.id, 1 FROM kept k
+WHERE NOT EXISTS (SELECT FROM ndc_codes c WHERE c.drug_id = k.id)
+UNION ALL
+SELECT 'class_labels', '', drug_class_id::text, drug_id, 1 FROM classes
+UNION ALL
+SELECT 'class_count', '', count(*)::text, drug_id, 1 FROM classes GROUP BY drug_id
+UNION ALL
+SELECT 'drug_flag', '', f.flag, k.id, 1
+FROM kept k CROSS JOIN LATERAL (VALUES
+  ('edited', k.is_manually_edited),
+  ('needs_review', k.needs_review),
+  ('missing_from_source', k.missing_from_source)
+) AS f (flag, is_set)
+WHERE f.is_set
+"""
+
+_LOCK = 0x6B657074  # "kept": one catch-up at a time, across processes
+
+# The statements of a catch-up, in order, in one transaction.
+_CATCH_UP = (
+    f"SELECT pg_advisory_xact_lock({_LOCK})",
+    "CREATE TEMPORARY TABLE kept_scope (drug_id integer PRIMARY KEY) ON COMMIT DROP",
+    # The noted drugs committed so far; notes committed later stay for the next catch-up (their
+    # drugs may be derived now and again then: a derivation replaces, it never adds twice).
+    "WITH taken AS (DELETE FROM analytics_dirty RETURNING drug_id) "
+    "INSERT INTO kept_scope SELECT DISTINCT drug_id FROM taken",
+    'CREATE TEMPORARY TABLE kept_change (kind text, grp text COLLATE "C", '
+    'key text COLLATE "C", labels integer, weight bigint) ON COMMIT DROP',
+    # What the drugs contributed, taken out …
+    "WITH old AS (DELETE FROM analytics_contributions c USING kept_scope s "
+    "WHERE c.drug_id = s.drug_id RETURNING c.kind, c.grp, c.key, c.weight) "
+    "INSERT INTO kept_change SELECT kind, grp, key, -1, -weight FROM old",
+    # … and what they contribute now, put in.
+    "WITH new AS (INSERT INTO analytics_contributions (kind, grp, key, drug_id, weight) "  # noqa: S608 (constants)
+    + CONTRIBUTIONS
+    + " RETURNING kind, grp, key, weight) "
+    "INSERT INTO kept_change SELECT kind, grp, key, 1, weight FROM new",
+    "CREATE TEMPORARY TABLE kept_keys ON COMMIT DROP AS "
+    "SELECT kind, grp, key, sum(labels)::integer AS labels, sum(weight) AS weight "
+    "FROM kept_change GROUP BY kind, grp, key "
+    "HAVING sum(labels) <> 0 OR sum(weight) <> 0",
+    # The counts moved by the difference; each key's labels before and after, for the groups.
+    "CREATE TEMPORARY TABLE kept_moved ON COMMIT DROP AS "
+    "WITH moved AS (INSERT INTO analytics_counts (kind, grp, key, labels, weight) "
+    "SELECT kind, grp, key, labels, weight FROM kept_keys ORDER BY kind, grp, key "
+    "ON CONFLICT (kind, grp, key) DO UPDATE SET labels = analytics_counts.labels + "
+    "excluded.labels, weight = analytics_counts.weight + excluded.weight "
+    "RETURNING kind, grp, key, labels) "
+    "SELECT m.kind, m.grp, m.labels - k.labels AS before, m.labels AS after "
+    "FROM moved m JOIN kept_keys k USING (kind, grp, key)",
+    "DELETE FROM analytics_counts c USING kept_keys k "
+    "WHERE (c.kind, c.grp, c.key) = (k.kind, k.grp, k.key) AND c.labels = 0",
+    "INSERT INTO analytics_groups (kind, grp, key_count) "
+    "SELECT kind, grp, sum(CASE WHEN before = 0 THEN 1 ELSE -1 END) FROM kept_moved "
+    "WHERE (before = 0) <> (after = 0) GROUP BY kind, grp ORDER BY kind, grp "
+    "ON CONFLICT (kind, grp) DO UPDATE SET key_count = analytics_groups.key_count + excluded.key_count",
+    "DELETE FROM analytics_groups g USING kept_moved m "
+    "WHERE (g.kind, g.grp) = (m.kind, m.grp) AND g.key_count = 0",
+)
+
+
+def catch_up() -> int:
+    """Bring the kept counts up to date with every write committed so far, in a transaction of
+    its own (committed before this returns, so the caller's next statement reads them).
+    Returns how many drugs were derived again."""
+    with db.engine.begin() as connection:
+        derived = 0
+        for statement in _CATCH_UP:
+            result = connection.execute(sa.text(statement))
+            if statement.startswith("WITH taken"):
+                derived = result.rowcount
+        return derived
+
+
+def count(kind: str, key: str = "", grp: str = "") -> tuple[int, int]:
+    """(labels, weight) of one kept key; (0, 0) when no drug contributes it."""
+    row = db.session.execute(
+        sa.select(counts.c.labels, counts.c.weight).where(
+            counts.c.kind == kind, counts.c.grp == grp, counts.c.key == key
+        )
+    ).first()
+    return (row.labels, row.weight) if row else (0, 0)
+
+
+def keys(kind: str, grp: str = "") -> int:
+    """How many keys of `kind` (in `grp`) some drug contributes."""
+    return (
+        db.session.scalar(
+            sa.select(groups.c.key_count).where(groups.c.kind == kind, groups.c.grp == grp)
+        )
+        or 0
+    )
+
+
+def of_kind(kind: str) -> sa.Select:
+    """The kept counts of one kind: (grp, key, labels, weight)."""
+    return sa.select(counts.c.grp, counts.c.key, counts.c.labels, counts.c.weight).where(
+        counts.c.kind == kind
+    )
+
+
+def histogram(kind: str, name: str, labels: int) -> list[dict[str, Any]]:
+    """Labels per value of a per-drug count kept as `kind` (its keys are the values), with the
+    labels contributing nothing — of `labels` in all — as the 0 bucket, each with its share."""
+    buckets = {int(row.key): row.labels for row in db.session.execute(of_kind(kind))}
+    if without := labels - sum(buckets.values()):
+        buckets[0] = without
+    return [
+        {name: value, "labels": count, "share": round(count / labels, 4)}
+        for value, count in sorted(buckets.items())
+    ]
