@@ -80,7 +80,7 @@ def from_kept() -> dict[str, Any]:
         .where(unarchived(DrugClass))
         .subquery("per_class")
     )
-    labels = db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0
+    labels = kept.labels()
     return _result(_listed(per_class), kept.histogram("class_count", "classes", labels))
 
 

@@ -33,17 +33,19 @@ _C = sa.Text(collation="C")
 contributions = sa.Table(
     "analytics_contributions",
     db.metadata,
-    sa.Column("kind", sa.Text, primary_key=True),
+    # A drug's contributions lie together (read and replaced together); the key index finds a
+    # key's drugs (the set ids of a shared code).
+    sa.Column("drug_id", sa.Integer, primary_key=True),
+    sa.Column("kind", _C, primary_key=True),
     sa.Column("grp", _C, primary_key=True),
     sa.Column("key", _C, primary_key=True),
-    sa.Column("drug_id", sa.Integer, primary_key=True),
     sa.Column("weight", sa.Integer, nullable=False),
-    sa.Index("analytics_contributions_drug", "drug_id"),
+    sa.Index("analytics_contributions_key", "kind", "grp", "key", "drug_id"),
 )
 counts = sa.Table(
     "analytics_counts",
     db.metadata,
-    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("kind", _C, primary_key=True),
     sa.Column("grp", _C, primary_key=True),
     sa.Column("key", _C, primary_key=True),
     sa.Column("labels", sa.Integer, nullable=False),
@@ -53,7 +55,7 @@ counts = sa.Table(
 groups = sa.Table(
     "analytics_groups",
     db.metadata,
-    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("kind", _C, primary_key=True),
     sa.Column("grp", _C, primary_key=True),
     sa.Column("key_count", sa.Integer, nullable=False),
 )
@@ -70,12 +72,21 @@ dirty = sa.Table("analytics_dirty", db.metadata, sa.Column("drug_id", sa.Integer
 # - ndc_count: how many codes it has (one key per drug with codes: the histogram);
 # - no_ndcs: one key when it has no codes;
 # - class_labels: its classes that are not archived; class_count: how many (when any);
-# - drug_flag: the bookkeeping flags it has set.
+# - drug_flag: the bookkeeping flags it has set;
+# - name_kind: brand, generic (a generic name only) or unnamed; name_length: per name field
+#   (title, brand_name, generic_name) the length of the one it has;
+# - generic_name, moiety: its generic names and active moieties (`drug_facts`); name_moiety:
+#   per moiety, its generic names naming it; moiety_several: its moieties when it has several
+#   (the stems' repeats, `analytics.stems`).
 CONTRIBUTIONS = r"""
 WITH kept AS (
-  SELECT d.id, d.is_manually_edited, d.needs_review, d.missing_from_source
+  SELECT d.id, d.title, d.brand_name, d.generic_name,
+         d.is_manually_edited, d.needs_review, d.missing_from_source
   FROM drugs d JOIN kept_scope s ON s.drug_id = d.id
   WHERE d.archived_at IS NULL
+),
+facts AS (
+  SELECT f.* FROM drug_facts f JOIN kept k ON k.id = f.drug_id
 ),
 codes AS (
   SELECT c.drug_id, c.ndc, c.ndc_format, c.ndc11, c.product_ndc9, c.labeler, c.labeler5
@@ -115,32 +126,73 @@ FROM kept k CROSS JOIN LATERAL (VALUES
   ('missing_from_source', k.missing_from_source)
 ) AS f (flag, is_set)
 WHERE f.is_set
+UNION ALL
+SELECT 'name_kind', '', CASE
+  WHEN coalesce(k.brand_name, '') <> '' THEN 'brand'
+  WHEN coalesce(k.generic_name, '') <> '' THEN 'generic'
+  ELSE 'unnamed' END, k.id, 1
+FROM kept k
+UNION ALL
+SELECT 'name_length', f.field, char_length(f.name)::text, k.id, 1
+FROM kept k CROSS JOIN LATERAL (VALUES
+  ('title', k.title), ('brand_name', k.brand_name), ('generic_name', k.generic_name)
+) AS f (field, name)
+WHERE coalesce(f.name, '') <> ''
+UNION ALL
+SELECT DISTINCT 'generic_name', '', n.name, f.drug_id, 1
+FROM facts f CROSS JOIN LATERAL unnest(f.generic_names) AS n (name)
+UNION ALL
+SELECT DISTINCT 'name_moiety', split_part(p.pair, E'\t', 2), split_part(p.pair, E'\t', 1),
+  f.drug_id, 1
+FROM facts f CROSS JOIN LATERAL unnest(f.name_moieties) AS p (pair)
+UNION ALL
+SELECT DISTINCT 'moiety', '', m.moiety, f.drug_id, 1
+FROM facts f CROSS JOIN LATERAL unnest(f.moieties) AS m (moiety)
+UNION ALL
+SELECT DISTINCT 'moiety_several', '', m.moiety, f.drug_id, 1
+FROM facts f CROSS JOIN LATERAL unnest(f.moieties) AS m (moiety)
+WHERE cardinality(f.moieties) > 1
 """
 
+REBUILT = 10_000  # drugs derived again after which the kept tables' statistics are taken anew
 _LOCK = 0x6B657074  # "kept": one catch-up at a time, across processes
 
 # The statements of a catch-up, in order, in one transaction.
 _CATCH_UP = (
     f"SELECT pg_advisory_xact_lock({_LOCK})",
+    # The kept rows are read from memory: a lookup by id costs little more than a sequential
+    # read, so a few drugs' rows are fetched by id (as `analytics.registry` sets it).
+    "SET LOCAL random_page_cost = 1.1",
     "CREATE TEMPORARY TABLE kept_scope (drug_id integer PRIMARY KEY) ON COMMIT DROP",
     # The noted drugs committed so far; notes committed later stay for the next catch-up (their
     # drugs may be derived now and again then: a derivation replaces, it never adds twice).
     "WITH taken AS (DELETE FROM analytics_dirty RETURNING drug_id) "
     "INSERT INTO kept_scope SELECT DISTINCT drug_id FROM taken",
-    'CREATE TEMPORARY TABLE kept_change (kind text, grp text COLLATE "C", '
-    'key text COLLATE "C", labels integer, weight bigint) ON COMMIT DROP',
-    # What the drugs contributed, taken out …
-    "WITH old AS (DELETE FROM analytics_contributions c USING kept_scope s "
-    "WHERE c.drug_id = s.drug_id RETURNING c.kind, c.grp, c.key, c.weight) "
-    "INSERT INTO kept_change SELECT kind, grp, key, -1, -weight FROM old",
-    # … and what they contribute now, put in.
-    "WITH new AS (INSERT INTO analytics_contributions (kind, grp, key, drug_id, weight) "  # noqa: S608 (constants)
-    + CONTRIBUTIONS
-    + " RETURNING kind, grp, key, weight) "
-    "INSERT INTO kept_change SELECT kind, grp, key, 1, weight FROM new",
+    # Its size known, the planner fetches the few drugs' rows by id instead of scanning all.
+    "ANALYZE kept_scope",
+    # What the drugs contribute now (+1) against what they contributed (-1), per contribution:
+    # the ones that differ (most of a re-fetched label's are the same), each with its change in
+    # labels (+1 new, -1 gone, 0 another weight), in weight, and its weight now.
+    "CREATE TEMPORARY TABLE kept_diff ON COMMIT DROP AS "  # noqa: S608 (constants)
+    "SELECT kind, grp, key, drug_id, sum(labels)::integer AS labels, "
+    "sum(weight)::integer AS weight, max(now) AS now FROM ("
+    'SELECT kind COLLATE "C" AS kind, grp COLLATE "C" AS grp, key COLLATE "C" AS key, '
+    "drug_id, 1 AS labels, weight, weight AS now FROM (" + CONTRIBUTIONS + ") AS derived "
+    "UNION ALL SELECT c.kind, c.grp, c.key, c.drug_id, -1, -c.weight, NULL "
+    "FROM analytics_contributions c JOIN kept_scope s ON s.drug_id = c.drug_id"
+    ") AS both_ GROUP BY kind, grp, key, drug_id HAVING sum(labels) <> 0 OR sum(weight) <> 0",
+    "ANALYZE kept_diff",
+    "DELETE FROM analytics_contributions c USING kept_diff d "
+    "WHERE (c.drug_id, c.kind, c.grp, c.key) = (d.drug_id, d.kind, d.grp, d.key) "
+    "AND d.labels = -1",
+    "UPDATE analytics_contributions c SET weight = d.now FROM kept_diff d "
+    "WHERE (c.drug_id, c.kind, c.grp, c.key) = (d.drug_id, d.kind, d.grp, d.key) "
+    "AND d.labels = 0",
+    "INSERT INTO analytics_contributions (kind, grp, key, drug_id, weight) "
+    "SELECT kind, grp, key, drug_id, now FROM kept_diff WHERE labels = 1 ORDER BY drug_id",
     "CREATE TEMPORARY TABLE kept_keys ON COMMIT DROP AS "
     "SELECT kind, grp, key, sum(labels)::integer AS labels, sum(weight) AS weight "
-    "FROM kept_change GROUP BY kind, grp, key "
+    "FROM kept_diff GROUP BY kind, grp, key "
     "HAVING sum(labels) <> 0 OR sum(weight) <> 0",
     # The counts moved by the difference; each key's labels before and after, for the groups.
     "CREATE TEMPORARY TABLE kept_moved ON COMMIT DROP AS "
@@ -156,7 +208,8 @@ _CATCH_UP = (
     "INSERT INTO analytics_groups (kind, grp, key_count) "
     "SELECT kind, grp, sum(CASE WHEN before = 0 THEN 1 ELSE -1 END) FROM kept_moved "
     "WHERE (before = 0) <> (after = 0) GROUP BY kind, grp ORDER BY kind, grp "
-    "ON CONFLICT (kind, grp) DO UPDATE SET key_count = analytics_groups.key_count + excluded.key_count",
+    "ON CONFLICT (kind, grp) DO UPDATE "
+    "SET key_count = analytics_groups.key_count + excluded.key_count",
     "DELETE FROM analytics_groups g USING kept_moved m "
     "WHERE (g.kind, g.grp) = (m.kind, m.grp) AND g.key_count = 0",
 )
@@ -167,12 +220,27 @@ def catch_up() -> int:
     its own (committed before this returns, so the caller's next statement reads them).
     Returns how many drugs were derived again."""
     with db.engine.begin() as connection:
+        if not connection.scalar(sa.text("SELECT EXISTS (SELECT FROM analytics_dirty)")):
+            return 0  # nothing noted (checked without the lock: a note is only ever added)
         derived = 0
         for statement in _CATCH_UP:
             result = connection.execute(sa.text(statement))
-            if statement.startswith("WITH taken"):
+            if statement.startswith("WITH taken"):  # the drugs taken
                 derived = result.rowcount
+        if derived >= REBUILT:  # the planner's figures for the kept tables are stale now
+            for table in (contributions, counts, groups):
+                connection.execute(sa.text(f"ANALYZE {table.name}"))
         return derived
+
+
+def labels() -> int:
+    """How many drugs the kept counts count (every unarchived drug has one name kind)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.sum(counts.c.labels)).where(counts.c.kind == "name_kind")
+        )
+        or 0
+    )
 
 
 def count(kind: str, key: str = "", grp: str = "") -> tuple[int, int]:

@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics import kept
 from analytics.facts import unnested
 from analytics.filters import Filters
-from analytics.stems import stems
+from analytics.stems import kept_stems, stems
 from database import db
 from models import Drug
 
@@ -25,8 +26,53 @@ _LENGTH_FIELDS: dict[str, sa.orm.InstrumentedAttribute[Any]] = {
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
+    """The analysis counted from the labels `filters` keep and their facts."""
     kinds, lengths = _kinds_and_lengths(filters)
-    shared = stems(filters)
+    return _result(kinds, lengths, stems(filters), _top_generic_names(filters))
+
+
+def from_kept() -> dict[str, Any]:
+    """The unfiltered analysis, read off the kept counts (`analytics.kept`): labels per kind,
+    per name length and per generic name, and the stems from the kept names and moieties."""
+    kinds = dict.fromkeys(("brand", "generic", "unnamed"), 0)
+    kinds |= {row.key: row.labels for row in db.session.execute(kept.of_kind("name_kind"))}
+    per_length: dict[str, Counter[int]] = {name: Counter() for name in _LENGTH_FIELDS}
+    for row in db.session.execute(kept.of_kind("name_length")):
+        per_length[row.grp][int(row.key)] = row.labels
+    lengths = {name: _length_figures(per_length[name]) for name in _LENGTH_FIELDS}
+    return _result(
+        {"labels": sum(kinds.values()), **kinds}, lengths, kept_stems(), _kept_generic_names()
+    )
+
+
+def _kept_generic_names() -> list[dict[str, Any]]:
+    """The TOP_GENERIC_NAMES names with most labels, ties by name in the database's collation
+    (as counted): the names with at least the labels of the last one, ordered."""
+    c = kept.counts.c
+    names = c.kind == "generic_name"
+    last = (
+        sa.select(c.labels)
+        .where(names)
+        .order_by(c.labels.desc())
+        .offset(TOP_GENERIC_NAMES - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(c.key, c.labels)
+        .where(names, c.labels >= sa.func.coalesce(last, 0))
+        .order_by(c.labels.desc(), c.key.collate("default"))
+        .limit(TOP_GENERIC_NAMES)
+    )
+    return [{"name": row.key, "labels": row.labels} for row in rows]
+
+
+def _result(
+    kinds: dict[str, int],
+    lengths: dict[str, dict[str, Any]],
+    shared: dict[str, tuple[list[dict[str, Any]], int]],
+    top_generic_names: list[dict[str, Any]],
+) -> dict[str, Any]:
     (prefixes, prefix_total), (suffixes, suffix_total) = shared["prefix"], shared["suffix"]
     return {
         "summary": {
@@ -41,7 +87,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
             "brand_vs_generic": [
                 {"kind": kind, "labels": kinds[kind]} for kind in ("brand", "generic", "unnamed")
             ],
-            "top_generic_names": _top_generic_names(filters),
+            "top_generic_names": top_generic_names,
             "name_lengths": lengths,
             "prefixes": prefixes,
             "suffixes": suffixes,

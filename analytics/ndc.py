@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from analytics import kept
 from analytics.filters import Filters
 from database import db
-from models import Drug, NdcCode, unarchived
+from models import Drug, NdcCode
 from scraper.ndc import hyphenated
 
 TOP_LABELERS = 20
@@ -55,7 +55,7 @@ def analyze(filters: Filters) -> dict[str, Any]:
 def from_kept() -> dict[str, Any]:
     """The unfiltered analysis, read off the kept counts (`analytics.kept`): a few thousand
     kept rows instead of every code."""
-    labels = db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0
+    labels = kept.labels()
     per_labeler = {
         labeler: {"labeler": labeler, "products": 0, "packages": 0}
         for labeler in db.session.scalars(

@@ -29,10 +29,13 @@ def analyze(filters: Filters) -> dict[str, Any]:
 def from_kept() -> dict[str, Any]:
     """The unfiltered analysis, read off the kept counts (`analytics.kept`): the labels
     without codes, the unrecognised codes and the drugs' flags as kept, not every drug."""
-    k = kept.contributions.c
+    k, c = kept.contributions.c, kept.counts.c
+    # Each list reads its kind's contributions through the key index (kind, grp, key): the
+    # labels without codes all hold the one key "", the unrecognised codes' keys are counted.
     without = db.session.execute(
         sa.select(Drug.id, Drug.set_id, Drug.title)
-        .join(kept.contributions, sa.and_(k.kind == "no_ndcs", k.drug_id == Drug.id))
+        .join(kept.contributions, k.drug_id == Drug.id)
+        .where(k.kind == "no_ndcs", k.grp == "", k.key == "")
         .order_by(Drug.title, Drug.id)
         .limit(LISTED)
     ).all()
@@ -40,15 +43,20 @@ def from_kept() -> dict[str, Any]:
     repeat = sa.func.generate_series(1, k.weight).table_valued("n").alias("repeat")
     unrecognised = db.session.execute(
         sa.select(k.key.label("ndc"), Drug.id, Drug.set_id)
+        .select_from(kept.counts)
+        .join(
+            kept.contributions,
+            sa.and_(k.kind == c.kind, k.grp == c.grp, k.key == c.key),
+        )
         .join(Drug, Drug.id == k.drug_id)
         .join(repeat, sa.true())
-        .where(k.kind == "ndc_unrecognised")
+        .where(c.kind == "ndc_unrecognised")
         .order_by(k.key.collate("default"), Drug.set_id)
         .limit(LISTED)
     ).all()
     flags = {row.key: row.labels for row in db.session.execute(kept.of_kind("drug_flag"))}
     drugs = {
-        "records": db.session.scalar(sa.select(sa.func.count()).where(unarchived(Drug))) or 0,
+        "records": kept.labels(),
         **{flag: flags.get(flag, 0) for flag in ("edited", "needs_review", "missing_from_source")},
         "scoped": True,
     }

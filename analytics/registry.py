@@ -32,7 +32,7 @@ ANALYZERS: dict[str, Analyzer] = {
     "ndc": kept_when_unfiltered(ndc.from_kept, ndc.analyze),
     "drug-classes": kept_when_unfiltered(drug_classes.from_kept, drug_classes.analyze),
     "quality": kept_when_unfiltered(quality.from_kept, quality.analyze),
-    "names": names.analyze,
+    "names": kept_when_unfiltered(names.from_kept, names.analyze),
     "urls": urls.analyze,
     "time": timeline.analyze,
     "network": network.analyze,

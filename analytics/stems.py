@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from analytics import kept
 from analytics.facts import unnested
 from analytics.filters import Filters
 from database import db
@@ -64,7 +65,47 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     the candidates alone: the stems with at least as many names as the TOP_STEMS-th."""
     found = label_moieties(filters).select().cte("found").prefix_with("MATERIALIZED")
     named = name_moieties(filters).select().cte("named").prefix_with("MATERIALIZED")
-    moiety_stems = _moiety_stems(named, found)
+    labels_of = (
+        sa.select(found.c.moiety, sa.func.count().label("labels"))
+        .group_by(found.c.moiety)
+        .subquery("labels_of")
+    )
+    # A label with one moiety is never counted twice.
+    several = sa.select(found).where(found.c.size > 1).subquery("several")
+    return shared_stems(named, labels_of, several)
+
+
+def kept_stems() -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """`stems` unfiltered, from the kept counts (`analytics.kept`): the distinct (name, moiety)
+    pairs, the labels per moiety and the moieties of labels with several, as kept — not every
+    label's facts. Read in the database's collation, as the facts are."""
+    c, k = kept.counts.c, kept.contributions.c
+    named = (
+        sa.select(c.key.collate("default").label("name"), c.grp.collate("default").label("moiety"))
+        .where(c.kind == "name_moiety")
+        .cte("named")
+        .prefix_with("MATERIALIZED")
+    )
+    labels_of = (
+        sa.select(c.key.collate("default").label("moiety"), c.labels)
+        .where(c.kind == "moiety")
+        .subquery("labels_of")
+    )
+    several = (
+        sa.select(k.drug_id, k.key.collate("default").label("moiety"))
+        .where(k.kind == "moiety_several")
+        .subquery("several")
+    )
+    return shared_stems(named, labels_of, several)
+
+
+def shared_stems(
+    named: sa.CTE, labels_of: sa.Subquery, several: sa.Subquery
+) -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """The stems of `stems`, from (name, moiety) pairs in scope (`named`), the labels per
+    moiety (`labels_of`: moiety, labels) and the (drug_id, moiety) pairs of labels with several
+    moieties (`several`)."""
+    moiety_stems = _moiety_stems(named, labels_of)
     ms = moiety_stems.c
     # Per stem shared by two moieties or more: the sums over its moieties.
     summed = (
@@ -119,8 +160,6 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
         sa.func.row_number().over().label("id"),
     ).subquery("by_names")
     candidates = sa.select(by_names).where(by_names.c.place <= TOP_STEMS).cte("candidates")
-    # A label with one moiety is never counted twice.
-    several = sa.select(found).where(found.c.size > 1).subquery("several")
     labelled_twice = _repeats(several, several.c.drug_id, only=candidates)
     labels = sa.cast(candidates.c.labels - sa.func.coalesce(labelled_twice.c.extra, 0), sa.Integer)
     examples = _examples(named, moiety_stems, candidates)
@@ -175,7 +214,7 @@ def _same_stem(one: sa.FromClause, other: sa.FromClause) -> sa.ColumnElement[boo
     return sa.and_(one.c.kind == other.c.kind, one.c.stem == other.c.stem)
 
 
-def _moiety_stems(named: sa.CTE, found: sa.CTE) -> sa.CTE:
+def _moiety_stems(named: sa.CTE, labels_of: sa.Subquery) -> sa.CTE:
     """(moiety, kind, length, stem, root, names, labels): each distinct moiety in scope with
     each of its stems, the stem's root (its first or last STEM_LENGTHS.start letters), and how
     many names and labels name the moiety. A few rows per moiety (37,000 for 3,900 moieties)."""
@@ -183,11 +222,6 @@ def _moiety_stems(named: sa.CTE, found: sa.CTE) -> sa.CTE:
         sa.select(named.c.moiety, sa.func.count().label("names"))
         .group_by(named.c.moiety)
         .subquery("names_of")
-    )
-    labels_of = (
-        sa.select(found.c.moiety, sa.func.count().label("labels"))
-        .group_by(found.c.moiety)
-        .subquery("labels_of")
     )
     lengths = (
         sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")

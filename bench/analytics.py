@@ -41,6 +41,7 @@ from analytics.registry import ANALYZERS
 from analytics.runs import compute_and_store
 from bench.analytics_baseline import BASELINES, same_figures
 from bench.analytics_data import generate
+from bench.analytics_kept import KeptCosts, build, change, costs
 from bench.analytics_live import Latencies, chosen_filters, live
 from bench.analytics_report import SECTION_TITLE, readme_section
 from bench.common import benchmark_app, write_readme_section
@@ -217,6 +218,7 @@ class Results:
     comparison: Comparison
     latencies: list[Latencies]
     memory: dict[str, float]
+    kept: KeptCosts
 
     @property
     def per_analyzer(self) -> dict[str, float]:
@@ -238,15 +240,25 @@ def measure(
         rows = _row_counts()
     else:
         rows = generate(labels, **sizes).rows
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE"))
-    timed = [stored_run() for _ in range(runs)]
+    _vacuum()
+    built = build()  # the kept counts (analytics.kept), of every drug the load noted
+    _vacuum()
+    timed = []
+    for round_ in range(runs):
+        change(round_)  # a sync's worth of change: the run catches up on it
+        timed.append(stored_run())
+    kept_costs = costs(built)
     comparison = compare_with_plain(
         {name: statistics.median(run[name] for run in timed) for name in timed[0]}
     )
     latencies = live(app, chosen_filters(labels), repeats)
     memory = memory_of_a_run(db.engine.url.render_as_string(hide_password=False))
-    return Results(labels, rows, timed, comparison, latencies, memory)
+    return Results(labels, rows, timed, comparison, latencies, memory, kept_costs)
+
+
+def _vacuum() -> None:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
 
 
 _COUNTED = ("drug_classes", "drugs", "drug_class_memberships", "ndc_codes", "active_ingredients",

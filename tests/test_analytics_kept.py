@@ -1,7 +1,8 @@
-"""The kept counts (`analytics.kept`): the unfiltered ndc, drug-classes and quality analyses read
-them, and after any write — a sync, a correction, an archive, a class archived, codes replaced, a
-drug deleted, a table truncated — they answer exactly what counting the source tables answers,
-and they match a build from scratch. A catch-up derives again only the drugs a write noted."""
+"""The kept counts (`analytics.kept`): the unfiltered ndc, drug-classes, quality and names analyses
+read them, and after any write — a sync, a correction, an archive, a class archived, codes
+replaced, names changed, a drug deleted, a table truncated — they answer exactly what counting
+the source tables answers, and they match a build from scratch. A catch-up derives again only
+the drugs a write noted."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from analytics import drug_classes, kept, ndc, quality
+from analytics import drug_classes, kept, names, ndc, quality
 from analytics.filters import Filters
 from analytics.registry import compute
 from database import db
@@ -23,6 +24,7 @@ COUNTED: dict[str, Callable[[Filters], dict[str, Any]]] = {
     "ndc": ndc.analyze,
     "drug-classes": drug_classes.analyze,
     "quality": quality.analyze,
+    "names": names.analyze,
 }
 
 
@@ -154,6 +156,15 @@ def test_a_sync_then_every_kind_of_write_leaves_the_kept_counts_as_counting_woul
         "missing_from_source = true WHERE id = :a",
         a=with_codes,
     )
+    assert_kept_answers_as_counted()
+
+    # Names renamed: a brand gone, generic names with several moieties (the stems' repeats).
+    write(
+        "UPDATE drugs SET brand_name = NULL, generic_name = "
+        "'HYDROXYZINE AND HYDRALAZINE; LISINOPRIL AND HYDROCHLOROTHIAZIDE' WHERE id = :b",
+        b=in_classes,
+    )
+    write("UPDATE drugs SET brand_name = 'ZZZ', generic_name = NULL WHERE id = :a", a=with_codes)
     assert_kept_answers_as_counted()
 
     # A label without codes, a label deleted, then every code truncated away.

@@ -16,9 +16,10 @@ action, SQL by hand): statement-level triggers with transition tables append the
 
 - any write of `ndc_codes` or `drug_class_memberships` (the rows' drugs, before and after);
 - an insert or delete of `drugs`, and an update changing what the analyses read of a drug
-  (archived or not, title, the bookkeeping flags); a sync touching every seen drug marks none;
+  (archived or not, title, brand and generic name — `drug_facts` follows those —, the
+  bookkeeping flags); a sync touching every seen drug marks none;
 - an update of `drug_classes` archiving or restoring a class (its members);
-- a TRUNCATE of any of these four: the kept counts are emptied and every drug is noted.
+- a TRUNCATE of any of these: the kept counts are emptied and every drug is noted.
 
 `analytics_dirty` is an append-only log without a key: a writer never waits on another writer
 or on the reader that consumes it (`analytics.kept.catch_up`, under an advisory lock). Every
@@ -59,6 +60,8 @@ BEGIN
     SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE (n.archived_at IS NULL) <> (o.archived_at IS NULL)
        OR n.title IS DISTINCT FROM o.title
+       OR n.brand_name IS DISTINCT FROM o.brand_name
+       OR n.generic_name IS DISTINCT FROM o.generic_name
        OR n.is_manually_edited <> o.is_manually_edited
        OR n.needs_review <> o.needs_review
        OR n.missing_from_source <> o.missing_from_source;
@@ -105,16 +108,18 @@ def upgrade():
     op.create_table("analytics_dirty", sa.Column("drug_id", sa.Integer(), nullable=False))
     op.create_table(
         "analytics_contributions",
-        sa.Column("kind", sa.Text(), primary_key=True),
+        sa.Column("drug_id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.Text(collation="C"), primary_key=True),
         sa.Column("grp", sa.Text(collation="C"), primary_key=True),
         sa.Column("key", sa.Text(collation="C"), primary_key=True),
-        sa.Column("drug_id", sa.Integer(), primary_key=True),
         sa.Column("weight", sa.Integer(), nullable=False),
     )
-    op.create_index("analytics_contributions_drug", "analytics_contributions", ["drug_id"])
+    op.create_index(
+        "analytics_contributions_key", "analytics_contributions", ["kind", "grp", "key", "drug_id"]
+    )
     op.create_table(
         "analytics_counts",
-        sa.Column("kind", sa.Text(), primary_key=True),
+        sa.Column("kind", sa.Text(collation="C"), primary_key=True),
         sa.Column("grp", sa.Text(collation="C"), primary_key=True),
         sa.Column("key", sa.Text(collation="C"), primary_key=True),
         sa.Column("labels", sa.Integer(), nullable=False),
@@ -127,7 +132,7 @@ def upgrade():
     )
     op.create_table(
         "analytics_groups",
-        sa.Column("kind", sa.Text(), primary_key=True),
+        sa.Column("kind", sa.Text(collation="C"), primary_key=True),
         sa.Column("grp", sa.Text(collation="C"), primary_key=True),
         sa.Column("key_count", sa.Integer(), nullable=False),
     )
