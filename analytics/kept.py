@@ -25,7 +25,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from analytics.stem_rules import CUTS, EXAMPLES, cut_sql, long_enough_sql
 from database import db
 
 _C = sa.Text(collation="C")
@@ -59,6 +61,16 @@ groups = sa.Table(
     sa.Column("grp", _C, primary_key=True),
     sa.Column("key_count", sa.Integer, nullable=False),
 )
+stems = sa.Table(
+    "analytics_stems",
+    db.metadata,
+    sa.Column("kind", _C, primary_key=True),
+    sa.Column("stem", _C, primary_key=True),
+    sa.Column("moieties", sa.Integer, nullable=False),
+    sa.Column("names_sum", sa.Integer, nullable=False),
+    sa.Column("labels_sum", sa.BigInteger, nullable=False),
+    sa.Column("examples", ARRAY(sa.Text), nullable=False),
+)
 dirty = sa.Table("analytics_dirty", db.metadata, sa.Column("drug_id", sa.Integer, nullable=False))
 
 # What each drug in `kept_scope` (the drugs to derive again) contributes, when unarchived.
@@ -76,8 +88,10 @@ dirty = sa.Table("analytics_dirty", db.metadata, sa.Column("drug_id", sa.Integer
 # - name_kind: brand, generic (a generic name only) or unnamed; name_length: per name field
 #   (title, brand_name, generic_name) the length of the one it has;
 # - generic_name, moiety: its generic names and active moieties (`drug_facts`); name_moiety:
-#   per moiety, its generic names naming it; moiety_several: its moieties when it has several
-#   (the stems' repeats, `analytics.stems`).
+#   per moiety, its generic names naming it;
+# - stem_label_repeat: per stem kind, the stems several of its moieties have (weight: how many
+#   times too often summing the moieties' labels counts it); stem_name_repeat: the same per
+#   generic name, "STEM<tab>NAME<tab>EXTRA" (the stems' sums less these, `analytics.stems`).
 CONTRIBUTIONS = r"""
 WITH kept AS (
   SELECT d.id, d.title, d.brand_name, d.generic_name,
@@ -87,6 +101,25 @@ WITH kept AS (
 ),
 facts AS (
   SELECT f.* FROM drug_facts f JOIN kept k ON k.id = f.drug_id
+),
+name_pairs AS (
+  SELECT f.drug_id, split_part(p.pair, E'\t', 1) AS name, split_part(p.pair, E'\t', 2) AS moiety
+  FROM facts f CROSS JOIN LATERAL unnest(f.name_moieties) AS p (pair)
+),
+moieties AS (
+  SELECT f.drug_id, m.moiety FROM facts f CROSS JOIN LATERAL unnest(f.moieties) AS m (moiety)
+  WHERE cardinality(f.moieties) > 1
+),
+crowded_moieties AS (
+  SELECT DISTINCT a.drug_id, a.moiety
+  FROM moieties a JOIN moieties b ON b.drug_id = a.drug_id AND b.moiety <> a.moiety
+    AND (left(b.moiety, 3) = left(a.moiety, 3) OR right(b.moiety, 3) = right(a.moiety, 3))
+),
+crowded_names AS (
+  SELECT DISTINCT a.drug_id, a.name, a.moiety
+  FROM name_pairs a JOIN name_pairs b ON b.drug_id = a.drug_id AND b.name = a.name
+    AND b.moiety <> a.moiety
+    AND (left(b.moiety, 3) = left(a.moiety, 3) OR right(b.moiety, 3) = right(a.moiety, 3))
 ),
 codes AS (
   SELECT c.drug_id, c.ndc, c.ndc_format, c.ndc11, c.product_ndc9, c.labeler, c.labeler5
@@ -142,22 +175,79 @@ UNION ALL
 SELECT DISTINCT 'generic_name', '', n.name, f.drug_id, 1
 FROM facts f CROSS JOIN LATERAL unnest(f.generic_names) AS n (name)
 UNION ALL
-SELECT DISTINCT 'name_moiety', split_part(p.pair, E'\t', 2), split_part(p.pair, E'\t', 1),
-  f.drug_id, 1
-FROM facts f CROSS JOIN LATERAL unnest(f.name_moieties) AS p (pair)
+SELECT DISTINCT 'name_moiety', moiety, name, drug_id, 1 FROM name_pairs
 UNION ALL
 SELECT DISTINCT 'moiety', '', m.moiety, f.drug_id, 1
 FROM facts f CROSS JOIN LATERAL unnest(f.moieties) AS m (moiety)
 UNION ALL
-SELECT DISTINCT 'moiety_several', '', m.moiety, f.drug_id, 1
-FROM facts f CROSS JOIN LATERAL unnest(f.moieties) AS m (moiety)
-WHERE cardinality(f.moieties) > 1
+SELECT 'stem_label_repeat', l.kind, STEM_OF_A, a.drug_id, count(*)::integer - 1
+FROM crowded_moieties a CROSS JOIN CUTS AS l (kind, length)
+WHERE LONG_ENOUGH_A
+GROUP BY l.kind, STEM_OF_A, a.drug_id HAVING count(*) > 1
+UNION ALL
+SELECT DISTINCT 'stem_name_repeat', l.kind,
+  STEM_OF_A || E'\t' || a.name || E'\t' || (count(*) - 1)::text, a.drug_id, 1
+FROM crowded_names a CROSS JOIN CUTS AS l (kind, length)
+WHERE LONG_ENOUGH_A
+GROUP BY l.kind, STEM_OF_A, a.name, a.drug_id HAVING count(*) > 1
 """
 
 REBUILT = 10_000  # drugs derived again after which the kept tables' statistics are taken anew
+CONTRIBUTIONS = (
+    CONTRIBUTIONS.replace("STEM_OF_A", cut_sql("a.moiety"))
+    .replace("LONG_ENOUGH_A", long_enough_sql("a.moiety"))
+    .replace("CUTS", CUTS)
+)
 _LOCK = 0x6B657074  # "kept": one catch-up at a time, across processes
 
 # The statements of a catch-up, in order, in one transaction.
+# The stems (`analytics.stems`): per stem of each moiety, the moieties having it and the sums of
+# their names and labels, moved by what moved per moiety — its labels (kind "moiety"), its names
+# and whether it is there at all (the groups of kind "name_moiety"); and the first names of the
+# stems whose moieties gained or lost a name, found again.
+_STEMS_CATCH_UP = (
+    "CREATE TEMPORARY TABLE kept_moieties ON COMMIT DROP AS "
+    "SELECT moiety, sum(labels)::integer AS labels, sum(names)::integer AS names, "
+    "sum(present)::integer AS present, bool_or(renamed) AS renamed FROM ("
+    "SELECT key AS moiety, after - before AS labels, 0 AS names, 0 AS present, false AS renamed "
+    "FROM kept_moved WHERE kind = 'moiety' "
+    "UNION ALL SELECT grp, 0, after - before, "
+    "CASE WHEN before = 0 THEN 1 WHEN after = 0 THEN -1 ELSE 0 END, false "
+    "FROM kept_groups_moved WHERE kind = 'name_moiety' "
+    "UNION ALL SELECT DISTINCT grp, 0, 0, 0, true FROM kept_moved "
+    "WHERE kind = 'name_moiety' AND (before = 0) <> (after = 0)"
+    ") AS per_moiety GROUP BY moiety",
+    "CREATE TEMPORARY TABLE kept_stems ON COMMIT DROP AS "  # noqa: S608 (constants)
+    f"SELECT l.kind, {cut_sql('m.moiety')} AS stem, sum(m.present)::integer AS moieties, "
+    "sum(m.names)::integer AS names, sum(m.labels) AS labels, bool_or(m.renamed) AS renamed "
+    f"FROM kept_moieties m CROSS JOIN {CUTS} AS l (kind, length) "
+    f"WHERE {long_enough_sql('m.moiety')} GROUP BY 1, 2",
+    "INSERT INTO analytics_stems (kind, stem, moieties, names_sum, labels_sum, examples) "
+    "SELECT kind, stem, moieties, names, labels, '{}' FROM kept_stems ORDER BY kind, stem "
+    "ON CONFLICT (kind, stem) DO UPDATE SET "
+    "moieties = analytics_stems.moieties + excluded.moieties, "
+    "names_sum = analytics_stems.names_sum + excluded.names_sum, "
+    "labels_sum = analytics_stems.labels_sum + excluded.labels_sum",
+    "DELETE FROM analytics_stems s USING kept_stems k "
+    "WHERE (s.kind, s.stem) = (k.kind, k.stem) AND s.moieties = 0",
+    # A renamed stem's first names: the first EXAMPLES of each of its moieties' names (in the
+    # database's collation), then the first of those. (Skipped when no stem was renamed.)
+    "WITH renamed AS (SELECT kind, stem FROM kept_stems WHERE renamed), "  # noqa: S608
+    "moiety_stems AS (SELECT r.kind, r.stem, g.grp AS moiety FROM analytics_groups g "
+    f"CROSS JOIN {CUTS} AS l (kind, length) "
+    f"JOIN renamed r ON r.kind = l.kind AND r.stem = {cut_sql('g.grp')} "
+    f"WHERE g.kind = 'name_moiety' AND {long_enough_sql('g.grp')}), "
+    "firsts AS (SELECT s.kind, s.stem, n.name FROM moiety_stems s CROSS JOIN LATERAL ("
+    'SELECT c.key COLLATE "default" AS name FROM analytics_counts c '
+    "WHERE c.kind = 'name_moiety' AND c.grp = s.moiety "
+    f'ORDER BY c.key COLLATE "default" LIMIT {EXAMPLES}) AS n), '
+    "found AS (SELECT kind, stem, (array_agg(DISTINCT name ORDER BY name))"
+    f"[1:{EXAMPLES}] AS examples FROM firsts GROUP BY kind, stem) "
+    "UPDATE analytics_stems s SET examples = f.examples FROM found f "
+    "WHERE (s.kind, s.stem) = (f.kind, f.stem)",
+)
+_FIRST_NAMES = _STEMS_CATCH_UP[-1]
+
 _CATCH_UP = (
     f"SELECT pg_advisory_xact_lock({_LOCK})",
     # The kept rows are read from memory: a lookup by id costs little more than a sequential
@@ -201,17 +291,24 @@ _CATCH_UP = (
     "ON CONFLICT (kind, grp, key) DO UPDATE SET labels = analytics_counts.labels + "
     "excluded.labels, weight = analytics_counts.weight + excluded.weight "
     "RETURNING kind, grp, key, labels) "
-    "SELECT m.kind, m.grp, m.labels - k.labels AS before, m.labels AS after "
+    "SELECT m.kind, m.grp, m.key, m.labels - k.labels AS before, m.labels AS after "
     "FROM moved m JOIN kept_keys k USING (kind, grp, key)",
     "DELETE FROM analytics_counts c USING kept_keys k "
     "WHERE (c.kind, c.grp, c.key) = (k.kind, k.grp, k.key) AND c.labels = 0",
-    "INSERT INTO analytics_groups (kind, grp, key_count) "
-    "SELECT kind, grp, sum(CASE WHEN before = 0 THEN 1 ELSE -1 END) FROM kept_moved "
-    "WHERE (before = 0) <> (after = 0) GROUP BY kind, grp ORDER BY kind, grp "
+    # The groups moved by the keys that came or went; each group's keys before and after.
+    "CREATE TEMPORARY TABLE kept_groups_moved ON COMMIT DROP AS "
+    "WITH delta AS (SELECT kind, grp, sum(CASE WHEN before = 0 THEN 1 ELSE -1 END)::integer "
+    "AS keys FROM kept_moved WHERE (before = 0) <> (after = 0) GROUP BY kind, grp), "
+    "moved AS (INSERT INTO analytics_groups (kind, grp, key_count) "
+    "SELECT kind, grp, keys FROM delta ORDER BY kind, grp "
     "ON CONFLICT (kind, grp) DO UPDATE "
-    "SET key_count = analytics_groups.key_count + excluded.key_count",
-    "DELETE FROM analytics_groups g USING kept_moved m "
+    "SET key_count = analytics_groups.key_count + excluded.key_count "
+    "RETURNING kind, grp, key_count) "
+    "SELECT m.kind, m.grp, m.key_count - d.keys AS before, m.key_count AS after "
+    "FROM moved m JOIN delta d USING (kind, grp)",
+    "DELETE FROM analytics_groups g USING kept_groups_moved m "
     "WHERE (g.kind, g.grp) = (m.kind, m.grp) AND g.key_count = 0",
+    *_STEMS_CATCH_UP,
 )
 
 
@@ -224,11 +321,15 @@ def catch_up() -> int:
             return 0  # nothing noted (checked without the lock: a note is only ever added)
         derived = 0
         for statement in _CATCH_UP:
+            if statement is _FIRST_NAMES and not connection.scalar(
+                sa.text("SELECT EXISTS (SELECT FROM kept_stems WHERE renamed)")
+            ):
+                continue
             result = connection.execute(sa.text(statement))
             if statement.startswith("WITH taken"):  # the drugs taken
                 derived = result.rowcount
         if derived >= REBUILT:  # the planner's figures for the kept tables are stale now
-            for table in (contributions, counts, groups):
+            for table in (contributions, counts, groups, stems):
                 connection.execute(sa.text(f"ANALYZE {table.name}"))
         return derived
 

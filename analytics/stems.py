@@ -21,6 +21,9 @@ root: so the repeats are counted on the few (name, root) pairs held by two moiet
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,13 +32,10 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from analytics import kept
 from analytics.facts import unnested
 from analytics.filters import Filters
+from analytics.stem_rules import EXAMPLES, KINDS, MIN_REST, STEM_LENGTHS
 from database import db
 
-STEM_LENGTHS = range(3, 8)  # letters in a stem
-MIN_REST = 3  # letters of the moiety a stem must leave: a stem is a part, not the name
 TOP_STEMS = 20
-EXAMPLES = 5
-KINDS = ("prefix", "suffix")
 
 
 def label_moieties(filters: Filters) -> sa.Subquery:
@@ -70,42 +70,85 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
         .group_by(found.c.moiety)
         .subquery("labels_of")
     )
+    names_of = (
+        sa.select(named.c.moiety, sa.func.count().label("names"))
+        .group_by(named.c.moiety)
+        .subquery("names_of")
+    )
     # A label with one moiety is never counted twice.
     several = sa.select(found).where(found.c.size > 1).subquery("several")
-    return shared_stems(named, labels_of, several)
+    return shared_stems(StemInputs(named, names_of, labels_of, several, named))
 
 
 def kept_stems() -> dict[str, tuple[list[dict[str, Any]], int]]:
-    """`stems` unfiltered, from the kept counts (`analytics.kept`): the distinct (name, moiety)
-    pairs, the labels per moiety and the moieties of labels with several, as kept — not every
-    label's facts. Read in the database's collation, as the facts are."""
-    c, k = kept.counts.c, kept.contributions.c
-    named = (
-        sa.select(c.key.collate("default").label("name"), c.grp.collate("default").label("moiety"))
-        .where(c.kind == "name_moiety")
-        .cte("named")
-        .prefix_with("MATERIALIZED")
+    """`stems` unfiltered, from the stems the database keeps (`analytics.kept`: per stem its
+    moieties, the sums of their names and labels, its first names) less the repeats kept per
+    stem — a few thousand kept rows, not every label's facts. Stems in the database's
+    collation, as the facts are."""
+    k, c = kept.stems.c, kept.counts.c
+    text_part = functools.partial(sa.func.split_part, c.key, "\t")
+    named_twice = (
+        sa.select(
+            c.grp.label("kind"),
+            text_part(1).label("stem"),
+            sa.func.sum(sa.cast(text_part(3), sa.Integer)).label("extra"),
+        )
+        .where(c.kind == "stem_name_repeat")
+        .group_by(c.grp, text_part(1))
+        .subquery("named_twice")
     )
-    labels_of = (
-        sa.select(c.key.collate("default").label("moiety"), c.labels)
-        .where(c.kind == "moiety")
-        .subquery("labels_of")
+    shared = (
+        sa.select(
+            k.kind.collate("default").label("kind"),
+            k.stem.collate("default").label("stem"),
+            sa.cast(k.names_sum - sa.func.coalesce(named_twice.c.extra, 0), sa.Integer).label(
+                "names"
+            ),
+            k.labels_sum.label("labels"),
+            k.examples,
+        )
+        .outerjoin(
+            named_twice,
+            sa.and_(named_twice.c.kind == k.kind, named_twice.c.stem == k.stem),
+        )
+        .where(k.moieties >= 2)
+        .cte("shared")
     )
-    several = (
-        sa.select(k.drug_id, k.key.collate("default").label("moiety"))
-        .where(k.kind == "moiety_several")
-        .subquery("several")
+    labelled_twice = (
+        sa.select(
+            c.grp.collate("default").label("kind"),
+            c.key.collate("default").label("stem"),
+            c.weight.label("extra"),
+        )
+        .where(c.kind == "stem_label_repeat")
+        .subquery("labelled_twice")
     )
-    return shared_stems(named, labels_of, several)
+    return _top(
+        shared,
+        lambda candidates: labelled_twice,
+        lambda candidates: sa.select(candidates.c.id, candidates.c.examples).subquery("examples"),
+    )
 
 
-def shared_stems(
-    named: sa.CTE, labels_of: sa.Subquery, several: sa.Subquery
-) -> dict[str, tuple[list[dict[str, Any]], int]]:
-    """The stems of `stems`, from (name, moiety) pairs in scope (`named`), the labels per
-    moiety (`labels_of`: moiety, labels) and the (drug_id, moiety) pairs of labels with several
-    moieties (`several`)."""
-    moiety_stems = _moiety_stems(named, labels_of)
+@dataclass(frozen=True)
+class StemInputs:
+    """What the stems are counted from, in scope: `named` (name, moiety) the distinct pairs;
+    `names_of` and `labels_of` (moiety, names | labels) per moiety; for the repeats,
+    `several` (drug_id, moiety) the moieties of labels with several and `named_several`
+    (name, moiety) the pairs of names with several (or any superset of those a repeat can
+    come from: two moieties of one owner sharing a root)."""
+
+    named: sa.CTE
+    names_of: sa.Subquery
+    labels_of: sa.Subquery
+    several: sa.Subquery
+    named_several: sa.FromClause
+
+
+def shared_stems(inputs: StemInputs) -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """The stems of `stems`, counted from `inputs`."""
+    named, several = inputs.named, inputs.several
+    moiety_stems = _moiety_stems(inputs.names_of, inputs.labels_of)
     ms = moiety_stems.c
     # Per stem shared by two moieties or more: the sums over its moieties.
     summed = (
@@ -119,7 +162,7 @@ def shared_stems(
         .having(sa.func.count() >= 2)
         .subquery("summed")
     )
-    named_twice = _repeats(named, named.c.name)
+    named_twice = _repeats(inputs.named_several, inputs.named_several.c.name)
     shared = (
         sa.select(
             summed.c.kind,
@@ -132,6 +175,22 @@ def shared_stems(
         .outerjoin(named_twice, _same_stem(named_twice, summed))
         .cte("shared")
     )
+    return _top(
+        shared,
+        lambda candidates: _repeats(several, several.c.drug_id, only=candidates),
+        lambda candidates: _examples(named, moiety_stems, candidates),
+    )
+
+
+def _top(
+    shared: sa.CTE,
+    labelled_twice_of: Callable[[sa.CTE], sa.Subquery],
+    examples_of: Callable[[sa.CTE], sa.Subquery],
+) -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """From the stems shared by two moieties or more (`shared`: kind, stem, names, labels — the
+    labels before their repeats — and any other columns), those not covered by a longer one,
+    ranked: the TOP_STEMS of each kind with their labels (less `labelled_twice_of(candidates)`:
+    kind, stem, extra) and examples (`examples_of(candidates)`: id, examples), and how many."""
     # A stem is covered when a longer stem containing it is shared by exactly the same names
     # (a longer stem's names are among the shorter's, so the same count means the same names):
     # each shared stem lists the shorter stems it contains, and an anti-join on equality drops
@@ -145,24 +204,26 @@ def shared_stems(
         .join(sizes, sa.true())
         .subquery("covered")
     )  # fmt: skip
-    kept = (
+    standing = (
         sa.select(shared)
         .outerjoin(covered, sa.and_(_same_stem(covered, shared), covered.c.names == shared.c.names))
         .where(covered.c.kind.is_(None))
-        .subquery("kept")
+        .subquery("standing")
     )
     # The candidates: every stem with at least as many names as the TOP_STEMS-th (rank, not
     # row_number, so ties at the cut are all in), each with a number for cheap grouping.
     by_names = sa.select(
-        kept,
-        sa.func.rank().over(partition_by=kept.c.kind, order_by=kept.c.names.desc()).label("place"),
-        sa.func.count().over(partition_by=kept.c.kind).label("total"),
+        standing,
+        sa.func.rank()
+        .over(partition_by=standing.c.kind, order_by=standing.c.names.desc())
+        .label("place"),
+        sa.func.count().over(partition_by=standing.c.kind).label("total"),
         sa.func.row_number().over().label("id"),
     ).subquery("by_names")
     candidates = sa.select(by_names).where(by_names.c.place <= TOP_STEMS).cte("candidates")
-    labelled_twice = _repeats(several, several.c.drug_id, only=candidates)
+    labelled_twice = labelled_twice_of(candidates)
     labels = sa.cast(candidates.c.labels - sa.func.coalesce(labelled_twice.c.extra, 0), sa.Integer)
-    examples = _examples(named, moiety_stems, candidates)
+    examples = examples_of(candidates)
     order = (
         candidates.c.names.desc(),
         labels.desc(),
@@ -214,15 +275,10 @@ def _same_stem(one: sa.FromClause, other: sa.FromClause) -> sa.ColumnElement[boo
     return sa.and_(one.c.kind == other.c.kind, one.c.stem == other.c.stem)
 
 
-def _moiety_stems(named: sa.CTE, labels_of: sa.Subquery) -> sa.CTE:
+def _moiety_stems(names_of: sa.Subquery, labels_of: sa.Subquery) -> sa.CTE:
     """(moiety, kind, length, stem, root, names, labels): each distinct moiety in scope with
     each of its stems, the stem's root (its first or last STEM_LENGTHS.start letters), and how
     many names and labels name the moiety. A few rows per moiety (37,000 for 3,900 moieties)."""
-    names_of = (
-        sa.select(named.c.moiety, sa.func.count().label("names"))
-        .group_by(named.c.moiety)
-        .subquery("names_of")
-    )
     lengths = (
         sa.values(sa.column("kind", sa.Text), sa.column("length", sa.Integer), name="lengths")
         .data([(kind, n) for kind in KINDS for n in STEM_LENGTHS])

@@ -41,7 +41,7 @@ from analytics.registry import ANALYZERS
 from analytics.runs import compute_and_store
 from bench.analytics_baseline import BASELINES, same_figures
 from bench.analytics_data import generate
-from bench.analytics_kept import KeptCosts, build, change, costs
+from bench.analytics_kept import KeptCosts, build, costs, synced
 from bench.analytics_live import Latencies, chosen_filters, live
 from bench.analytics_report import SECTION_TITLE, readme_section
 from bench.common import benchmark_app, write_readme_section
@@ -243,11 +243,11 @@ def measure(
     _vacuum()
     built = build()  # the kept counts (analytics.kept), of every drug the load noted
     _vacuum()
-    timed = []
+    timed, catch_ups = [], []
     for round_ in range(runs):
-        change(round_)  # a sync's worth of change: the run catches up on it
+        catch_ups.append(synced(round_))  # a sync's worth of change, and its catch-up
         timed.append(stored_run())
-    kept_costs = costs(built)
+    kept_costs = costs(built, catch_ups)
     comparison = compare_with_plain(
         {name: statistics.median(run[name] for run in timed) for name in timed[0]}
     )

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 import merge
+from analytics import kept
 from config import DAILYMED_CLASS_TYPE_CHOICES
 from database import db
 from datasets import drug_classes, drugs
@@ -163,6 +164,9 @@ class DailyMedSync:
         if self.progress.mode == "full" and self.progress.listing_complete and self.everything:
             self.ctx.counts.missing = merge.mark_missing(drugs.DATASET, self.ctx.run_id)
             db.session.commit()
+        # The analyses' kept counts follow what this run wrote now, as part of the sync (the
+        # analytics run after it, and the dashboard's unfiltered analyses, read them at once).
+        kept.catch_up()
         self.progress.phase = "done"
         failed = self.progress.labels_failed
         self.report(f"done: {self.progress.labels_done} labels fetched, {failed} failed")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from analytics import drug_classes, kept, names, ndc, quality
 from analytics.filters import Filters
 from analytics.registry import compute
+from analytics.stem_rules import CUTS, EXAMPLES, cut_sql, long_enough_sql
 from database import db
 from models import Drug, DrugClass, NdcCode, drug_class_memberships
 from tests.test_analytics import sync_sandbox
@@ -42,6 +43,9 @@ def assert_kept_answers_as_counted() -> None:
         assert kept_answer == counted(Filters()), name
         db.session.rollback()
     assert kept_state() == built_from_scratch()
+    stems = kept_stems()
+    assert stems == stems_from_the_counts()
+    assert not kept_state()[0] or any(moieties >= 2 for _, _, moieties, *_ in stems)
 
 
 def kept_state() -> tuple[set[tuple], set[tuple]]:
@@ -50,6 +54,38 @@ def kept_state() -> tuple[set[tuple], set[tuple]]:
         set(db.session.execute(sa.select(c.kind, c.grp, c.key, c.labels, c.weight)).all()),
         set(db.session.execute(sa.select(g.kind, g.grp, g.key_count)).all()),
     )
+
+
+def kept_stems() -> set[tuple]:
+    s = kept.stems.c
+    return {
+        (*row[:5], tuple(row.examples))
+        for row in db.session.execute(
+            sa.select(s.kind, s.stem, s.moieties, s.names_sum, s.labels_sum, s.examples)
+        )
+    }
+
+
+def stems_from_the_counts() -> set[tuple]:
+    """Every stem of every kept moiety with its moieties, the sums of their names and labels,
+    and its first names, counted in one go from the kept names and labels per moiety."""
+    rows = db.session.execute(
+        sa.text(
+            "WITH per_moiety AS (SELECT g.grp AS moiety, g.key_count AS names, c.labels "
+            "FROM analytics_groups g JOIN analytics_counts c ON c.kind = 'moiety' "
+            "AND c.grp = '' AND c.key = g.grp WHERE g.kind = 'name_moiety'), "
+            f"stems AS (SELECT l.kind, {cut_sql('m.moiety')} AS stem, m.* FROM per_moiety m "
+            f"CROSS JOIN {CUTS} AS l (kind, length) WHERE {long_enough_sql('m.moiety')}) "
+            "SELECT s.kind, s.stem, count(*), sum(s.names), sum(s.labels), "
+            '(SELECT (array_agg(DISTINCT n.key COLLATE "default" '
+            f'ORDER BY n.key COLLATE "default"))[1:{EXAMPLES}] '
+            "FROM analytics_counts n WHERE n.kind = 'name_moiety' AND n.grp IN "
+            "(SELECT o.moiety FROM stems o WHERE o.kind = s.kind AND o.stem = s.stem)) "
+            "FROM stems s GROUP BY s.kind, s.stem"
+        )
+    ).all()
+    db.session.rollback()
+    return {(*row[:5], tuple(row[5])) for row in rows}
 
 
 def built_from_scratch() -> tuple[set[tuple], set[tuple]]:
@@ -173,6 +209,12 @@ def test_a_sync_then_every_kind_of_write_leaves_the_kept_counts_as_counting_woul
     assert_kept_answers_as_counted()
     write("TRUNCATE ndc_codes")
     assert_kept_answers_as_counted()
+
+
+def test_a_sync_ends_with_the_kept_counts_up_to_date(synced):
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(kept.dirty)) == 0
+    assert kept_state() == built_from_scratch()
+    assert kept_state()[0]
 
 
 def test_a_catch_up_derives_only_the_drugs_a_write_noted(synced):

@@ -8,7 +8,8 @@ An unfiltered analysis counted every NDC code, membership and drug again on ever
 each at 100,000 labels), though a sync changes a few hundred labels. The counts are now kept
 (`analytics.kept`): each drug's contributions (the keys it adds to a count: its labelers, its
 product and package codes, its classes…) in `analytics_contributions`, their totals per key in
-`analytics_counts`, and the keys per group (a labeler's products) in `analytics_groups`.
+`analytics_counts`, the keys per group (a labeler's products) in `analytics_groups`, and per
+stem of the active moieties the moieties, names and labels summed in `analytics_stems`.
 
 The database notes which drugs may contribute differently, whoever writes (sync, API, bulk
 action, SQL by hand): statement-level triggers with transition tables append the drug ids to
@@ -28,6 +29,7 @@ drug stored now is noted, so the first analysis after this migration builds the 
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import ARRAY
 
 revision = "0020"
 down_revision = "0019"
@@ -90,6 +92,7 @@ BEGIN
   DELETE FROM analytics_contributions;
   DELETE FROM analytics_counts;
   DELETE FROM analytics_groups;
+  DELETE FROM analytics_stems;
   DELETE FROM analytics_dirty;
   INSERT INTO analytics_dirty (drug_id) SELECT id FROM drugs;
   RETURN NULL;
@@ -136,6 +139,15 @@ def upgrade():
         sa.Column("grp", sa.Text(collation="C"), primary_key=True),
         sa.Column("key_count", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "analytics_stems",
+        sa.Column("kind", sa.Text(collation="C"), primary_key=True),
+        sa.Column("stem", sa.Text(collation="C"), primary_key=True),
+        sa.Column("moieties", sa.Integer(), nullable=False),
+        sa.Column("names_sum", sa.Integer(), nullable=False),
+        sa.Column("labels_sum", sa.BigInteger(), nullable=False),
+        sa.Column("examples", ARRAY(sa.Text()), nullable=False),
+    )
     op.execute(FUNCTIONS)
     for table, function in TRIGGERS.items():
         op.execute(
@@ -178,6 +190,7 @@ def downgrade():
     ):
         op.execute(f"DROP FUNCTION {function}()")
     for table in (
+        "analytics_stems",
         "analytics_groups",
         "analytics_counts",
         "analytics_contributions",
