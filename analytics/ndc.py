@@ -56,18 +56,15 @@ def from_kept() -> dict[str, Any]:
     """The unfiltered analysis, read off the kept counts (`analytics.kept`): a few thousand
     kept rows instead of every code."""
     labels = kept.labels()
-    per_labeler = {
-        labeler: {"labeler": labeler, "products": 0, "packages": 0}
-        for labeler in db.session.scalars(
-            sa.select(kept.counts.c.key).where(kept.counts.c.kind == "ndc_labeler")
-        )
-    }
-    for kind, field in (("ndc_product", "products"), ("ndc_package", "packages")):
-        for grp, keys in db.session.execute(
-            sa.select(kept.groups.c.grp, kept.groups.c.key_count).where(kept.groups.c.kind == kind)
-        ):
-            per_labeler[grp][field] = keys
-    labelers = list(per_labeler.values())
+    g = kept.groups.c
+    # A product or package key is one labeler's (its digits lead): the keys per labeler sum up.
+    totals = dict.fromkeys(("ndc_product", "ndc_package"), 0) | dict(
+        db.session.execute(
+            sa.select(g.kind, sa.func.sum(g.key_count))
+            .where(g.kind.in_(["ndc_product", "ndc_package"]))
+            .group_by(g.kind)
+        ).all()
+    )
     formats = dict.fromkeys(FORMATS, 0)
     for row in db.session.execute(kept.of_kind("ndc_format")):
         name = _FORMAT_NAMES.get(row.key, row.key)
@@ -81,14 +78,14 @@ def from_kept() -> dict[str, Any]:
         "summary": {
             "labels": labels,
             "ndcs": sum(formats.values()),
-            "packages": sum(labeler["packages"] for labeler in labelers),
-            "products": sum(labeler["products"] for labeler in labelers),
-            "labelers": len(labelers),
+            "packages": int(totals["ndc_package"]),
+            "products": int(totals["ndc_product"]),
+            "labelers": kept.keys("ndc_labeler"),
             "shared_ndcs": shared_total,
             "unrecognised_ndcs": kept.keys("ndc_unrecognised"),
         },
         "data": {
-            "top_labelers": _kept_top_labelers(labelers),
+            "top_labelers": _kept_top_labelers(),
             "shared": shared,
             "ndcs_per_label": per_label,
             "formats": [{"format": name, "ndcs": count} for name, count in formats.items()],
@@ -97,19 +94,32 @@ def from_kept() -> dict[str, Any]:
     }
 
 
-def _kept_top_labelers(labelers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    top = sorted(labelers, key=lambda x: (-x["products"], -x["packages"], x["labeler"]))[
-        :TOP_LABELERS
-    ]
-    chosen = [labeler["labeler"] for labeler in top]
+def _kept_top_labelers() -> list[dict[str, Any]]:
+    """The TOP_LABELERS labelers with most products (then packages), ranked in the database
+    over the kept labelers, with their labels and printed forms."""
     c = kept.counts.c
-    labels = dict(
-        db.session.execute(
-            sa.select(c.key, c.labels).where(
-                c.kind == "ndc_labeler", c.grp == "", c.key.in_(chosen)
-            )
-        ).all()
-    )
+    products, packages = kept.groups.alias("products"), kept.groups.alias("packages")
+
+    def keys_of(group: sa.FromClause, kind: str) -> tuple[sa.ColumnElement[int], Any]:
+        count = sa.func.coalesce(group.c.key_count, 0)
+        return count, sa.and_(group.c.kind == kind, group.c.grp == c.key)
+
+    product_count, product_join = keys_of(products, "ndc_product")
+    package_count, package_join = keys_of(packages, "ndc_package")
+    top = db.session.execute(
+        sa.select(
+            c.key.label("labeler"),
+            product_count.label("products"),
+            package_count.label("packages"),
+            c.labels,
+        )
+        .outerjoin(products, product_join)
+        .outerjoin(packages, package_join)
+        .where(c.kind == "ndc_labeler", c.grp == "")
+        .order_by(product_count.desc(), package_count.desc(), c.key)
+        .limit(TOP_LABELERS)
+    ).all()
+    chosen = [row.labeler for row in top]
     printed: dict[str, list[str]] = {code: [] for code in chosen}
     for grp, key in db.session.execute(
         sa.select(c.grp, c.key).where(c.kind == "ndc_printed", c.grp.in_(chosen))
@@ -117,11 +127,13 @@ def _kept_top_labelers(labelers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         printed[grp].append(key)
     return [
         {
-            **labeler,
-            "labels": labels[labeler["labeler"]],
-            "printed_as": sorted(printed[labeler["labeler"]]),
+            "labeler": row.labeler,
+            "products": row.products,
+            "packages": row.packages,
+            "labels": row.labels,
+            "printed_as": sorted(printed[row.labeler]),
         }
-        for labeler in top
+        for row in top
     ]
 
 
