@@ -5,7 +5,7 @@ listed. Labelers are counted on the normalised five-digit segment (`labeler5`), 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,7 +139,7 @@ def _kept_top_labelers() -> list[dict[str, Any]]:
 
 def _kept_listed(
     kind: str, condition: sa.ColumnElement[bool], order: Callable[[Any], list[Any]]
-) -> list[sa.Row[Any]]:
+) -> Sequence[sa.Row[Any]]:
     """The LISTED kept keys of `kind` meeting `condition`, first in `order` (of the columns
     labels and key), each with its labels and the sorted set ids of the drugs contributing it."""
     c, k = kept.counts.c, kept.contributions.c

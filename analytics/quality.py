@@ -5,6 +5,7 @@ which datasets the filters narrowed). Archived records of every dataset are left
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def _labels_without_ndcs(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     return _without_json(rows), rows[0].total if rows else 0
 
 
-def _without_json(rows: list[sa.Row[Any]]) -> list[dict[str, Any]]:
+def _without_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"id": row.id, "set_id": row.set_id, "title": row.title} for row in rows]
 
 
@@ -123,7 +124,7 @@ def _unrecognised(filters: Filters) -> tuple[list[dict[str, Any]], int]:
     return _unrecognised_json(rows), rows[0].total if rows else 0
 
 
-def _unrecognised_json(rows: list[sa.Row[Any]]) -> list[dict[str, Any]]:
+def _unrecognised_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"ndc": row.ndc, "drug_id": row.id, "set_id": row.set_id} for row in rows]
 
 

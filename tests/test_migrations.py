@@ -175,6 +175,7 @@ def test_0006_fills_every_drug_from_its_title_and_steps_back(make_app, pg_server
         assert drugs["synced"]["is_manually_edited"] is drugs["synced"]["needs_review"] is False
         assert drugs["title corrected"]["is_manually_edited"] is True
 
+
 KEPT_TABLES = {
     "analytics_dirty",
     "analytics_contributions",
