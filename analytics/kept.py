@@ -11,7 +11,8 @@ give the key (its codes of one format). The database keeps
 - `analytics_groups`: per (kind, grp), how many keys it has (a labeler's distinct products).
 
 Migration 0020's triggers append to `analytics_dirty` the ids of drugs whose contributions may
-have changed, whoever writes. `catch_up` (under an advisory lock, in its own transaction)
+have changed, whoever writes (and to `analytics_dirty_classes` the classes archived or restored,
+whose members the catch-up takes). `catch_up` (under an advisory lock, in its own transaction)
 takes those ids, derives their contributions again, and adds the difference to the counts and
 groups — its cost follows what changed since the last catch-up, not the size of the data. The
 first catch-up after the migration (every drug noted) builds everything.
@@ -72,6 +73,9 @@ stems = sa.Table(
     sa.Column("examples", ARRAY(sa.Text), nullable=False),
 )
 dirty = sa.Table("analytics_dirty", db.metadata, sa.Column("drug_id", sa.Integer, nullable=False))
+dirty_classes = sa.Table(
+    "analytics_dirty_classes", db.metadata, sa.Column("class_id", sa.Integer, nullable=False)
+)
 
 # What each drug in `kept_scope` (the drugs to derive again) contributes, when unarchived.
 # - ndc_labeler: its labelers (normalised five digits), so labels per labeler;
@@ -249,15 +253,24 @@ _STEMS_CATCH_UP = (
 _FIRST_NAMES = _STEMS_CATCH_UP[-1]
 
 _CATCH_UP = (
+    # The tables the contributions are derived from, held from the start (as reading them would
+    # hold them, only sooner): a TRUNCATE of one (its trigger empties the kept tables) waits for
+    # this catch-up, or this for it — never each for the other.
+    "LOCK TABLE drugs, ndc_codes, drug_class_memberships, drug_classes, drug_facts "
+    "IN ACCESS SHARE MODE",
     f"SELECT pg_advisory_xact_lock({_LOCK})",
     # The kept rows are read from memory: a lookup by id costs little more than a sequential
     # read, so a few drugs' rows are fetched by id (as `analytics.registry` sets it).
     "SET LOCAL random_page_cost = 1.1",
     "CREATE TEMPORARY TABLE kept_scope (drug_id integer PRIMARY KEY) ON COMMIT DROP",
-    # The noted drugs committed so far; notes committed later stay for the next catch-up (their
-    # drugs may be derived now and again then: a derivation replaces, it never adds twice).
-    "WITH taken AS (DELETE FROM analytics_dirty RETURNING drug_id) "
-    "INSERT INTO kept_scope SELECT DISTINCT drug_id FROM taken",
+    # The noted drugs committed so far, and the members now of the noted classes; notes
+    # committed later stay for the next catch-up (their drugs may be derived now and again
+    # then: a derivation replaces, it never adds twice).
+    "WITH taken AS (DELETE FROM analytics_dirty RETURNING drug_id), "
+    "classes AS (DELETE FROM analytics_dirty_classes RETURNING class_id) "
+    "INSERT INTO kept_scope SELECT drug_id FROM taken UNION "
+    "SELECT m.drug_id FROM drug_class_memberships m JOIN classes c "
+    "ON c.class_id = m.drug_class_id",
     # Its size known, the planner fetches the few drugs' rows by id instead of scanning all.
     "ANALYZE kept_scope",
     # What the drugs contribute now (+1) against what they contributed (-1), per contribution:
@@ -317,7 +330,12 @@ def catch_up() -> int:
     its own (committed before this returns, so the caller's next statement reads them).
     Returns how many drugs were derived again."""
     with db.engine.begin() as connection:
-        if not connection.scalar(sa.text("SELECT EXISTS (SELECT FROM analytics_dirty)")):
+        if not connection.scalar(
+            sa.text(
+                "SELECT EXISTS (SELECT FROM analytics_dirty) "
+                "OR EXISTS (SELECT FROM analytics_dirty_classes)"
+            )
+        ):
             return 0  # nothing noted (checked without the lock: a note is only ever added)
         derived = 0
         for statement in _CATCH_UP:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics import kept
 from analytics.filters import Filters
@@ -141,7 +140,7 @@ def _kept_listed(
     kind: str, condition: sa.ColumnElement[bool], order: Callable[[Any], list[Any]]
 ) -> Sequence[sa.Row[Any]]:
     """The LISTED kept keys of `kind` meeting `condition`, first in `order` (of the columns
-    labels and key), each with its labels and the sorted set ids of the drugs contributing it."""
+    labels and key), each with its labels and the set ids of the drugs contributing it."""
     c, k = kept.counts.c, kept.contributions.c
     top = (
         sa.select(c.grp, c.key, c.labels)
@@ -150,7 +149,7 @@ def _kept_listed(
         .limit(LISTED)
         .subquery("top")
     )
-    set_ids = sa.func.array_agg(aggregate_order_by(Drug.set_id, Drug.set_id))
+    set_ids = sa.func.array_agg(Drug.set_id)  # sorted in Python, as the counted path does
     return db.session.execute(
         sa.select(top.c.key, top.c.labels, set_ids.label("set_ids"))
         .join(kept.contributions, sa.and_(k.kind == kind, k.grp == top.c.grp, k.key == top.c.key))
@@ -166,7 +165,7 @@ def _kept_shared() -> tuple[list[dict[str, Any]], int]:
     total = db.session.scalar(sa.select(sa.func.count()).where(c.kind == "ndc_package", several))
     rows = _kept_listed("ndc_package", several, lambda c: [c.labels.desc(), c.key])
     items = [
-        {"ndc": hyphenated(row.key), "labels": row.labels, "set_ids": list(row.set_ids)}
+        {"ndc": hyphenated(row.key), "labels": row.labels, "set_ids": sorted(row.set_ids)}
         for row in rows
     ]
     return items, total or 0
@@ -175,7 +174,7 @@ def _kept_shared() -> tuple[list[dict[str, Any]], int]:
 def _kept_unrecognised() -> list[dict[str, Any]]:
     # Ordered as the codes' own column is (the database's collation, not the kept keys' "C").
     rows = _kept_listed("ndc_unrecognised", sa.true(), lambda c: [c.key.collate("default")])
-    return [{"ndc": row.key, "labels": row.labels, "set_ids": list(row.set_ids)} for row in rows]
+    return [{"ndc": row.key, "labels": row.labels, "set_ids": sorted(row.set_ids)} for row in rows]
 
 
 def _labelers_and_formats(codes: sa.Subquery) -> tuple[list[dict[str, Any]], dict[str, int]]:

@@ -166,7 +166,11 @@ class DailyMedSync:
             db.session.commit()
         # The analyses' kept counts follow what this run wrote now, as part of the sync (the
         # analytics run after it, and the dashboard's unfiltered analyses, read them at once).
-        kept.catch_up()
+        # The run's data is committed: should this fail, the next unfiltered analysis catches up.
+        try:
+            kept.catch_up()
+        except Exception as exc:
+            log.warning("Analytics' kept counts not brought up to date after the sync: %s", exc)
         self.progress.phase = "done"
         failed = self.progress.labels_failed
         self.report(f"done: {self.progress.labels_done} labels fetched, {failed} failed")

@@ -132,12 +132,13 @@ def test_a_sync_then_every_kind_of_write_leaves_the_kept_counts_as_counting_woul
 
     with_codes = a_drug_with("EXISTS (SELECT FROM ndc_codes c WHERE c.drug_id = d.id)")
     in_classes = a_drug_with(
+        f"id <> {with_codes} AND "
         "(SELECT count(*) FROM drug_class_memberships m WHERE m.drug_id = d.id) >= 2"
     )
     # Archived and restored: out of every count, then back.
     write("UPDATE drugs SET archived_at = now() WHERE id IN (:a, :b)", a=with_codes, b=in_classes)
     assert_kept_answers_as_counted()
-    write("UPDATE drugs SET archived_at = NULL WHERE id = :a", a=with_codes)
+    write("UPDATE drugs SET archived_at = NULL WHERE id IN (:a, :b)", a=with_codes, b=in_classes)
     assert_kept_answers_as_counted()
 
     # Codes replaced as a sync replaces them: another labeler's codes, one printed twice,
@@ -202,12 +203,42 @@ def test_a_sync_then_every_kind_of_write_leaves_the_kept_counts_as_counting_woul
     )
     write("UPDATE drugs SET brand_name = 'ZZZ', generic_name = NULL WHERE id = :a", a=with_codes)
     assert_kept_answers_as_counted()
+    # The renamed label's moieties share roots (HYD-, -INE): the stems' repeats are kept.
+    repeats = {kind for kind, *_ in kept_state()[0] if kind.startswith("stem_")}
+    assert repeats == {"stem_label_repeat", "stem_name_repeat"}
 
     # A label without codes, a label deleted, then every code truncated away.
     write("DELETE FROM ndc_codes WHERE drug_id = :o", o=other)
     write("DELETE FROM drugs WHERE id = (SELECT max(id) FROM drugs)")
     assert_kept_answers_as_counted()
     write("TRUNCATE ndc_codes")
+    assert_kept_answers_as_counted()
+
+
+def test_a_class_archived_while_a_label_joins_it_leaves_the_label_out(synced):
+    """The archive's transaction is still open when a membership of its class commits and a
+    catch-up runs: the label is derived with the class live, and again when the archive
+    commits (the catch-up takes the class's members then, not as the archive saw them)."""
+    kept.catch_up()
+    drug_class, drug_id = db.session.execute(
+        sa.text(
+            "SELECT c.id, d.id FROM drug_classes c CROSS JOIN drugs d WHERE NOT EXISTS "
+            "(SELECT FROM drug_class_memberships m WHERE m.drug_id = d.id "
+            "AND m.drug_class_id = c.id) ORDER BY c.id, d.id LIMIT 1"
+        )
+    ).one()
+    db.session.rollback()
+    with db.engine.connect() as archiving:
+        archiving.execute(
+            sa.text("UPDATE drug_classes SET archived_at = now() WHERE id = :c"), {"c": drug_class}
+        )
+        write(
+            "INSERT INTO drug_class_memberships (drug_id, drug_class_id) VALUES (:d, :c)",
+            d=drug_id,
+            c=drug_class,
+        )
+        kept.catch_up()
+        archiving.commit()
     assert_kept_answers_as_counted()
 
 

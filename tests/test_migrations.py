@@ -182,6 +182,7 @@ KEPT_TABLES = {
     "analytics_counts",
     "analytics_groups",
     "analytics_stems",
+    "analytics_dirty_classes",
 }
 
 

@@ -15,15 +15,20 @@ The database notes which drugs may contribute differently, whoever writes (sync,
 action, SQL by hand): statement-level triggers with transition tables append the drug ids to
 `analytics_dirty` —
 
-- any write of `ndc_codes` or `drug_class_memberships` (the rows' drugs, before and after);
+- any write of `ndc_codes`, `drug_class_memberships` or `drug_facts` (the rows' drugs, before
+  and after; `drug_facts` follows the drugs' names and title, and a direct write is noted too);
 - an insert or delete of `drugs`, and an update changing what the analyses read of a drug
-  (archived or not, title, brand and generic name — `drug_facts` follows those —, the
-  bookkeeping flags); a sync touching every seen drug marks none;
-- an update of `drug_classes` archiving or restoring a class (its members);
-- a TRUNCATE of any of these: the kept counts are emptied and every drug is noted.
+  (archived or not, title, brand and generic name, the bookkeeping flags); a sync touching
+  every seen drug marks none;
+- an update of `drug_classes` archiving or restoring a class: the class, in
+  `analytics_dirty_classes` (the catch-up takes its members then: members as the archiving
+  statement saw them could miss a membership committed before the archive);
+- a TRUNCATE of any of these: the kept counts are emptied and every drug is noted (a
+  catch-up holds these tables from its start, so a TRUNCATE waits for it or it for the
+  TRUNCATE, never both).
 
-`analytics_dirty` is an append-only log without a key: a writer never waits on another writer
-or on the reader that consumes it (`analytics.kept.catch_up`, under an advisory lock). Every
+The logs have no key: a writer never waits on another writer or on the reader that consumes
+them (`analytics.kept.catch_up`, under an advisory lock). Every
 drug stored now is noted, so the first analysis after this migration builds the counts.
 """
 
@@ -77,10 +82,10 @@ $$;
 CREATE FUNCTION analytics_note_classes() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO analytics_dirty (drug_id)
-  SELECT DISTINCT m.drug_id
-  FROM new_rows n JOIN old_rows o ON o.id = n.id
-  JOIN drug_class_memberships m ON m.drug_class_id = n.id
+  -- The class, not its members as this statement sees them: a membership committed before
+  -- this transaction commits would be missed. The catch-up takes the members at its own time.
+  INSERT INTO analytics_dirty_classes (class_id)
+  SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
   WHERE (n.archived_at IS NULL) <> (o.archived_at IS NULL);
   RETURN NULL;
 END
@@ -94,6 +99,7 @@ BEGIN
   DELETE FROM analytics_groups;
   DELETE FROM analytics_stems;
   DELETE FROM analytics_dirty;
+  DELETE FROM analytics_dirty_classes;
   INSERT INTO analytics_dirty (drug_id) SELECT id FROM drugs;
   RETURN NULL;
 END
@@ -103,12 +109,14 @@ $$;
 TRIGGERS = {
     "ndc_codes": "analytics_note_rows",
     "drug_class_memberships": "analytics_note_rows",
+    "drug_facts": "analytics_note_rows",
     "drugs": "analytics_note_drugs",
 }
 
 
 def upgrade():
     op.create_table("analytics_dirty", sa.Column("drug_id", sa.Integer(), nullable=False))
+    op.create_table("analytics_dirty_classes", sa.Column("class_id", sa.Integer(), nullable=False))
     op.create_table(
         "analytics_contributions",
         sa.Column("drug_id", sa.Integer(), primary_key=True),
@@ -195,5 +203,6 @@ def downgrade():
         "analytics_counts",
         "analytics_contributions",
         "analytics_dirty",
+        "analytics_dirty_classes",
     ):
         op.drop_table(table)
