@@ -20,18 +20,14 @@ TOP_PER_TYPE = 10
 LISTED = 100  # empty classes listed; the summary counts them all
 
 _members = drug_class_memberships.c
+# A class as the lists show it (`_class_json`), beside its labels.
+_CLASS_COLUMNS = (DrugClass.id, DrugClass.code, DrugClass.name, DrugClass.class_type)
 
 
 def analyze(filters: Filters) -> dict[str, Any]:
     """The analysis counted from the memberships of the labels `filters` keep."""
     per_class = (
-        sa.select(
-            DrugClass.id,
-            DrugClass.code,
-            DrugClass.name,
-            DrugClass.class_type,
-            sa.func.count(_members.drug_id).label("labels"),
-        )
+        sa.select(*_CLASS_COLUMNS, sa.func.count(_members.drug_id).label("labels"))
         .outerjoin(
             drug_class_memberships,
             sa.and_(_members.drug_class_id == DrugClass.id, filters.keeps(_members.drug_id)),
@@ -62,13 +58,7 @@ def from_kept() -> dict[str, Any]:
     labels and the labels per number of classes, not every membership."""
     c = kept.counts.c
     per_class = (
-        sa.select(
-            DrugClass.id,
-            DrugClass.code,
-            DrugClass.name,
-            DrugClass.class_type,
-            sa.func.coalesce(c.labels, 0).label("labels"),
-        )
+        sa.select(*_CLASS_COLUMNS, sa.func.coalesce(c.labels, 0).label("labels"))
         .outerjoin(
             kept.counts,
             sa.and_(
