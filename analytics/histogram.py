@@ -25,3 +25,14 @@ def histogram(value: sa.ColumnElement[Any], name: str) -> list[dict[str, Any]]:
     return [
         {name: row.value, "labels": row.labels, "share": round(float(row.share), 4)} for row in rows
     ]
+
+
+def with_zero_bucket(buckets: dict[int, int], name: str, labels: int) -> list[dict[str, Any]]:
+    """Labels per value (`buckets`: value → labels, the labels with none left out), the labels
+    of all `labels` not in a bucket as the 0 bucket, each with its share of all labels."""
+    if without := labels - sum(buckets.values()):
+        buckets = {**buckets, 0: without}
+    return [
+        {name: value, "labels": count, "share": round(count / labels, 4)}
+        for value, count in sorted(buckets.items())
+    ]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from analytics import kept
 from analytics.filters import Filters
+from analytics.histogram import with_zero_bucket
 from database import db
 from models import Drug, NdcCode
 from scraper.ndc import hyphenated
@@ -324,13 +325,7 @@ def _ndcs_per_label(filters: Filters) -> list[dict[str, Any]]:
             sa.select(per_label.c.ndcs, sa.func.count()).group_by(per_label.c.ndcs)
         )
     }
-    labels = filters.labels()
-    if without := labels - sum(buckets.values()):
-        buckets[0] = without
-    return [
-        {"ndcs": ndcs, "labels": count, "share": round(count / labels, 4)}
-        for ndcs, count in sorted(buckets.items())
-    ]
+    return with_zero_bucket(buckets, "ndcs", filters.labels())
 
 
 def _unrecognised(codes: sa.Subquery) -> tuple[list[dict[str, Any]], int]:

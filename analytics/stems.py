@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,7 +76,38 @@ def stems(filters: Filters) -> dict[str, tuple[list[dict[str, Any]], int]]:
     )
     # A label with one moiety is never counted twice.
     several = sa.select(found).where(found.c.size > 1).subquery("several")
-    return shared_stems(StemInputs(named, names_of, labels_of, several, named))
+    moiety_stems = _moiety_stems(names_of, labels_of)
+    ms = moiety_stems.c
+    # Per stem shared by two moieties or more: the sums over its moieties.
+    summed = (
+        sa.select(
+            ms.kind,
+            ms.stem,
+            sa.func.sum(ms.names).label("names"),
+            sa.func.sum(ms.labels).label("labels"),
+        )
+        .group_by(ms.kind, ms.stem)
+        .having(sa.func.count() >= 2)
+        .subquery("summed")
+    )
+    named_twice = _repeats(named, named.c.name)
+    shared = (
+        sa.select(
+            summed.c.kind,
+            summed.c.stem,
+            sa.cast(summed.c.names - sa.func.coalesce(named_twice.c.extra, 0), sa.Integer).label(
+                "names"
+            ),
+            summed.c.labels,
+        )
+        .outerjoin(named_twice, _same_stem(named_twice, summed))
+        .cte("shared")
+    )
+    return _top(
+        shared,
+        lambda candidates: _repeats(several, several.c.drug_id, only=candidates),
+        lambda candidates: _examples(named, moiety_stems, candidates),
+    )
 
 
 def kept_stems() -> dict[str, tuple[list[dict[str, Any]], int]]:
@@ -127,58 +157,6 @@ def kept_stems() -> dict[str, tuple[list[dict[str, Any]], int]]:
         shared,
         lambda candidates: labelled_twice,
         lambda candidates: sa.select(candidates.c.id, candidates.c.examples).subquery("examples"),
-    )
-
-
-@dataclass(frozen=True)
-class StemInputs:
-    """What the stems are counted from, in scope: `named` (name, moiety) the distinct pairs;
-    `names_of` and `labels_of` (moiety, names | labels) per moiety; for the repeats,
-    `several` (drug_id, moiety) the moieties of labels with several and `named_several`
-    (name, moiety) the pairs of names with several (or any superset of those a repeat can
-    come from: two moieties of one owner sharing a root)."""
-
-    named: sa.CTE
-    names_of: sa.Subquery
-    labels_of: sa.Subquery
-    several: sa.Subquery
-    named_several: sa.FromClause
-
-
-def shared_stems(inputs: StemInputs) -> dict[str, tuple[list[dict[str, Any]], int]]:
-    """The stems of `stems`, counted from `inputs`."""
-    named, several = inputs.named, inputs.several
-    moiety_stems = _moiety_stems(inputs.names_of, inputs.labels_of)
-    ms = moiety_stems.c
-    # Per stem shared by two moieties or more: the sums over its moieties.
-    summed = (
-        sa.select(
-            ms.kind,
-            ms.stem,
-            sa.func.sum(ms.names).label("names"),
-            sa.func.sum(ms.labels).label("labels"),
-        )
-        .group_by(ms.kind, ms.stem)
-        .having(sa.func.count() >= 2)
-        .subquery("summed")
-    )
-    named_twice = _repeats(inputs.named_several, inputs.named_several.c.name)
-    shared = (
-        sa.select(
-            summed.c.kind,
-            summed.c.stem,
-            sa.cast(summed.c.names - sa.func.coalesce(named_twice.c.extra, 0), sa.Integer).label(
-                "names"
-            ),
-            summed.c.labels,
-        )
-        .outerjoin(named_twice, _same_stem(named_twice, summed))
-        .cte("shared")
-    )
-    return _top(
-        shared,
-        lambda candidates: _repeats(several, several.c.drug_id, only=candidates),
-        lambda candidates: _examples(named, moiety_stems, candidates),
     )
 
 

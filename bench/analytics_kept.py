@@ -38,7 +38,7 @@ class KeptCosts:
         return statistics.median(self.catch_ups_s)
 
 
-def build() -> float:
+def timed_catch_up() -> float:
     """Seconds of a catch-up (the first after the load builds everything)."""
     started = time.perf_counter()
     kept.catch_up()
@@ -89,7 +89,7 @@ def triggers(enabled: bool) -> None:
 def synced(round_: int) -> float:
     """A sync's worth of change (`change`) and the catch-up the sync ends with: its seconds."""
     change(round_)
-    return build()
+    return timed_catch_up()
 
 
 def costs(build_s: float, catch_ups_s: list[float], rounds: int = 3) -> KeptCosts:

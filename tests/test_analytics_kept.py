@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from analytics import drug_classes, kept, names, ndc, quality
+from analytics import drug_classes, kept, kept_sql, names, ndc, quality
 from analytics.filters import Filters
 from analytics.registry import compute
 from analytics.stem_rules import CUTS, EXAMPLES, cut_sql, long_enough_sql
@@ -89,14 +89,14 @@ def stems_from_the_counts() -> set[tuple]:
 
 
 def built_from_scratch() -> tuple[set[tuple], set[tuple]]:
-    """What every drug contributes now, counted in one go (`kept.CONTRIBUTIONS` over all)."""
+    """What every drug contributes now, counted in one go (`kept_sql.CONTRIBUTIONS` over all)."""
     db.session.execute(
         sa.text(
             "CREATE TEMPORARY TABLE kept_scope ON COMMIT DROP AS SELECT id AS drug_id FROM drugs"
         )
     )
     everything = (
-        sa.text(kept.CONTRIBUTIONS)
+        sa.text(kept_sql.CONTRIBUTIONS)
         .columns(
             sa.column("kind"),
             sa.column("grp"),
